@@ -1,0 +1,212 @@
+/**
+ * The stack's configuration: every knob, its default, and the validation that turns a bad value into a
+ * synth-time error naming the context key. Pure: it reads a plain record, so the app entry reads CDK
+ * context once and everything below receives typed values.
+ */
+
+export const ALLOCATION_STRATEGIES = [
+  'diversified',
+  'priceCapacityOptimized',
+  'capacityOptimized',
+  'lowestPrice',
+] as const;
+export type AllocationStrategy = (typeof ALLOCATION_STRATEGIES)[number];
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export interface SpotWebConfig {
+  /** Instance types the fleet diversifies over (x86_64, one AMI). @default t3.small,t3a.small,m5.large,c5.large */
+  readonly instanceTypes: readonly string[];
+  /** Spot Fleet allocation strategy. @default diversified */
+  readonly allocationStrategy: AllocationStrategy;
+  /** Fleet capacity at deploy time. @default minCapacity */
+  readonly targetCapacity: number;
+  /** Autoscaling floor. @default 2 */
+  readonly minCapacity: number;
+  /** Autoscaling ceiling. @default 10 */
+  readonly maxCapacity: number;
+  /** Target tracking value: ALB requests per target per minute. @default 600 */
+  readonly requestsPerTarget: number;
+  /** @default 60 */
+  readonly scaleOutCooldownSeconds: number;
+  /** @default 300 */
+  readonly scaleInCooldownSeconds: number;
+  /** How long the ALB drains a deregistered target; matches the two-minute Spot warning. @default 120 */
+  readonly deregistrationDelaySeconds: number;
+  /** Port the instance app listens on, and the target group's port. @default 8000 */
+  readonly appPort: number;
+  /** @default /health */
+  readonly healthCheckPath: string;
+  /** @default 10 */
+  readonly healthCheckIntervalSeconds: number;
+  /** @default 5 */
+  readonly healthCheckTimeoutSeconds: number;
+  /** @default 2 */
+  readonly healthyThresholdCount: number;
+  /** @default 2 */
+  readonly unhealthyThresholdCount: number;
+  /** ACM certificate ARN: when set, the ALB serves HTTPS on 443 and redirects 80 to it. @default none */
+  readonly certificateArn?: string;
+  /** Email address subscribed to the interruption topic. @default none */
+  readonly notificationEmail?: string;
+  /** Also drain on "EC2 Instance Rebalance Recommendation" (Lambda only, no email). @default false */
+  readonly drainOnRebalance: boolean;
+  /** Spot Fleet capacity rebalancing: launch a replacement when AWS signals elevated risk. @default false */
+  readonly capacityRebalance: boolean;
+  /** Retention of the handler's and flow logs' log groups. @default 30 */
+  readonly logRetentionDays: number;
+}
+
+export const DEFAULT_CONFIG: SpotWebConfig = {
+  instanceTypes: ['t3.small', 't3a.small', 'm5.large', 'c5.large'],
+  allocationStrategy: 'diversified',
+  targetCapacity: 2,
+  minCapacity: 2,
+  maxCapacity: 10,
+  requestsPerTarget: 600,
+  scaleOutCooldownSeconds: 60,
+  scaleInCooldownSeconds: 300,
+  deregistrationDelaySeconds: 120,
+  appPort: 8000,
+  healthCheckPath: '/health',
+  healthCheckIntervalSeconds: 10,
+  healthCheckTimeoutSeconds: 5,
+  healthyThresholdCount: 2,
+  unhealthyThresholdCount: 2,
+  drainOnRebalance: false,
+  capacityRebalance: false,
+  logRetentionDays: 30,
+};
+
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`Invalid configuration "${key}": ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+// Family (with generation digit and attribute letters), a dot, then a size: t3.small, m6i.2xlarge, c5n.metal.
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|[0-9]*xlarge|metal(-[0-9]+xl)?)$/;
+const ARM_FAMILY = /^[a-z]+[0-9]+[a-z]*g[a-z]*\./;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/;
+
+type Raw = Readonly<Record<string, unknown>>;
+
+function integer(raw: Raw, key: keyof SpotWebConfig, min: number, max: number, fallback: number): number {
+  const value = raw[key];
+  if (value === undefined) return fallback;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isInteger(n)) throw new ConfigError(key, `expected a whole number, got ${JSON.stringify(value)}`);
+  if (n < min || n > max) throw new ConfigError(key, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function boolean(raw: Raw, key: keyof SpotWebConfig, fallback: boolean): boolean {
+  const value = raw[key];
+  if (value === undefined) return fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigError(key, `expected true or false, got ${JSON.stringify(value)}`);
+}
+
+function optionalString(raw: Raw, key: keyof SpotWebConfig, pattern: RegExp, what: string): string | undefined {
+  const value = raw[key];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !pattern.test(value)) {
+    throw new ConfigError(key, `expected ${what}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function instanceTypes(raw: Raw): readonly string[] {
+  const value = raw.instanceTypes;
+  if (value === undefined) return DEFAULT_CONFIG.instanceTypes;
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
+  if (!list) throw new ConfigError('instanceTypes', 'expected a comma-separated list such as "t3.small,m5.large"');
+  const types = list.map((t) => String(t).trim()).filter((t) => t !== '');
+  const bad = types.find((t) => !INSTANCE_TYPE.test(t));
+  if (bad !== undefined) throw new ConfigError('instanceTypes', `"${bad}" is not an instance type such as t3.small`);
+  const arm = types.find((t) => ARM_FAMILY.test(t));
+  if (arm !== undefined) {
+    throw new ConfigError('instanceTypes', `"${arm}" is Graviton (arm64); the fleet's AMI is x86_64`);
+  }
+  if (new Set(types).size !== types.length) throw new ConfigError('instanceTypes', 'lists a type twice');
+  if (types.length < 3) {
+    throw new ConfigError('instanceTypes', `a diversified fleet needs at least 3 types, got ${types.length}`);
+  }
+  return types;
+}
+
+function allocationStrategy(raw: Raw): AllocationStrategy {
+  const value = raw.allocationStrategy;
+  if (value === undefined) return DEFAULT_CONFIG.allocationStrategy;
+  if (!ALLOCATION_STRATEGIES.includes(value as AllocationStrategy)) {
+    throw new ConfigError('allocationStrategy', `expected one of ${ALLOCATION_STRATEGIES.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as AllocationStrategy;
+}
+
+function healthCheckPath(raw: Raw): string {
+  const value = raw.healthCheckPath;
+  if (value === undefined) return DEFAULT_CONFIG.healthCheckPath;
+  if (typeof value !== 'string' || !/^\/[\x21-\x7e]{0,1023}$/.test(value)) {
+    throw new ConfigError('healthCheckPath', `expected a path starting with "/", got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Validates raw values (CDK context strings or typed values) and fills in the defaults. */
+export function resolveConfig(raw: Raw): SpotWebConfig {
+  const minCapacity = integer(raw, 'minCapacity', 1, 1000, DEFAULT_CONFIG.minCapacity);
+  const maxCapacity = integer(raw, 'maxCapacity', 1, 1000, DEFAULT_CONFIG.maxCapacity);
+  if (minCapacity > maxCapacity) {
+    throw new ConfigError('minCapacity', `must not exceed maxCapacity (${minCapacity} > ${maxCapacity})`);
+  }
+  const targetCapacity = integer(raw, 'targetCapacity', minCapacity, maxCapacity, minCapacity);
+  const healthCheckIntervalSeconds = integer(raw, 'healthCheckIntervalSeconds', 5, 300, DEFAULT_CONFIG.healthCheckIntervalSeconds);
+  const healthCheckTimeoutSeconds = integer(raw, 'healthCheckTimeoutSeconds', 2, 120, DEFAULT_CONFIG.healthCheckTimeoutSeconds);
+  if (healthCheckTimeoutSeconds >= healthCheckIntervalSeconds) {
+    throw new ConfigError(
+      'healthCheckTimeoutSeconds',
+      `must be shorter than healthCheckIntervalSeconds (${healthCheckTimeoutSeconds} >= ${healthCheckIntervalSeconds})`,
+    );
+  }
+  const logRetentionDays = integer(raw, 'logRetentionDays', 1, 3653, DEFAULT_CONFIG.logRetentionDays);
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+    throw new ConfigError('logRetentionDays', `CloudWatch Logs accepts ${LOG_RETENTION_DAYS.join(', ')}; got ${logRetentionDays}`);
+  }
+  return {
+    instanceTypes: instanceTypes(raw),
+    allocationStrategy: allocationStrategy(raw),
+    targetCapacity,
+    minCapacity,
+    maxCapacity,
+    requestsPerTarget: integer(raw, 'requestsPerTarget', 1, 1_000_000, DEFAULT_CONFIG.requestsPerTarget),
+    scaleOutCooldownSeconds: integer(raw, 'scaleOutCooldownSeconds', 0, 3600, DEFAULT_CONFIG.scaleOutCooldownSeconds),
+    scaleInCooldownSeconds: integer(raw, 'scaleInCooldownSeconds', 0, 3600, DEFAULT_CONFIG.scaleInCooldownSeconds),
+    deregistrationDelaySeconds: integer(raw, 'deregistrationDelaySeconds', 0, 3600, DEFAULT_CONFIG.deregistrationDelaySeconds),
+    appPort: integer(raw, 'appPort', 1024, 65535, DEFAULT_CONFIG.appPort),
+    healthCheckPath: healthCheckPath(raw),
+    healthCheckIntervalSeconds,
+    healthCheckTimeoutSeconds,
+    healthyThresholdCount: integer(raw, 'healthyThresholdCount', 2, 10, DEFAULT_CONFIG.healthyThresholdCount),
+    unhealthyThresholdCount: integer(raw, 'unhealthyThresholdCount', 2, 10, DEFAULT_CONFIG.unhealthyThresholdCount),
+    certificateArn: optionalString(raw, 'certificateArn', ACM_ARN, 'an ACM certificate ARN'),
+    notificationEmail: optionalString(raw, 'notificationEmail', EMAIL, 'an email address'),
+    drainOnRebalance: boolean(raw, 'drainOnRebalance', DEFAULT_CONFIG.drainOnRebalance),
+    capacityRebalance: boolean(raw, 'capacityRebalance', DEFAULT_CONFIG.capacityRebalance),
+    logRetentionDays,
+  };
+}
+
+/** The context keys `resolveConfig` understands, for reading them off a CDK app. */
+export const CONFIG_KEYS = Object.keys(DEFAULT_CONFIG).concat(['certificateArn', 'notificationEmail']) as ReadonlyArray<
+  keyof SpotWebConfig
+>;

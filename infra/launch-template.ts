@@ -1,0 +1,53 @@
+import { Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+export interface WebLaunchTemplateProps {
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** The boot script (bash) every instance runs. */
+  readonly userData: string;
+}
+
+/**
+ * What every fleet instance boots from: Amazon Linux 2023 (latest, resolved through SSM at deploy time),
+ * IMDSv2 only, an encrypted gp3 root volume, and a role that allows Session Manager and nothing else.
+ */
+export class WebLaunchTemplate extends Construct {
+  readonly launchTemplate: ec2.LaunchTemplate;
+  readonly instanceRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: WebLaunchTemplateProps) {
+    super(scope, id);
+    this.instanceRole = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: 'spotweb instances: Session Manager access only',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+    Validations.of(this.instanceRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      reason: 'AWS maintains this policy as the minimum for Session Manager, which replaces SSH (no key pairs, no port 22).',
+    });
+
+    const userData = ec2.UserData.custom(props.userData);
+    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.X86_64 }),
+      requireImdsv2: true,
+      httpPutResponseHopLimit: 1,
+      instanceMetadataTags: false,
+      role: this.instanceRole,
+      securityGroup: props.securityGroup,
+      userData,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(8, {
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            encrypted: true,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+    });
+  }
+}

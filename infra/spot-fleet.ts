@@ -1,0 +1,78 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import type { AllocationStrategy } from './config.js';
+
+export interface WebSpotFleetProps {
+  readonly launchTemplate: ec2.LaunchTemplate;
+  /** Subnets the fleet may launch into, one override per (type, subnet). */
+  readonly subnets: readonly ec2.ISubnet[];
+  readonly instanceTypes: readonly string[];
+  readonly allocationStrategy: AllocationStrategy;
+  readonly targetCapacity: number;
+  /** Registers each instance here, as LoadBalancersConfig does. */
+  readonly targetGroup: elbv2.IApplicationTargetGroup;
+  /** Launch a replacement when AWS signals an elevated interruption risk. */
+  readonly capacityRebalance: boolean;
+}
+
+/**
+ * The diversified Spot Fleet (CfnSpotFleet: there is no L2). Type `maintain`, so the fleet replaces
+ * interrupted instances; every (instance type, subnet) pair is an override so the fleet spreads across pools.
+ */
+export class WebSpotFleet extends Construct {
+  readonly fleet: ec2.CfnSpotFleet;
+  /** The Spot Fleet request id (`sfr-…`). */
+  readonly requestId: string;
+
+  constructor(scope: Construct, id: string, props: WebSpotFleetProps) {
+    super(scope, id);
+    const fleetRole = new iam.Role(this, 'FleetRole', {
+      assumedBy: new iam.ServicePrincipal('spotfleet.amazonaws.com'),
+      description: 'Lets the Spot Fleet service launch, tag and register the fleet instances',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonEC2SpotFleetTaggingRole')],
+    });
+    Validations.of(fleetRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2SpotFleetTaggingRole]',
+      reason: 'The AWS-managed Spot Fleet role policy is what AWS documents for Spot Fleet; AWS keeps it current.',
+    });
+
+    const overrides = props.instanceTypes.flatMap((instanceType) =>
+      props.subnets.map((subnet) => ({ instanceType, subnetId: subnet.subnetId })),
+    );
+    const stackName = Stack.of(this).stackName;
+
+    this.fleet = new ec2.CfnSpotFleet(this, 'Fleet', {
+      spotFleetRequestConfigData: {
+        iamFleetRole: fleetRole.roleArn,
+        type: 'maintain',
+        allocationStrategy: props.allocationStrategy,
+        targetCapacity: props.targetCapacity,
+        replaceUnhealthyInstances: true,
+        instanceInterruptionBehavior: 'terminate',
+        terminateInstancesWithExpiration: true,
+        launchTemplateConfigs: [
+          {
+            launchTemplateSpecification: {
+              launchTemplateId: props.launchTemplate.launchTemplateId,
+              version: props.launchTemplate.latestVersionNumber,
+            },
+            overrides,
+          },
+        ],
+        loadBalancersConfig: {
+          targetGroupsConfig: { targetGroups: [{ arn: props.targetGroup.targetGroupArn }] },
+        },
+        spotMaintenanceStrategies: props.capacityRebalance
+          ? { capacityRebalance: { replacementStrategy: 'launch' } }
+          : undefined,
+        tagSpecifications: [
+          { resourceType: 'spot-fleet-request', tags: [{ key: 'spotweb:stack', value: stackName }] },
+        ],
+      },
+    });
+    this.requestId = this.fleet.ref;
+  }
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_CONFIG, resolveConfig } from '../../infra/config.js';
+import { synthesize } from '../support/synth.js';
+
+describe('resolveConfig', () => {
+  it('fills every default when nothing is set', () => {
+    expect(resolveConfig({})).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('accepts CDK context strings and converts them', () => {
+    const config = resolveConfig({
+      minCapacity: '1',
+      maxCapacity: '4',
+      targetCapacity: '3',
+      drainOnRebalance: 'true',
+      instanceTypes: 'm5.large, c5.large ,m6i.xlarge',
+      allocationStrategy: 'priceCapacityOptimized',
+      deregistrationDelaySeconds: '90',
+    });
+    expect(config).toMatchObject({
+      minCapacity: 1,
+      maxCapacity: 4,
+      targetCapacity: 3,
+      drainOnRebalance: true,
+      instanceTypes: ['m5.large', 'c5.large', 'm6i.xlarge'],
+      allocationStrategy: 'priceCapacityOptimized',
+      deregistrationDelaySeconds: 90,
+    });
+  });
+
+  it('defaults the starting capacity to the minimum', () => {
+    expect(resolveConfig({ minCapacity: 3 }).targetCapacity).toBe(3);
+  });
+
+  const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['min above max', { minCapacity: 5, maxCapacity: 2 }, /"minCapacity": must not exceed maxCapacity \(5 > 2\)/],
+    ['target outside min..max', { targetCapacity: 11 }, /"targetCapacity": must be between 2 and 10/],
+    ['delay above 3600', { deregistrationDelaySeconds: 3601 }, /"deregistrationDelaySeconds": must be between 0 and 3600/],
+    ['negative delay', { deregistrationDelaySeconds: '-1' }, /"deregistrationDelaySeconds": must be between 0 and 3600/],
+    ['fractional capacity', { maxCapacity: '2.5' }, /"maxCapacity": expected a whole number/],
+    ['non-numeric capacity', { minCapacity: 'two' }, /"minCapacity": expected a whole number, got "two"/],
+    ['unknown instance type format', { instanceTypes: 't3.small,bogus,m5.large' }, /"instanceTypes": "bogus" is not an instance type/],
+    ['arm64 type with an x86 AMI', { instanceTypes: 't3.small,m6g.large,m5.large' }, /"instanceTypes": "m6g.large" is Graviton/],
+    ['fewer than three types', { instanceTypes: 't3.small,m5.large' }, /"instanceTypes": a diversified fleet needs at least 3 types/],
+    ['duplicate types', { instanceTypes: 't3.small,t3.small,m5.large' }, /"instanceTypes": lists a type twice/],
+    ['unknown allocation strategy', { allocationStrategy: 'cheapest' }, /"allocationStrategy": expected one of diversified, priceCapacityOptimized/],
+    ['privileged app port', { appPort: 80 }, /"appPort": must be between 1024 and 65535/],
+    ['health path without slash', { healthCheckPath: 'health' }, /"healthCheckPath": expected a path starting with "\/"/],
+    ['timeout not below interval', { healthCheckIntervalSeconds: 5, healthCheckTimeoutSeconds: 5 }, /"healthCheckTimeoutSeconds": must be shorter/],
+    ['retention CloudWatch does not offer', { logRetentionDays: 2 }, /"logRetentionDays": CloudWatch Logs accepts/],
+    ['boolean spelled otherwise', { drainOnRebalance: 'yes' }, /"drainOnRebalance": expected true or false/],
+    ['malformed email', { notificationEmail: 'ops-at-example' }, /"notificationEmail": expected an email address/],
+    ['not an ACM ARN', { certificateArn: 'arn:aws:iam::123456789012:server-certificate/x' }, /"certificateArn": expected an ACM certificate ARN/],
+  ];
+  it.each(invalid)('rejects %s, naming the key', (_name, raw, message) => {
+    expect(() => resolveConfig(raw)).toThrow(ConfigError);
+    expect(() => resolveConfig(raw)).toThrow(message);
+  });
+
+  it('fails synth with the same message when the value comes from -c context', () => {
+    expect(() => synthesize({ minCapacity: '4', maxCapacity: '3' })).toThrow(/Invalid configuration "minCapacity"/);
+  });
+});

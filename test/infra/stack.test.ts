@@ -1,0 +1,226 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { synthesize } from '../support/synth.js';
+
+type Resource = { Properties: Record<string, any>; [k: string]: unknown };
+
+function only(template: Template, type: string): Resource {
+  const found = Object.values(template.findResources(type)) as Resource[];
+  expect(found, type).toHaveLength(1);
+  return found[0]!;
+}
+
+describe('SpotWeb stack (defaults)', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synthesize().template;
+  });
+
+  it('spans two AZs with public subnets only, no NAT gateway, and logs rejected flows', () => {
+    template.resourceCountIs('AWS::EC2::Subnet', 2);
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.allResourcesProperties('AWS::EC2::Subnet', { MapPublicIpOnLaunch: true });
+    const azs = Object.values(template.findResources('AWS::EC2::Subnet')).map((s: any) => JSON.stringify(s.Properties.AvailabilityZone));
+    expect(new Set(azs).size).toBe(2);
+    template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'REJECT', LogDestinationType: 'cloud-watch-logs' });
+  });
+
+  it('has an internet-facing ALB with an HTTP listener forwarding to the instance target group', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing', Type: 'application' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [Match.objectLike({ Type: 'forward' })],
+    });
+  });
+
+  it('drains deregistered targets for 120 s and health-checks the app path quickly', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      TargetType: 'instance',
+      Port: 8000,
+      HealthCheckPath: '/health',
+      HealthCheckIntervalSeconds: 10,
+      HealthyThresholdCount: 2,
+      UnhealthyThresholdCount: 2,
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '120' }]),
+    });
+  });
+
+  it('admits the app port to instances from the ALB security group only', () => {
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')) as Resource[];
+    expect(ingress).toHaveLength(1);
+    expect(ingress[0]!.Properties).toMatchObject({ IpProtocol: 'tcp', FromPort: 8000, ToPort: 8000 });
+    expect(ingress[0]!.Properties.SourceSecurityGroupId).toBeDefined();
+    expect(ingress[0]!.Properties.CidrIp).toBeUndefined();
+    const groups = Object.values(template.findResources('AWS::EC2::SecurityGroup')) as Resource[];
+    const instanceGroup = groups.find((g) => String(g.Properties.GroupDescription).includes('instances'))!;
+    expect(instanceGroup.Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  it('launches Amazon Linux 2023 with IMDSv2 required and an encrypted gp3 root', () => {
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'disabled' },
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: Match.objectLike({ VolumeType: 'gp3', Encrypted: true }) }],
+        UserData: Match.anyValue(),
+      }),
+    });
+    const params = template.toJSON().Parameters as Record<string, { Default?: string }>;
+    expect(Object.values(params).map((p) => p.Default)).toContain('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64');
+  });
+
+  it('gives instances a role with Session Manager and nothing else', () => {
+    const roles = Object.values(template.findResources('AWS::IAM::Role')) as Resource[];
+    const instanceRole = roles.find((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('ec2.amazonaws.com'))!;
+    expect(JSON.stringify(instanceRole.Properties.ManagedPolicyArns)).toContain('AmazonSSMManagedInstanceCore');
+    expect(instanceRole.Properties.ManagedPolicyArns).toHaveLength(1);
+    expect(instanceRole.Properties.Policies).toBeUndefined();
+  });
+
+  it('requests a maintained, diversified Spot Fleet over >=3 types x both subnets, registered to the target group', () => {
+    const config = only(template, 'AWS::EC2::SpotFleet').Properties.SpotFleetRequestConfigData;
+    expect(config).toMatchObject({ Type: 'maintain', AllocationStrategy: 'diversified', TargetCapacity: 2, ReplaceUnhealthyInstances: true });
+    const overrides = config.LaunchTemplateConfigs[0].Overrides as Array<{ InstanceType: string; SubnetId: unknown }>;
+    const types = new Set(overrides.map((o) => o.InstanceType));
+    const subnets = new Set(overrides.map((o) => JSON.stringify(o.SubnetId)));
+    expect(types.size).toBeGreaterThanOrEqual(3);
+    expect(subnets.size).toBe(2);
+    expect(overrides).toHaveLength(types.size * subnets.size);
+    expect(config.LoadBalancersConfig.TargetGroupsConfig.TargetGroups).toEqual([{ Arn: { Ref: expect.stringMatching(/TargetGroup/) } }]);
+    expect(config.SpotMaintenanceStrategies).toBeUndefined();
+  });
+
+  it('tags fleet instances with the stack name and gives the fleet role the AWS tagging policy', () => {
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        TagSpecifications: Match.arrayWith([
+          { ResourceType: 'instance', Tags: Match.arrayWith([{ Key: 'spotweb:stack', Value: 'SpotWeb' }]) },
+        ]),
+      }),
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'spotfleet.amazonaws.com' } })] }),
+      ManagedPolicyArns: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':iam::aws:policy/service-role/AmazonEC2SpotFleetTaggingRole'])] })],
+    });
+  });
+
+  it('scales the fleet capacity 2..10 by target tracking on ALB requests per target', () => {
+    const target = only(template, 'AWS::ApplicationAutoScaling::ScalableTarget').Properties;
+    expect(target).toMatchObject({ ServiceNamespace: 'ec2', ScalableDimension: 'ec2:spot-fleet-request:TargetCapacity', MinCapacity: 2, MaxCapacity: 10 });
+    expect(JSON.stringify(target.ResourceId)).toContain('spot-fleet-request/');
+    expect(JSON.stringify(target.RoleARN)).toContain('AWSServiceRoleForApplicationAutoScaling_EC2SpotFleetRequest');
+    const policy = only(template, 'AWS::ApplicationAutoScaling::ScalingPolicy').Properties;
+    expect(policy.PolicyType).toBe('TargetTrackingScaling');
+    const tracking = policy.TargetTrackingScalingPolicyConfiguration;
+    expect(tracking).toMatchObject({ TargetValue: 600, ScaleOutCooldown: 60, ScaleInCooldown: 300 });
+    expect(tracking.PredefinedMetricSpecification.PredefinedMetricType).toBe('ALBRequestCountPerTarget');
+    // app/<alb>/<id>/targetgroup/<tg>/<id>: built from the ALB's and the target group's full names.
+    const label = JSON.stringify(tracking.PredefinedMetricSpecification.ResourceLabel);
+    expect(label).toContain('LoadBalancerFullName');
+    expect(label).toContain('TargetGroupFullName');
+  });
+
+  it('routes the interruption warning to the handler and to the topic, with retries and a DLQ', () => {
+    const rule = only(template, 'AWS::Events::Rule').Properties;
+    expect(rule.EventPattern).toEqual({ source: ['aws.ec2'], 'detail-type': ['EC2 Spot Instance Interruption Warning'] });
+    expect(rule.Targets).toHaveLength(2);
+    for (const target of rule.Targets) {
+      expect(target.DeadLetterConfig.Arn['Fn::GetAtt'][0]).toMatch(/DeadLetterQueue/);
+      expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 120 });
+    }
+    const lambdaTarget = rule.Targets.find((t: any) => JSON.stringify(t.Arn).includes('Handler'));
+    const topicTarget = rule.Targets.find((t: any) => JSON.stringify(t.Arn).includes('Topic'));
+    expect(lambdaTarget.InputTransformer).toBeUndefined();
+    expect(topicTarget.InputTransformer.InputPathsMap).toMatchObject({
+      'detail-instance-id': '$.detail.instance-id',
+      'detail-instance-action': '$.detail.instance-action',
+      time: '$.time',
+      region: '$.region',
+    });
+    expect(topicTarget.InputTransformer.InputTemplate).toContain('<detail-instance-id>');
+  });
+
+  it('runs the handler on the latest Node runtime with its configuration, a log group and a DLQ', () => {
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f: any) =>
+      String(f.Properties.Description ?? '').includes('interruption'),
+    ) as Resource;
+    expect(fn.Properties.Runtime).toMatch(/^nodejs\d+\.x$/);
+    expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
+    expect(fn.Properties.DeadLetterConfig.TargetArn['Fn::GetAtt'][0]).toMatch(/DeadLetterQueue/);
+    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(
+      ['DEREGISTRATION_DELAY_SECONDS', 'DRAIN_ON_REBALANCE', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TARGET_GROUP_ARNS', 'TOPIC_ARN'],
+    );
+    expect(fn.Properties.Environment.Variables).toMatchObject({ DEREGISTRATION_DELAY_SECONDS: '120', DRAIN_ON_REBALANCE: 'false' });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+  });
+
+  it('scopes the handler IAM: deregistration on this target group only, nothing mutating on "*"', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
+    const handlerPolicy = policies.find((p) => JSON.stringify(p.Properties.Roles).includes('HandlerRole'))!;
+    const statements = handlerPolicy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>;
+    const byAction = new Map(statements.flatMap((s) => [s.Action].flat().map((a) => [a, s.Resource] as const)));
+    expect(byAction.get('elasticloadbalancing:DeregisterTargets')).toEqual({ Ref: expect.stringMatching(/TargetGroup/) });
+    expect(byAction.get('sns:Publish')).toEqual({ Ref: expect.stringMatching(/Topic/) });
+    const wildcard = statements.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat());
+    expect(wildcard).toEqual(['elasticloadbalancing:DescribeTargetHealth']);
+    const role = Object.values(template.findResources('AWS::IAM::Role')).find((r: any) =>
+      String(r.Properties.Description ?? '').includes('interruption handler'),
+    ) as Resource;
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('enforces TLS on the topic', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      }),
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('outputs the URL, fleet, target group, topic and handler', () => {
+    const outputs = Object.keys(template.toJSON().Outputs);
+    expect(outputs).toEqual(
+      expect.arrayContaining(['LoadBalancerUrl', 'FleetRequestId', 'TargetGroupArn', 'TopicArn', 'HandlerFunctionName', 'DeadLetterQueueUrl']),
+    );
+  });
+});
+
+describe('SpotWeb stack (configured)', () => {
+  it('serves HTTPS with a redirect when a certificate is configured', () => {
+    const { template } = synthesize({ certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Port: '443', Protocol: 'HTTPS' }) })],
+    });
+  });
+
+  it('honours allocation strategy, capacities, delay, rebalance and email', () => {
+    const { template } = synthesize({
+      allocationStrategy: 'priceCapacityOptimized',
+      minCapacity: '1',
+      maxCapacity: '5',
+      deregistrationDelaySeconds: '90',
+      drainOnRebalance: 'true',
+      capacityRebalance: 'true',
+      notificationEmail: 'ops@example.com',
+    });
+    const config = only(template, 'AWS::EC2::SpotFleet').Properties.SpotFleetRequestConfigData;
+    expect(config).toMatchObject({ AllocationStrategy: 'priceCapacityOptimized', TargetCapacity: 1 });
+    expect(config.SpotMaintenanceStrategies).toEqual({ CapacityRebalance: { ReplacementStrategy: 'launch' } });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 5 });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '90' }]),
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    const rules = Object.values(template.findResources('AWS::Events::Rule')) as Resource[];
+    const rebalance = rules.find((r) => JSON.stringify(r.Properties.EventPattern).includes('Rebalance'))!;
+    expect(rebalance.Properties.Targets).toHaveLength(1);
+    expect(JSON.stringify(rebalance.Properties.Targets[0].Arn)).toContain('Handler');
+  });
+});
