@@ -191,9 +191,8 @@ function compileAnythingBut(operand: unknown, path: string): ValueTest {
   }
   const list: unknown[] = Array.isArray(operand) ? operand : [operand];
   if (list.length === 0) throw new EventPatternError(path, '"anything-but" must not be an empty list');
-  const allStrings = list.every((v) => typeof v === 'string');
-  const allNumbers = list.every((v) => typeof v === 'number');
-  if (!allStrings && !allNumbers) {
+  const types = new Set(list.map((v) => typeof v));
+  if (types.size !== 1 || !(types.has('string') || types.has('number'))) {
     throw new EventPatternError(path, '"anything-but" takes a string, a number, or a list of only strings or only numbers');
   }
   return (value) => !list.includes(value);
