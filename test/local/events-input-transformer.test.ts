@@ -7,13 +7,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { applyInputTransformer, InputTransformerError } from '../../local/events/input-transformer.js';
 import { evaluateJsonPath, JsonPathError } from '../../local/events/json-path.js';
+import { compileEventPattern } from '../../local/events/pattern.js';
 import { renderTargetInput, type TargetInputSettings } from '../../local/events/target-input.js';
 import { loadSampleEvent } from './events-fixtures.js';
 
 const spotWarning = loadSampleEvent('spot-interruption-warning');
 const instanceId = (spotWarning['detail'] as Record<string, string>)['instance-id']!;
 
-describe('what CDK synthesizes is what the transformer consumes', () => {
+describe('what CDK synthesizes is what the local EventBridge consumes', () => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Events');
   const topic = new sns.Topic(stack, 'Topic');
@@ -35,8 +36,15 @@ describe('what CDK synthesizes is what the transformer consumes', () => {
       region: events.EventField.region,
     }),
   }));
-  const [snsTarget, lambdaTarget] = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'))[0]!['Properties']['Targets'] as
-    Array<{ InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }>;
+  const ruleProperties = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'))[0]!['Properties'];
+  const [snsTarget, lambdaTarget] = ruleProperties['Targets'] as Array<{ InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }>;
+
+  it('the synthesized EventPattern selects only the interruption warning', () => {
+    expect(ruleProperties['EventPattern']).toEqual({ source: ['aws.ec2'], 'detail-type': ['EC2 Spot Instance Interruption Warning'] });
+    const matches = compileEventPattern(ruleProperties['EventPattern']);
+    expect(matches(spotWarning)).toBe(true);
+    expect(matches(loadSampleEvent('rebalance-recommendation'))).toBe(false);
+  });
 
   it('fromText synthesizes a JSON-string template', () => {
     expect(snsTarget!.InputTransformer).toEqual({
