@@ -8,6 +8,8 @@ export interface MotoServer {
   /** `http://<host>:<port>`: pass as `endpoint` to SDK v3 clients (any region, dummy credentials). */
   readonly endpoint: string;
   readonly port: number;
+  /** moto's process id, also its process group id. */
+  readonly pid: number;
   /** Stops moto and anything it started; resolves once the process group is gone. Idempotent. */
   stop(): Promise<void>;
   /** Clears every resource in every service (`POST /moto-api/reset`). */
@@ -131,6 +133,7 @@ async function launch(port: number, host: string, options: StartMotoOptions): Pr
     return {
       endpoint,
       port,
+      pid: child.pid as number,
       stop: () => stopGroup(child, exited),
       reset: () => resetMoto(endpoint),
     };
