@@ -1,0 +1,324 @@
+import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { PortInUseError, assertValidPort, isAddressInUse } from '../ports.js';
+import { parseMatcher } from './matcher.js';
+import { probeHealth } from './health-probe.js';
+import { forward, type ForwardOutcome } from './proxy.js';
+import { RequestLog } from './request-log.js';
+import { INITIAL_HEALTH, applyProbe, type HealthTally } from './target-health.js';
+import type { HealthCheckSettings, TargetEndpoint, TargetState } from './types.js';
+
+export interface LocalLoadBalancerProps {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 0 (a free port) */
+  readonly port?: number;
+  readonly healthCheck: HealthCheckSettings;
+  /** How long a deregistered target may finish in-flight requests before they are cut. */
+  readonly deregistrationDelayMs: number;
+  /** Where target `id` listens now; undefined = nowhere (its checks fail, requests to it get 502). */
+  readonly resolveTarget: (id: string) => TargetEndpoint | undefined;
+  /** Silence from a target for this long answers 504. @default 60_000 (ALB's idle timeout) */
+  readonly idleTimeoutMs?: number;
+  /** Epoch milliseconds; for request windows and draining deadlines. @default Date.now */
+  readonly now?: () => number;
+  /** Told of every state change, including removal (`to: 'removed'`). */
+  readonly onTargetStateChange?: (change: TargetStateChange) => void;
+  /** The what-to-do half of the port-in-use error. @default 'pass --port with another port, or stop the program using it' */
+  readonly portInUseHint?: string;
+}
+
+export interface TargetStateChange {
+  readonly id: string;
+  readonly from: TargetState | 'new';
+  readonly to: TargetState | 'removed';
+  readonly reason?: string;
+}
+
+export interface TargetSnapshot {
+  readonly id: string;
+  readonly state: TargetState;
+  /** ELB reason code, e.g. `Elb.InitialHealthChecking`, `Target.Timeout`, `Target.DeregistrationInProgress`. */
+  readonly reason?: string;
+  readonly description?: string;
+  /** Epoch ms at which in-flight requests are cut; only while draining. */
+  readonly drainingUntil?: number;
+  readonly inFlight: number;
+  /** Requests routed to this target since it was registered. */
+  readonly requests: number;
+}
+
+export interface LoadBalancerCounters {
+  /** Requests the listener received. */
+  readonly received: number;
+  /** Requests routed to a target. */
+  readonly routed: number;
+  /** Answered by the LB itself: no healthy target (503), target failed (502), target silent (504). */
+  readonly elb503: number;
+  readonly elb502: number;
+  readonly elb504: number;
+}
+
+interface TargetRecord {
+  readonly id: string;
+  health: HealthTally;
+  draining?: { readonly until: number; readonly timer: NodeJS.Timeout };
+  /** Aborted when the deregistration delay runs out, cutting what is still in flight. */
+  cutoff: AbortController;
+  checkTimer?: NodeJS.Timeout;
+  inFlight: number;
+  requests: number;
+}
+
+/**
+ * The data plane of an Application Load Balancer with one listener and one target group, on this machine:
+ * health checks move targets between initial, healthy and unhealthy; requests go round robin to healthy
+ * targets; deregistration drains.
+ *
+ * Simplifications, on purpose: with no healthy target it answers 503 (a real ALB "fails open" to all
+ * registered targets); a draining target is released as soon as its in-flight requests end, because idle
+ * pooled connections to it carry nothing (a real ALB also waits for active connections); no WebSocket
+ * upgrades; one availability zone.
+ */
+export class LocalLoadBalancer {
+  private readonly records = new Map<string, TargetRecord>();
+  private readonly log = new RequestLog();
+  private readonly isSuccess: (status: number) => boolean;
+  private readonly agent = new Agent({ keepAlive: true });
+  private readonly now: () => number;
+  private readonly server: Server;
+  private nextIndex = 0;
+  private listenerPort?: number;
+  private closed = false;
+  private readonly counts = { received: 0, routed: 0, elb503: 0, elb502: 0, elb504: 0 };
+
+  constructor(private readonly props: LocalLoadBalancerProps) {
+    validate(props);
+    this.isSuccess = parseMatcher(props.healthCheck.matcher);
+    this.now = props.now ?? Date.now;
+    this.server = createServer((req, res) => this.handle(req, res));
+    // Clients keep connections to an ALB open for a long time; do not cut them before targets answer.
+    this.server.requestTimeout = 0;
+  }
+
+  /** Listens and resolves to `http://<host>:<port>`. */
+  async start(): Promise<string> {
+    const host = this.props.host ?? '127.0.0.1';
+    const port = this.props.port ?? 0;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => {
+        reject(
+          isAddressInUse(err)
+            ? new PortInUseError(port, host, this.props.portInUseHint ?? 'pass --port with another port, or stop the program using it')
+            : err,
+        );
+      };
+      this.server.once('error', onError);
+      this.server.listen({ port, host, exclusive: true }, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    this.listenerPort = (this.server.address() as { port: number }).port;
+    return this.url;
+  }
+
+  get url(): string {
+    if (this.listenerPort === undefined) throw new Error('LocalLoadBalancer is not started');
+    return `http://${this.props.host ?? '127.0.0.1'}:${this.listenerPort}`;
+  }
+
+  /** Stops listening, health checks and drain timers; cuts open connections. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const record of this.records.values()) this.stopTimers(record);
+    this.records.clear();
+    const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    this.agent.destroy();
+    if (this.listenerPort !== undefined) await closing;
+  }
+
+  /** Adds a target in `initial`; a draining one comes back and is checked afresh. No-op if registered. */
+  register(id: string): void {
+    if (this.closed) return;
+    const existing = this.records.get(id);
+    if (existing && !existing.draining) return;
+    if (existing?.draining) {
+      clearTimeout(existing.draining.timer);
+      existing.draining = undefined;
+      existing.health = INITIAL_HEALTH;
+      this.emit(id, 'draining', 'initial', INITIAL_HEALTH.reason);
+      this.scheduleCheck(existing, 0);
+      return;
+    }
+    const record: TargetRecord = { id, health: INITIAL_HEALTH, cutoff: new AbortController(), inFlight: 0, requests: 0 };
+    this.records.set(id, record);
+    this.emit(id, 'new', 'initial', INITIAL_HEALTH.reason);
+    this.scheduleCheck(record, 0);
+  }
+
+  /**
+   * Starts draining: no new requests, no more health checks. Removed at once when nothing is in flight,
+   * else when the last in-flight request ends or the deregistration delay runs out (what is left is cut).
+   * Returns false when `id` was not registered.
+   */
+  deregister(id: string): boolean {
+    const record = this.records.get(id);
+    if (!record) return false;
+    if (record.draining) return true;
+    const from = record.health.state;
+    clearTimeout(record.checkTimer);
+    record.checkTimer = undefined;
+    if (record.inFlight === 0) {
+      this.remove(record, from);
+      return true;
+    }
+    const timer = setTimeout(() => {
+      record.cutoff.abort(new Error('deregistration delay elapsed'));
+      this.remove(record, 'draining');
+    }, this.props.deregistrationDelayMs);
+    record.draining = { until: this.now() + this.props.deregistrationDelayMs, timer };
+    this.emit(id, from, 'draining', 'Target.DeregistrationInProgress');
+    return true;
+  }
+
+  targets(): TargetSnapshot[] {
+    return [...this.records.values()].map((r) => ({
+      id: r.id,
+      state: stateOf(r),
+      reason: r.draining ? 'Target.DeregistrationInProgress' : r.health.reason,
+      description: r.draining ? 'Target deregistration is in progress' : r.health.description,
+      drainingUntil: r.draining?.until,
+      inFlight: r.inFlight,
+      requests: r.requests,
+    }));
+  }
+
+  counters(): LoadBalancerCounters {
+    return { ...this.counts };
+  }
+
+  /** Requests routed to targets from `sinceMs` (epoch ms) until now; 100 ms resolution, 15 min memory. */
+  requestCount(sinceMs: number): number {
+    return this.log.count(sinceMs, this.now());
+  }
+
+  /**
+   * ALBRequestCountPerTarget over the last `windowMs`: requests routed divided by healthy targets (by 1
+   * when none is healthy). A time-scaled autoscaler passes its scaled minute.
+   */
+  requestCountPerTarget(windowMs = 60_000): number {
+    const healthy = [...this.records.values()].filter((r) => stateOf(r) === 'healthy').length;
+    return this.requestCount(this.now() - windowMs) / Math.max(1, healthy);
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    this.counts.received++;
+    const record = this.pick();
+    const target = record && this.props.resolveTarget(record.id);
+    if (!record) {
+      this.counts.elb503++;
+      answer(res, 503, '503 Service Temporarily Unavailable');
+      return;
+    }
+    record.inFlight++;
+    record.requests++;
+    this.counts.routed++;
+    this.log.add(this.now());
+    const done = (outcome: ForwardOutcome) => this.finished(record, outcome);
+    if (!target) {
+      answer(res, 502, '502 Bad Gateway');
+      done('bad-gateway');
+      return;
+    }
+    forward(req, res, {
+      target,
+      agent: this.agent,
+      listenerPort: this.listenerPort as number,
+      idleTimeoutMs: this.props.idleTimeoutMs ?? 60_000,
+      signal: record.cutoff.signal,
+    }).then(done, () => done('bad-gateway'));
+  }
+
+  private finished(record: TargetRecord, outcome: ForwardOutcome): void {
+    record.inFlight--;
+    if (outcome === 'bad-gateway') this.counts.elb502++;
+    if (outcome === 'gateway-timeout') this.counts.elb504++;
+    if (record.draining && record.inFlight === 0 && this.records.get(record.id) === record) {
+      this.remove(record, 'draining');
+    }
+  }
+
+  private pick(): TargetRecord | undefined {
+    const healthy = [...this.records.values()].filter((r) => stateOf(r) === 'healthy');
+    if (healthy.length === 0) return undefined;
+    return healthy[this.nextIndex++ % healthy.length];
+  }
+
+  private remove(record: TargetRecord, from: TargetState): void {
+    this.stopTimers(record);
+    if (this.records.get(record.id) === record) this.records.delete(record.id);
+    this.emit(record.id, from, 'removed');
+  }
+
+  private stopTimers(record: TargetRecord): void {
+    clearTimeout(record.checkTimer);
+    if (record.draining) clearTimeout(record.draining.timer);
+  }
+
+  private scheduleCheck(record: TargetRecord, delayMs: number): void {
+    record.checkTimer = setTimeout(() => void this.check(record), delayMs);
+  }
+
+  private async check(record: TargetRecord): Promise<void> {
+    const { healthCheck } = this.props;
+    const started = Date.now();
+    const target = this.props.resolveTarget(record.id);
+    const result = target
+      ? await probeHealth(target, healthCheck.path, healthCheck.timeoutMs, this.isSuccess)
+      : ({ ok: false, reason: 'Target.FailedHealthChecks', description: 'Target has no local endpoint' } as const);
+    if (this.closed || record.draining || this.records.get(record.id) !== record) return;
+    const before = record.health.state;
+    record.health = applyProbe(record.health, result, healthCheck);
+    if (record.health.state !== before) this.emit(record.id, before, record.health.state, record.health.reason);
+    this.scheduleCheck(record, Math.max(0, healthCheck.intervalMs - (Date.now() - started)));
+  }
+
+  private emit(id: string, from: TargetStateChange['from'], to: TargetStateChange['to'], reason?: string): void {
+    this.props.onTargetStateChange?.({ id, from, to, reason });
+  }
+}
+
+function stateOf(record: TargetRecord): TargetState {
+  return record.draining ? 'draining' : record.health.state;
+}
+
+function answer(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) + 1 });
+  res.end(`${text}\n`);
+}
+
+function validate(props: LocalLoadBalancerProps): void {
+  const { healthCheck: hc } = props;
+  if (props.port !== undefined) assertValidPort(props.port, 'load balancer port');
+  const positive: Array<[string, number]> = [
+    ['healthCheck.intervalMs', hc.intervalMs],
+    ['healthCheck.timeoutMs', hc.timeoutMs],
+  ];
+  for (const [name, value] of positive) {
+    if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`${name} must be a positive number, got ${value}`);
+  }
+  if (hc.timeoutMs >= hc.intervalMs) {
+    throw new RangeError(`healthCheck.timeoutMs (${hc.timeoutMs}) must be below intervalMs (${hc.intervalMs}), as on AWS`);
+  }
+  for (const [name, value] of [
+    ['healthCheck.healthyThreshold', hc.healthyThreshold],
+    ['healthCheck.unhealthyThreshold', hc.unhealthyThreshold],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be an integer >= 1, got ${value}`);
+  }
+  if (!hc.path.startsWith('/')) throw new RangeError(`healthCheck.path must start with '/', got '${hc.path}'`);
+  if (!(Number.isFinite(props.deregistrationDelayMs) && props.deregistrationDelayMs >= 0)) {
+    throw new RangeError(`deregistrationDelayMs must be >= 0, got ${props.deregistrationDelayMs}`);
+  }
+}
