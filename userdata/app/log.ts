@@ -12,8 +12,11 @@ export type AppEvent =
 export type LogSink = (line: string) => void;
 
 export function formatEvent(event: AppEvent, fields: Readonly<Record<string, unknown>>, at: Date): string {
-  // The line's own time and event win over same-named fields, keeping their place at the front.
-  return JSON.stringify({ time: '', event, ...fields, ...{ time: at.toISOString(), event } });
+  // The line's own time and event win over same-named fields, and keep their place at the front.
+  const line: Record<string, unknown> = { time: '', event: '', ...fields };
+  line.time = at.toISOString();
+  line.event = event;
+  return JSON.stringify(line);
 }
 
 export function createEventLog(sink: LogSink, now: () => Date = () => new Date()) {
