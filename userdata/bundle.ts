@@ -26,6 +26,11 @@ function build(): string {
     legalComments: 'none',
     logLevel: 'silent',
   });
+  // A warning here (import.meta in CommonJS, say) means a program that misbehaves at run time: refuse it.
+  if (result.warnings.length > 0) {
+    const messages = result.warnings.map((w) => `${w.location?.file ?? ENTRY}:${w.location?.line ?? 0}: ${w.text}`);
+    throw new Error(`esbuild warned while bundling the instance app:\n${messages.join('\n')}`);
+  }
   const [output] = result.outputFiles;
   if (output === undefined) throw new Error(`esbuild produced no output for ${ENTRY}`);
   return output.text;
