@@ -76,7 +76,7 @@ export interface IdentityTrackerOptions {
  */
 export class IdentityTracker {
   private identity: InstanceIdentity = UNKNOWN_IDENTITY;
-  private attempt: Promise<InstanceIdentity> | undefined;
+  private firstAttempt: Promise<InstanceIdentity> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -86,14 +86,21 @@ export class IdentityTracker {
     return this.identity;
   }
 
-  /** The identity once the attempt in progress (if any) has finished. */
+  /**
+   * The identity once the first attempt has finished. Later retries are not waited for: with IMDS
+   * unwell, every request would otherwise pay its timeouts.
+   */
   settled(): Promise<InstanceIdentity> {
-    return this.attempt ?? Promise.resolve(this.identity);
+    return this.firstAttempt ?? Promise.resolve(this.identity);
   }
 
   start(): void {
     this.stopped = false;
-    this.runAttempt();
+    const first = this.runAttempt();
+    this.firstAttempt = first;
+    void first.then(() => {
+      if (this.firstAttempt === first) this.firstAttempt = undefined;
+    });
   }
 
   stop(): void {
@@ -101,13 +108,12 @@ export class IdentityTracker {
     clearTimeout(this.timer);
   }
 
-  private runAttempt(): void {
-    this.attempt = readIdentity(this.options.imds).then((reading) => {
+  private runAttempt(): Promise<InstanceIdentity> {
+    return readIdentity(this.options.imds).then((reading) => {
       this.identity = mergeKnown(this.identity, reading.identity);
-      this.attempt = undefined;
       this.options.onReading({ identity: this.identity, problems: reading.problems });
       if (!isComplete(this.identity) && !this.stopped) {
-        this.timer = setTimeout(() => this.runAttempt(), this.options.retryMs);
+        this.timer = setTimeout(() => void this.runAttempt(), this.options.retryMs);
       }
       return this.identity;
     });
