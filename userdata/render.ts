@@ -49,8 +49,9 @@ readonly APP_DIR=${APP_DIR}
 readonly UNIT_FILE=/etc/systemd/system/${UNIT_NAME}
 
 # Boot-time repository refreshes can make dnf fail transiently; retry before giving up.
+# gzip is named because minimal AL2023 images need not carry it; the bundle below is gzipped.
 for attempt in 1 2 3 4 5; do
-  if dnf install -y nodejs${nodeMajor}; then
+  if dnf install -y nodejs${nodeMajor} gzip; then
     break
   fi
   if [ "$attempt" -eq 5 ]; then

@@ -70,7 +70,7 @@ describe('renderUserData', () => {
   it('installs Node.js from AL2023 packages and runs it under a hardened systemd unit for the app port', () => {
     expect(userData.startsWith('#!/bin/bash\n')).toBe(true);
     expect(userData).toContain('set -euo pipefail');
-    expect(userData).toContain('dnf install -y nodejs22');
+    expect(userData).toContain('dnf install -y nodejs22 gzip');
     const unit = unitOf(userData);
     for (const line of [
       'User=spotweb',
@@ -109,7 +109,7 @@ describe('renderUserData', () => {
 
   it('can use Node.js 24 instead', () => {
     const script = renderUserData({ appPort: APP_PORT, appBundle: bundle, nodeMajorVersion: 24 });
-    expect(script).toContain('dnf install -y nodejs24');
+    expect(script).toContain('dnf install -y nodejs24 gzip');
     expect(unitOf(script)).toContain('ExecStart=/usr/bin/node-24 ');
   });
 
@@ -202,7 +202,7 @@ describe('running the script', () => {
     expect(run.read('opt/spotweb/app.js')).toBe(bundle);
     expect(run.read('etc/spotweb.service')).toBe(`${unitOf(userData)}\n`);
     expect(run.calls()).toEqual([
-      'dnf install -y nodejs22',
+      'dnf install -y nodejs22 gzip',
       'id -u spotweb',
       'useradd --system --no-create-home --home-dir /nonexistent --shell /sbin/nologin spotweb',
       'systemctl daemon-reload',
