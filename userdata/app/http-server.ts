@@ -1,0 +1,104 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { InstanceIdentity } from './identity.js';
+import { renderHelloPage } from './page.js';
+
+export interface AppServerOptions {
+  readonly healthPath: string;
+  readonly identity: {
+    current(): InstanceIdentity;
+    settled(): Promise<InstanceIdentity>;
+  };
+  /** False once the instance should leave the load balancer (Spot notice seen). */
+  readonly inService: () => boolean;
+}
+
+export interface DrainResult {
+  /** Requests still open when the deadline passed, cut off. */
+  readonly cutOff: number;
+}
+
+export interface AppServer {
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Requests being answered right now. */
+  inFlight(): number;
+  /** Stops accepting connections and waits for in-flight requests, at most `timeoutMs`. */
+  drain(timeoutMs: number): Promise<DrainResult>;
+}
+
+export function createAppServer(options: AppServerOptions): AppServer {
+  let draining = false;
+  const open = new Set<http.ServerResponse>();
+
+  const server = http.createServer((request, response) => {
+    open.add(response);
+    response.on('close', () => open.delete(response));
+    if (draining) response.shouldKeepAlive = false;
+    respond(request, response).catch((error: unknown) => {
+      if (!response.headersSent) send(response, 500, 'text/plain', 'internal error\n');
+      else response.destroy(error instanceof Error ? error : undefined);
+    });
+  });
+
+  async function respond(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const method = request.method ?? 'GET';
+    const path = (request.url ?? '/').split('?')[0];
+    if (method !== 'GET' && method !== 'HEAD') {
+      response.setHeader('allow', 'GET, HEAD');
+      send(response, 405, 'text/plain', 'method not allowed\n');
+      return;
+    }
+    if (path === options.healthPath) {
+      const healthy = options.inService() && !draining;
+      send(response, healthy ? 200 : 503, 'text/plain', healthy ? 'ok\n' : 'out of service\n');
+      return;
+    }
+    if (path === '/') {
+      // Right after boot the first identity lookup may still be running: wait for it rather than say "unknown".
+      const identity = await options.identity.settled();
+      send(response, 200, 'text/html; charset=utf-8', renderHelloPage(identity));
+      return;
+    }
+    send(response, 404, 'text/plain', 'not found\n');
+  }
+
+  return {
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    inFlight: () => open.size,
+    drain(timeoutMs) {
+      draining = true;
+      // Keep-alive would hold connections open past the drain: answers still to come say "Connection: close".
+      for (const response of open) if (!response.headersSent) response.shouldKeepAlive = false;
+      return new Promise((resolve) => {
+        const deadline = setTimeout(() => {
+          const cutOff = open.size;
+          server.closeAllConnections();
+          resolve({ cutOff });
+        }, timeoutMs);
+        server.close(() => {
+          clearTimeout(deadline);
+          resolve({ cutOff: 0 });
+        });
+        // Idle keep-alive connections have no request to finish; without this close() would wait on them.
+        server.closeIdleConnections();
+      });
+    },
+  };
+}
+
+function send(response: http.ServerResponse, status: number, contentType: string, body: string): void {
+  response.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
+  response.end(response.req.method === 'HEAD' ? undefined : body);
+}
