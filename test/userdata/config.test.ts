@@ -8,6 +8,7 @@ describe('parseConfig', () => {
       host: '0.0.0.0',
       imdsEndpoint: 'http://169.254.169.254',
       spotPollIntervalMs: 5000,
+      spotWatcher: true,
       healthPath: '/health',
       drainTimeoutMs: 25_000,
     });
@@ -21,6 +22,7 @@ describe('parseConfig', () => {
         PORT: '41001',
         IMDS_ENDPOINT: 'http://127.0.0.1:41002/',
         SPOT_POLL_INTERVAL_MS: '50',
+        SPOT_WATCHER: 'off',
         HEALTH_PATH: '/healthz',
         DRAIN_TIMEOUT_MS: '0',
       }),
@@ -29,12 +31,14 @@ describe('parseConfig', () => {
       port: 41001,
       imdsEndpoint: 'http://127.0.0.1:41002',
       spotPollIntervalMs: 50,
+      spotWatcher: false,
       healthPath: '/healthz',
       drainTimeoutMs: 0,
     });
   });
 
   it.each([
+    [{ SPOT_WATCHER: 'yes' }, /SPOT_WATCHER must be "on" or "off", got "yes"/],
     [{ PORT: 'eighty' }, /PORT must be a whole number between 1 and 65535, got "eighty"/],
     [{ PORT: '0' }, /PORT must be between 1 and 65535, got 0/],
     [{ PORT: '70000' }, /PORT must be between 1 and 65535, got 70000/],

@@ -5,6 +5,8 @@ export interface AppConfig {
   /** Base URL of the instance metadata service, without a trailing slash. */
   readonly imdsEndpoint: string;
   readonly spotPollIntervalMs: number;
+  /** Off runs the app as the naive workshop page did: no Spot watcher, so only the handler drains it. */
+  readonly spotWatcher: boolean;
   readonly healthPath: string;
   /** How long SIGTERM waits for in-flight requests before closing what is left. */
   readonly drainTimeoutMs: number;
@@ -15,6 +17,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   host: '0.0.0.0',
   imdsEndpoint: 'http://169.254.169.254',
   spotPollIntervalMs: 5000,
+  spotWatcher: true,
   healthPath: '/health',
   // Stays below the systemd unit's TimeoutStopSec so the app, not SIGKILL, ends the drain.
   drainTimeoutMs: 25_000,
@@ -33,6 +36,7 @@ export function parseConfig(env: Env): AppConfig {
     host: readHost(env),
     imdsEndpoint: readEndpoint(env),
     spotPollIntervalMs: readInteger(env, 'SPOT_POLL_INTERVAL_MS', DEFAULT_CONFIG.spotPollIntervalMs, 10, 3_600_000),
+    spotWatcher: readSwitch(env, 'SPOT_WATCHER', DEFAULT_CONFIG.spotWatcher),
     healthPath: readPath(env),
     drainTimeoutMs: readInteger(env, 'DRAIN_TIMEOUT_MS', DEFAULT_CONFIG.drainTimeoutMs, 0, 3_600_000),
   };
@@ -41,6 +45,14 @@ export function parseConfig(env: Env): AppConfig {
 function present(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
+}
+
+function readSwitch(env: Env, name: string, fallback: boolean): boolean {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new ConfigError(`${name} must be "on" or "off", got ${JSON.stringify(raw)}`);
 }
 
 function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {

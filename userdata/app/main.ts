@@ -57,11 +57,12 @@ async function main(config: AppConfig, log: EventLog): Promise<void> {
     port: address.port,
     imdsEndpoint: config.imdsEndpoint,
     spotPollIntervalMs: config.spotPollIntervalMs,
+    spotWatcher: config.spotWatcher,
     healthPath: config.healthPath,
     pid: process.pid,
   });
   identity.start();
-  watcher.start();
+  if (config.spotWatcher) watcher.start();
 
   const shutDown = async (signal: NodeJS.Signals): Promise<void> => {
     log('draining', { signal, inFlight: app.inFlight(), drainTimeoutMs: config.drainTimeoutMs });

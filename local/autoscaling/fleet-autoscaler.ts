@@ -1,0 +1,63 @@
+import { type EC2Client, ModifySpotFleetRequestCommand } from '@aws-sdk/client-ec2';
+import { desiredCapacity, SCALE_IN_DATAPOINTS, type TrackingPolicy } from './target-tracking.js';
+
+export interface FleetAutoscalerProps {
+  readonly ec2: EC2Client;
+  readonly fleetRequestId: string;
+  readonly policy: TrackingPolicy;
+  /** A datapoint is one minute, times this. */
+  readonly timeScale: number;
+  /** Requests the load balancer routed in the last `windowMs`. */
+  readonly requestCount: (windowMs: number) => number;
+  /** Targets currently in service. */
+  readonly targetsInService: () => number;
+  /** The fleet's current target capacity. */
+  readonly currentCapacity: () => number;
+  readonly onScale?: (from: number, to: number, requestsPerTarget: number) => void;
+  readonly onError?: (err: Error) => void;
+}
+
+/**
+ * Application Auto Scaling played locally: every (scaled) minute it turns the ALB's request counter into the
+ * `ALBRequestCountPerTarget` datapoint and changes the fleet's capacity with ModifySpotFleetRequest, the same
+ * call AWS makes, through the same endpoint every other client uses.
+ */
+export class FleetAutoscaler {
+  private readonly datapoints: number[] = [];
+  private lastScaleOutAt?: number;
+  private lastScaleInAt?: number;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly props: FleetAutoscalerProps) {}
+
+  get periodMs(): number {
+    return 60_000 * this.props.timeScale;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.evaluate().catch((err: Error) => this.props.onError?.(err));
+    }, this.periodMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  async evaluate(now = Date.now()): Promise<void> {
+    const { props } = this;
+    // The metric is requests per target per real minute: the time scale compresses the control loop, not the
+    // traffic, so a compressed minute's count is scaled back up to a minute's worth.
+    const perTarget = props.requestCount(this.periodMs) / props.timeScale / Math.max(1, props.targetsInService());
+    this.datapoints.push(perTarget);
+    if (this.datapoints.length > SCALE_IN_DATAPOINTS) this.datapoints.shift();
+    const current = props.currentCapacity();
+    const desired = desiredCapacity(props.policy, current, { datapoints: this.datapoints, lastScaleOutAt: this.lastScaleOutAt, lastScaleInAt: this.lastScaleInAt }, now);
+    if (desired === current) return;
+    await props.ec2.send(new ModifySpotFleetRequestCommand({ SpotFleetRequestId: props.fleetRequestId, TargetCapacity: desired }));
+    if (desired > current) this.lastScaleOutAt = now;
+    else this.lastScaleInAt = now;
+    this.datapoints.length = 0;
+    props.onScale?.(current, desired, perTarget);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Target tracking as Application Auto Scaling does it for `ALBRequestCountPerTarget`: one datapoint a
+ * minute (requests per target in that minute), scale out after 3 datapoints above the target, scale in only
+ * after 15 below it, never beyond min/max, and not while a cooldown from the previous action runs. Pure.
+ */
+
+export interface TrackingPolicy {
+  readonly targetValue: number;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly scaleOutCooldownMs: number;
+  readonly scaleInCooldownMs: number;
+}
+
+export interface TrackingState {
+  /** Requests per target, one a minute, newest last. */
+  readonly datapoints: readonly number[];
+  readonly lastScaleOutAt?: number;
+  readonly lastScaleInAt?: number;
+}
+
+export const SCALE_OUT_DATAPOINTS = 3;
+export const SCALE_IN_DATAPOINTS = 15;
+
+export function desiredCapacity(policy: TrackingPolicy, current: number, state: TrackingState, now: number): number {
+  const { datapoints } = state;
+  const latest = datapoints.at(-1);
+  if (latest === undefined) return current;
+  const clamp = (n: number): number => Math.min(policy.maxCapacity, Math.max(policy.minCapacity, n));
+  const recent = (n: number): readonly number[] => (datapoints.length >= n ? datapoints.slice(-n) : []);
+  const proportional = Math.ceil((Math.max(current, 1) * latest) / policy.targetValue);
+
+  const outWindow = recent(SCALE_OUT_DATAPOINTS);
+  if (outWindow.length > 0 && outWindow.every((d) => d > policy.targetValue)) {
+    const coolingDown = state.lastScaleOutAt !== undefined && now - state.lastScaleOutAt < policy.scaleOutCooldownMs;
+    if (!coolingDown) return clamp(Math.max(proportional, current + 1));
+  }
+  const inWindow = recent(SCALE_IN_DATAPOINTS);
+  if (inWindow.length > 0 && inWindow.every((d) => d < policy.targetValue)) {
+    const cooling =
+      (state.lastScaleInAt !== undefined && now - state.lastScaleInAt < policy.scaleInCooldownMs) ||
+      (state.lastScaleOutAt !== undefined && now - state.lastScaleOutAt < policy.scaleOutCooldownMs);
+    // Scale in gently: one step at a time, and only as far as the busiest recent minute allows.
+    const peak = Math.max(...inWindow);
+    const room = Math.ceil((Math.max(current, 1) * peak) / policy.targetValue);
+    if (!cooling && room < current) return clamp(current - 1);
+  }
+  return clamp(current);
+}

@@ -1,0 +1,118 @@
+import { EventEmitter } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * The local cloud's AWS endpoint: a pass-through proxy in front of moto that lets the local runtime play the
+ * parts of the Spot service moto does not. Every client (the handler, the CLI, `aws --endpoint-url`) talks to
+ * this endpoint exactly as to AWS; only one call is touched on its way:
+ *
+ * ModifySpotFleetRequest. moto terminates excess instances the moment capacity drops, with no warning. On
+ * AWS a reclaimed Spot instance gets a two-minute interruption notice first, which is the whole point of this
+ * project. So moto is told `noTermination` (it then only records the new capacity) and the caller's policy is
+ * reported to the runtime's Spot Fleet emulation, which warns and later terminates the instances itself.
+ */
+
+export interface FleetModification {
+  readonly spotFleetRequestId: string;
+  readonly targetCapacity?: number;
+  /** What the caller asked for: `default` (terminate excess) unless it said `noTermination`. */
+  readonly excessCapacityTerminationPolicy: 'default' | 'noTermination';
+}
+
+export interface GatewayProps {
+  /** moto's endpoint, e.g. http://127.0.0.1:5000. */
+  readonly upstream: string;
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+}
+
+export interface GatewayEvents {
+  'fleet-modified': [FleetModification];
+}
+
+/** Parses an EC2 query-protocol body and, for ModifySpotFleetRequest, rewrites it and says what was asked. */
+export function rewriteFleetModification(body: string): { body: string; modification?: FleetModification } {
+  const params = new URLSearchParams(body);
+  if (params.get('Action') !== 'ModifySpotFleetRequest') return { body };
+  const id = params.get('SpotFleetRequestId');
+  if (!id) return { body };
+  const capacity = params.get('TargetCapacity');
+  const asked = params.get('ExcessCapacityTerminationPolicy');
+  params.set('ExcessCapacityTerminationPolicy', 'noTermination');
+  return {
+    body: params.toString(),
+    modification: {
+      spotFleetRequestId: id,
+      targetCapacity: capacity === null ? undefined : Number(capacity),
+      excessCapacityTerminationPolicy: asked === 'noTermination' ? 'noTermination' : 'default',
+    },
+  };
+}
+
+export class AwsGateway extends EventEmitter<GatewayEvents> {
+  private readonly server: http.Server;
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly upstream: URL;
+  private url?: string;
+
+  constructor(private readonly props: GatewayProps) {
+    super();
+    this.upstream = new URL(props.upstream);
+    this.server = http.createServer((req, res) => this.forward(req, res));
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  /** Listens and returns the endpoint URL to give to SDK clients. */
+  async start(): Promise<string> {
+    const host = this.props.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.props.port ?? 0, host, () => resolve());
+    });
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://${host}:${port}`;
+    return this.url;
+  }
+
+  get endpoint(): string {
+    if (!this.url) throw new Error('gateway not started');
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private forward(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body = Buffer.concat(chunks);
+      let modification: FleetModification | undefined;
+      if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+        const rewritten = rewriteFleetModification(body.toString('utf8'));
+        modification = rewritten.modification;
+        if (modification) body = Buffer.from(rewritten.body, 'utf8');
+      }
+      const headers = { ...req.headers, host: this.upstream.host, 'content-length': String(body.length) };
+      const upstreamReq = http.request(
+        { host: this.upstream.hostname, port: this.upstream.port, method: req.method, path: req.url, headers, agent: this.agent },
+        (upstreamRes) => {
+          if (modification && (upstreamRes.statusCode ?? 500) < 300) this.emit('fleet-modified', modification);
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          upstreamRes.pipe(res);
+        },
+      );
+      upstreamReq.on('error', (err) => {
+        // moto is down: answer as an unreachable AWS endpoint would, so SDK retry logic sees a 5xx.
+        if (!res.headersSent) res.writeHead(503, { 'content-type': 'text/plain' });
+        res.end(`local cloud: AWS endpoint unavailable (${err.message})`);
+      });
+      upstreamReq.end(body);
+    });
+  }
+}

@@ -1,0 +1,125 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import { createInterface } from 'node:readline';
+import { startImdsEmulator } from '../imds/emulator.js';
+
+/** What a simulated instance knows about itself, served by its own IMDS. */
+export interface InstanceIdentity {
+  readonly instanceId: string;
+  readonly availabilityZone: string;
+  readonly instanceType: string;
+  readonly lifecycle: 'spot' | 'on-demand';
+}
+
+export interface InstanceHostProps {
+  readonly identity: InstanceIdentity;
+  /** The instance app, as extracted from the launch template's user data. */
+  readonly appPath: string;
+  /** How often the app polls IMDS for a Spot notice (and retries its identity). */
+  readonly spotPollIntervalMs: number;
+  /** Off runs the app without its Spot watcher, as the naive workshop page. */
+  readonly spotWatcher: boolean;
+  readonly onLog?: (line: string) => void;
+}
+
+type Imds = Awaited<ReturnType<typeof startImdsEmulator>>;
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, host);
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitForHttp(port: number, path: string, deadlineMs: number, child: ChildProcess): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`instance app exited with code ${child.exitCode} before serving`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(500) });
+      await res.body?.cancel();
+      return;
+    } catch {
+      if (Date.now() > until) throw new Error(`instance app did not answer on port ${port} within ${deadlineMs} ms`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+/**
+ * One simulated EC2 instance: the instance app from the user data, running as its own process on a loopback
+ * port, with its own IMDSv2. What AWS hardware does for a real instance, this does on one laptop.
+ */
+export class InstanceHost {
+  private child?: ChildProcess;
+  private imds?: Imds;
+  private appPort?: number;
+
+  constructor(private readonly props: InstanceHostProps) {}
+
+  get instanceId(): string {
+    return this.props.identity.instanceId;
+  }
+
+  /** Where the ALB reaches the app. */
+  get address(): { host: string; port: number } | undefined {
+    return this.appPort === undefined || this.child?.exitCode !== null ? undefined : { host: '127.0.0.1', port: this.appPort };
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Boots the instance: IMDS first, then the app; resolves once the app answers HTTP. */
+  async start(): Promise<void> {
+    const { identity } = this.props;
+    this.imds = await startImdsEmulator(identity);
+    this.appPort = await freePort();
+    const child = spawn(process.execPath, [this.props.appPath], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOST: '127.0.0.1',
+        PORT: String(this.appPort),
+        IMDS_ENDPOINT: this.imds.url,
+        SPOT_POLL_INTERVAL_MS: String(this.props.spotPollIntervalMs),
+        SPOT_WATCHER: this.props.spotWatcher ? 'on' : 'off',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream! }).on('line', (line) => this.props.onLog?.(`${identity.instanceId} ${line}`));
+    }
+    await waitForHttp(this.appPort, '/', 10_000, child);
+  }
+
+  /** The two-minute warning, as IMDS shows it at `spot/instance-action`. */
+  warn(action: 'terminate' | 'stop' | 'hibernate', at: Date): void {
+    this.imds?.setSpotAction(action, at);
+  }
+
+  /** Rebalance recommendation, as IMDS shows it at `events/recommendations/rebalance`. */
+  recommendRebalance(at: Date): void {
+    this.imds?.setRebalance(at);
+  }
+
+  /**
+   * Shuts the instance down. `graceful` sends SIGTERM and waits (a stop/terminate the OS sees coming);
+   * otherwise the process is killed at once, as a reclaimed host simply disappears.
+   */
+  async stop(graceful: boolean): Promise<void> {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      child.kill(graceful ? 'SIGTERM' : 'SIGKILL');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await this.imds?.close();
+    this.imds = undefined;
+  }
+}

@@ -1,0 +1,331 @@
+import {
+  CreateTagsCommand,
+  DescribeInstancesCommand,
+  DescribeSpotFleetInstancesCommand,
+  DescribeSpotFleetRequestsCommand,
+  type EC2Client,
+  type Instance,
+  RunInstancesCommand,
+  type SpotFleetLaunchSpecification,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  type ElasticLoadBalancingV2Client,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EventEmitter } from 'node:events';
+import type { FleetModification } from '../gateway.js';
+import { InstanceHost } from '../instances/instance-host.js';
+import { type PooledInstance, planFleet, poolOf } from './fleet-plan.js';
+
+/** The tag AWS puts on every instance a Spot Fleet launches. */
+export const FLEET_TAG = 'aws:ec2spot:fleet-request-id';
+/** AWS's notice period between the interruption warning and the reclaim. */
+export const SPOT_WARNING_MS = 120_000;
+
+export type SpotAction = 'terminate' | 'stop' | 'hibernate';
+
+export interface AwsEvent {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': string;
+  readonly source: string;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: readonly string[];
+  readonly detail: Record<string, unknown>;
+}
+
+export interface SpotFleetEmulatorProps {
+  readonly ec2: EC2Client;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly fleetRequestId: string;
+  /** Where instances are registered once they serve (the fleet's LoadBalancersConfig). */
+  readonly targetGroupArns: readonly string[];
+  readonly region: string;
+  readonly account: string;
+  /** The instance app extracted from the launch template's user data. */
+  readonly appPath: string;
+  /** Multiplies the warning period and the instance app's poll interval. */
+  readonly timeScale: number;
+  /** The instance app's Spot watcher interval at time scale 1. @default 5000 */
+  readonly spotPollIntervalMs?: number;
+  /** Run the instance app's own Spot watcher. @default true */
+  readonly spotWatcher?: boolean;
+  /** How often the fleet's state is read from moto. @default 200 */
+  readonly pollMs?: number;
+  /** Sends an event to the local EventBridge. */
+  readonly publishEvent: (event: AwsEvent) => Promise<void>;
+  readonly onLog?: (line: string) => void;
+}
+
+export interface FleetEmulatorEvents {
+  launched: [{ instanceId: string; instanceType: string; availabilityZone: string }];
+  serving: [{ instanceId: string }];
+  warned: [{ instanceId: string; action: SpotAction; reclaimAt: Date }];
+  terminated: [{ instanceId: string }];
+  error: [Error];
+}
+
+interface Member {
+  readonly instance: Instance;
+  host?: InstanceHost;
+  reclaimAt?: Date;
+  reclaimTimer?: NodeJS.Timeout;
+}
+
+const LIVE_STATES = new Set(['pending', 'running']);
+
+/**
+ * Plays the Spot service for one `maintain` fleet in moto: launches to target capacity across pools, boots
+ * each instance's app, registers it in the target groups, and reclaims instances the way AWS does: an
+ * interruption warning (IMDS notice + EventBridge event), then termination when the warning period ends.
+ */
+export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
+  private readonly members = new Map<string, Member>();
+  private policy: FleetModification['excessCapacityTerminationPolicy'] = 'default';
+  private lastPlanKey = '';
+  private timer?: NodeJS.Timeout;
+  private reconciling?: Promise<void>;
+  private again = false;
+  private stopped = false;
+  private targetCapacity = 0;
+
+  constructor(private readonly props: SpotFleetEmulatorProps) {
+    super();
+  }
+
+  /** Reads the fleet, boots what moto launched at request time, and starts following changes. */
+  async start(): Promise<void> {
+    await this.reconcile();
+    const pollMs = this.props.pollMs ?? 200;
+    const tick = (): void => {
+      if (this.stopped) return;
+      this.nudge()
+        .catch((err: Error) => this.emit('error', err))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, pollMs);
+        });
+    };
+    this.timer = setTimeout(tick, pollMs);
+  }
+
+  /** A ModifySpotFleetRequest went through the gateway: remember the caller's policy and look now. */
+  onModification(modification: FleetModification): void {
+    if (modification.spotFleetRequestId !== this.props.fleetRequestId) return;
+    this.policy = modification.excessCapacityTerminationPolicy;
+    void this.nudge().catch((err: Error) => this.emit('error', err));
+  }
+
+  /** Runs a reconcile now, or right after the one under way. */
+  nudge(): Promise<void> {
+    if (this.reconciling) {
+      this.again = true;
+      return this.reconciling;
+    }
+    this.reconciling = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.reconcile();
+        } while (this.again && !this.stopped);
+      } finally {
+        this.reconciling = undefined;
+      }
+    })();
+    return this.reconciling;
+  }
+
+  /** Instances the fleet holds, with where their app listens. */
+  instances(): Array<{ instanceId: string; instanceType: string; availabilityZone: string; address?: { host: string; port: number }; reclaimAt?: Date }> {
+    return [...this.members.values()].map((m) => ({
+      instanceId: m.instance.InstanceId!,
+      instanceType: m.instance.InstanceType!,
+      availabilityZone: m.instance.Placement?.AvailabilityZone ?? '',
+      address: m.host?.address,
+      reclaimAt: m.reclaimAt,
+    }));
+  }
+
+  get capacity(): number {
+    return this.targetCapacity;
+  }
+
+  /** The address of an instance's app, for the load balancer. */
+  resolve(instanceId: string): { host: string; port: number } | undefined {
+    return this.members.get(instanceId)?.host?.address;
+  }
+
+  /** Sends one instance the interruption warning and terminates it when the warning period ends. */
+  interrupt(instanceId: string, action: SpotAction = 'terminate'): Date {
+    const member = this.members.get(instanceId);
+    if (!member) throw new Error(`${instanceId} is not an instance of fleet ${this.props.fleetRequestId}`);
+    if (member.reclaimAt) return member.reclaimAt;
+    const reclaimAt = new Date(Date.now() + SPOT_WARNING_MS * this.props.timeScale);
+    member.reclaimAt = reclaimAt;
+    member.host?.warn(action, reclaimAt);
+    this.emit('warned', { instanceId, action, reclaimAt });
+    void this.props
+      .publishEvent(this.interruptionEvent(instanceId, action))
+      .catch((err: Error) => this.emit('error', new Error(`EventBridge delivery for ${instanceId} failed: ${err.message}`)));
+    member.reclaimTimer = setTimeout(() => {
+      void this.terminate(instanceId).catch((err: Error) => this.emit('error', err));
+    }, reclaimAt.getTime() - Date.now());
+    return reclaimAt;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.reconciling?.catch(() => undefined);
+    await Promise.all(
+      [...this.members.values()].map(async (m) => {
+        clearTimeout(m.reclaimTimer);
+        await m.host?.stop(true);
+      }),
+    );
+  }
+
+  private interruptionEvent(instanceId: string, action: SpotAction): AwsEvent {
+    const { region, account } = this.props;
+    return {
+      version: '0',
+      id: crypto.randomUUID(),
+      'detail-type': 'EC2 Spot Instance Interruption Warning',
+      source: 'aws.ec2',
+      account,
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region,
+      resources: [`arn:aws:ec2:${region}:${account}:instance/${instanceId}`],
+      detail: { 'instance-id': instanceId, 'instance-action': action },
+    };
+  }
+
+  private async terminate(instanceId: string): Promise<void> {
+    const member = this.members.get(instanceId);
+    if (!member) return;
+    // The OS sees the shutdown coming (systemd sends SIGTERM), then the host is gone.
+    await member.host?.stop(true);
+    // moto, like ELB, drops a terminated instance from its target groups.
+    await this.props.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+    this.members.delete(instanceId);
+    this.props.onLog?.(`${instanceId} terminated (Spot reclaim)`);
+    this.emit('terminated', { instanceId });
+    await this.nudge();
+  }
+
+  private async readFleet(): Promise<{ targetCapacity: number; specs: SpotFleetLaunchSpecification[]; ids: string[] }> {
+    const { ec2, fleetRequestId } = this.props;
+    const described = await ec2.send(new DescribeSpotFleetRequestsCommand({ SpotFleetRequestIds: [fleetRequestId] }));
+    const config = described.SpotFleetRequestConfigs?.[0]?.SpotFleetRequestConfig;
+    if (!config) throw new Error(`Spot Fleet request ${fleetRequestId} not found`);
+    const fleetInstances = await ec2.send(new DescribeSpotFleetInstancesCommand({ SpotFleetRequestId: fleetRequestId }));
+    const ids = (fleetInstances.ActiveInstances ?? []).map((i) => i.InstanceId!).filter(Boolean);
+    return { targetCapacity: config.TargetCapacity ?? 0, specs: config.LaunchSpecifications ?? [], ids };
+  }
+
+  private async describe(ids: string[]): Promise<Instance[]> {
+    if (ids.length === 0) return [];
+    const out = await this.props.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
+    return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+  }
+
+  private async reconcile(): Promise<void> {
+    if (this.stopped) return;
+    const fleet = await this.readFleet();
+    this.targetCapacity = fleet.targetCapacity;
+    // moto lists the instances it launched itself; the ones this emulator launched carry the fleet tag.
+    const ids = [...new Set([...fleet.ids, ...this.members.keys()])];
+    const described = await this.describe(ids);
+    for (const instance of described) {
+      const id = instance.InstanceId!;
+      const live = LIVE_STATES.has(instance.State?.Name ?? '');
+      const member = this.members.get(id);
+      if (!live) {
+        if (member) {
+          // Terminated behind the fleet's back (a user, a script): the host goes with it.
+          clearTimeout(member.reclaimTimer);
+          await member.host?.stop(false);
+          this.members.delete(id);
+          this.emit('terminated', { instanceId: id });
+        }
+        continue;
+      }
+      if (!member) await this.adopt(instance);
+    }
+
+    const active: PooledInstance[] = [...this.members.values()]
+      .filter((m) => !m.reclaimAt)
+      .map((m) => ({ id: m.instance.InstanceId!, pool: poolOf(m.instance.InstanceType!, m.instance.SubnetId!), launchTime: m.instance.LaunchTime?.getTime() ?? 0 }));
+    const pools = fleet.specs.map((s) => poolOf(s.InstanceType!, s.SubnetId!));
+    const plan = planFleet({ targetCapacity: fleet.targetCapacity, active, pools, excessCapacityTerminationPolicy: this.policy });
+    // Act on a plan only when two consecutive reads agree: reading the capacity and the instances are separate
+    // calls, and a modification landing between them must not launch or reclaim on a half-read state.
+    const key = JSON.stringify(plan);
+    const stable = key === this.lastPlanKey;
+    this.lastPlanKey = key;
+    if (!stable || (plan.launch.length === 0 && plan.reclaim.length === 0)) {
+      if (!stable) this.again = true;
+      return;
+    }
+    this.lastPlanKey = '';
+    for (const instanceId of plan.reclaim) this.interrupt(instanceId);
+    for (const pool of plan.launch) {
+      const spec = fleet.specs.find((s) => poolOf(s.InstanceType!, s.SubnetId!) === pool)!;
+      await this.launch(spec);
+    }
+  }
+
+  private async launch(spec: SpotFleetLaunchSpecification): Promise<void> {
+    const out = await this.props.ec2.send(
+      new RunInstancesCommand({
+        ImageId: spec.ImageId,
+        InstanceType: spec.InstanceType,
+        SubnetId: spec.SubnetId,
+        UserData: spec.UserData,
+        IamInstanceProfile: spec.IamInstanceProfile?.Arn ? { Arn: spec.IamInstanceProfile.Arn } : undefined,
+        SecurityGroupIds: (spec.SecurityGroups ?? []).map((g) => g.GroupId!).filter(Boolean),
+        MinCount: 1,
+        MaxCount: 1,
+        InstanceMarketOptions: { MarketType: 'spot' },
+        TagSpecifications: [
+          {
+            ResourceType: 'instance',
+            Tags: [
+              ...(spec.TagSpecifications ?? []).filter((t) => t.ResourceType === 'instance').flatMap((t) => t.Tags ?? []),
+              { Key: FLEET_TAG, Value: this.props.fleetRequestId },
+            ],
+          },
+        ],
+      }),
+    );
+    for (const instance of out.Instances ?? []) await this.adopt(instance);
+  }
+
+  private async adopt(instance: Instance): Promise<void> {
+    const id = instance.InstanceId!;
+    const member: Member = { instance };
+    this.members.set(id, member);
+    if (!instance.Tags?.some((t) => t.Key === FLEET_TAG)) {
+      await this.props.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: FLEET_TAG, Value: this.props.fleetRequestId }] }));
+    }
+    const availabilityZone = instance.Placement?.AvailabilityZone ?? `${this.props.region}a`;
+    this.emit('launched', { instanceId: id, instanceType: instance.InstanceType ?? '', availabilityZone });
+    const host = new InstanceHost({
+      identity: { instanceId: id, availabilityZone, instanceType: instance.InstanceType ?? '', lifecycle: 'spot' },
+      appPath: this.props.appPath,
+      // The app accepts no interval under 10 ms.
+      spotPollIntervalMs: Math.max(10, Math.round((this.props.spotPollIntervalMs ?? 5000) * this.props.timeScale)),
+      spotWatcher: this.props.spotWatcher ?? true,
+      onLog: this.props.onLog,
+    });
+    member.host = host;
+    await host.start();
+    // What LoadBalancersConfig does on AWS: the fleet registers each instance it launches.
+    for (const arn of this.props.targetGroupArns) {
+      await this.props.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: id }] }));
+    }
+    this.emit('serving', { instanceId: id });
+  }
+}

@@ -1,0 +1,38 @@
+import { App } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { buildApp } from '../infra/build-app.js';
+
+export interface SynthesizedStack {
+  readonly stackName: string;
+  /** The cloud assembly directory (cdk.out), where the Lambda asset folders are. */
+  readonly assemblyDir: string;
+  readonly template: Record<string, any>;
+}
+
+export class SynthError extends Error {
+  constructor(cause: unknown) {
+    super(
+      `Synthesizing the CDK app failed: ${cause instanceof Error ? cause.message : String(cause)}\n` +
+        'Run `npx cdk synth` to see the full error; fix it, then run `npm start` again.',
+      { cause },
+    );
+    this.name = 'SynthError';
+  }
+}
+
+/**
+ * Synthesizes the very app `cdk deploy` would (same entry, cdk.json's feature flags and context, Lambda
+ * bundled by esbuild) into `outdir`, and returns the stack's template.
+ */
+export function synthesizeStack(outdir: string, context: Record<string, unknown> = {}): SynthesizedStack {
+  try {
+    const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as { context?: Record<string, unknown> };
+    const app = new App({ outdir, context: { ...cdkJson.context, ...context } });
+    const stack = buildApp(app);
+    const assembly = app.synth();
+    const artifact = assembly.getStackByName(stack.stackName);
+    return { stackName: stack.stackName, assemblyDir: assembly.directory, template: artifact.template };
+  } catch (err) {
+    throw new SynthError(err);
+  }
+}
