@@ -1,0 +1,55 @@
+import { EC2Client, ModifySpotFleetRequestCommand } from '@aws-sdk/client-ec2';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsGateway, type FleetModification, rewriteFleetModification } from '../../local/gateway.js';
+
+describe('rewriteFleetModification', () => {
+  it('tells moto noTermination and reports what the caller asked', () => {
+    const out = rewriteFleetModification('Action=ModifySpotFleetRequest&Version=2016-11-15&SpotFleetRequestId=sfr-1&TargetCapacity=1');
+    expect(new URLSearchParams(out.body).get('ExcessCapacityTerminationPolicy')).toBe('noTermination');
+    expect(out.modification).toEqual({ spotFleetRequestId: 'sfr-1', targetCapacity: 1, excessCapacityTerminationPolicy: 'default' });
+    const keep = rewriteFleetModification('Action=ModifySpotFleetRequest&SpotFleetRequestId=sfr-1&ExcessCapacityTerminationPolicy=noTermination');
+    expect(keep.modification?.excessCapacityTerminationPolicy).toBe('noTermination');
+  });
+
+  it('leaves every other call untouched', () => {
+    const body = 'Action=DescribeInstances&Version=2016-11-15';
+    expect(rewriteFleetModification(body)).toEqual({ body });
+  });
+});
+
+describe('AwsGateway', () => {
+  const seen: string[] = [];
+  const upstream = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      seen.push(body);
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      res.end('<ModifySpotFleetRequestResponse><return>true</return></ModifySpotFleetRequestResponse>');
+    });
+  });
+  let gateway: AwsGateway;
+  let endpoint: string;
+  beforeAll(async () => {
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    gateway = new AwsGateway({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` });
+    endpoint = await gateway.start();
+  });
+  afterAll(async () => {
+    await gateway.close();
+    upstream.close();
+  });
+
+  it('forwards an SDK call with the policy rewritten and emits the modification', async () => {
+    const emitted: FleetModification[] = [];
+    gateway.on('fleet-modified', (m) => emitted.push(m));
+    const ec2 = new EC2Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const out = await ec2.send(new ModifySpotFleetRequestCommand({ SpotFleetRequestId: 'sfr-abc', TargetCapacity: 1 }));
+    expect(out.Return).toBe(true);
+    expect(new URLSearchParams(seen.at(-1)).get('ExcessCapacityTerminationPolicy')).toBe('noTermination');
+    expect(emitted).toEqual([{ spotFleetRequestId: 'sfr-abc', targetCapacity: 1, excessCapacityTerminationPolicy: 'default' }]);
+    ec2.destroy();
+  });
+});
