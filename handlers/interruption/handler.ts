@@ -1,5 +1,6 @@
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { HandlerConfig } from './config.js';
@@ -17,7 +18,8 @@ export interface HandlerDeps {
   readonly metrics: Metrics;
 }
 
-export type InterruptionHandler = (event: unknown) => Promise<Outcome>;
+/** Lambda passes its context as the second argument; with it, log lines carry the request id. */
+export type InterruptionHandler = (event: unknown, context?: Context) => Promise<Outcome>;
 
 const METRIC_NAMES: Record<OutcomeStatus | 'failed', string> = {
   deregistered: 'Deregistered',
@@ -70,8 +72,9 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
     }
   };
 
-  return async (event) => {
+  return async (event, context) => {
     const startedAt = performance.now();
+    if (context !== undefined) logger.addContext(context);
     try {
       const parsed = parseEvent(event);
       switch (parsed.kind) {

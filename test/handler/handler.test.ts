@@ -10,6 +10,7 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HandlerConfig } from '../../handlers/interruption/config.js';
@@ -47,7 +48,7 @@ function setup(config: Partial<HandlerConfig> = {}) {
     metrics,
   });
   const metricNames = () => addMetric.mock.calls.map(([name]) => name);
-  return { handler, log, metricNames, publish };
+  return { handler, log, logger, metricNames, publish };
 }
 
 beforeEach(() => {
@@ -86,6 +87,16 @@ describe('interruption warning for a registered instance', () => {
     });
     expect(metricNames()).toEqual(['Deregistered']);
     expect(publish).toHaveBeenCalledOnce();
+  });
+
+  it('puts the Lambda request id into its log lines when given the context', async () => {
+    elbv2Mock.on(DescribeTargetHealthCommand).resolves(NOT_REGISTERED);
+    const { handler, logger } = setup();
+    const addContext = vi.spyOn(logger, 'addContext');
+    const context = { awsRequestId: 'req-1', functionName: 'interruption' } as Context;
+
+    await handler(interruptionWarning(INSTANCE), context);
+    expect(addContext).toHaveBeenCalledExactlyOnceWith(context);
   });
 
   it('deregisters from every target group it is registered in, and only those', async () => {
