@@ -44,13 +44,13 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
   const record = (outcome: Outcome): Outcome => {
     const { status, ...fields } = outcome;
     logger[status === 'rejected' ? 'warn' : 'info'](`interruption event ${status}`, { outcome: status, ...fields });
-    metrics.addMetric(METRIC_NAMES[outcome.status], MetricUnit.Count, 1);
+    metrics.addMetric(METRIC_NAMES[status], MetricUnit.Count, 1);
     return outcome;
   };
 
   const act = async (parsed: Extract<ParsedEvent, { instanceId: string }>, startedAt: number): Promise<Outcome> => {
     const action: Outcome['action'] = parsed.kind === 'interruption' ? parsed.action : 'rebalance';
-    const context = { eventId: parsed.eventId, instanceId: parsed.instanceId, action };
+    const about = { eventId: parsed.eventId, instanceId: parsed.instanceId, action };
     try {
       const targetGroups = await drainInstance(elbv2, config.targetGroupArns, parsed.instanceId);
       const status = summarize(targetGroups);
@@ -58,10 +58,10 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
         const message = formatDrainMessage(parsed.instanceId, targetGroups, config.deregistrationDelaySeconds);
         await publishMessage(sns, config.topicArn, `Spot instance ${parsed.instanceId} draining`, message);
       }
-      return record({ ...context, status, targetGroups, elapsedMs: elapsedSince(startedAt) });
+      return record({ ...about, status, targetGroups, elapsedMs: elapsedSince(startedAt) });
     } catch (error) {
       logger.error('interruption event failed', {
-        ...context,
+        ...about,
         outcome: 'failed',
         targetGroupArns: config.targetGroupArns,
         elapsedMs: elapsedSince(startedAt),
