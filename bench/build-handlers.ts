@@ -1,0 +1,43 @@
+// Builds the two handlers the benchmarks compare: ours bundled as NodejsFunction bundles it, and the workshop
+// baseline transpiled only, so it loads the SDK from node_modules as the Lambda runtime's built-in SDK would.
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// Inside the repo so the baseline's bare imports resolve to the repo's node_modules.
+const OUT_DIR = join(REPO, 'node_modules', '.cache', 'spotweb-bench');
+
+export interface BuiltHandlers {
+  readonly bundled: string;
+  readonly bundleBytes: number;
+  readonly bundleGzipBytes: number;
+  readonly baseline: string;
+}
+
+export async function buildHandlers(): Promise<BuiltHandlers> {
+  mkdirSync(OUT_DIR, { recursive: true });
+  const bundled = join(OUT_DIR, 'interruption.cjs');
+  const baseline = join(OUT_DIR, 'baseline.cjs');
+  // NodejsFunction's defaults: CommonJS output for a Node target no newer than NODEJS_LATEST's runtime.
+  const common = { platform: 'node', target: 'node22', format: 'cjs', logLevel: 'warning' } as const;
+  await build({
+    ...common,
+    entryPoints: [join(REPO, 'handlers/interruption/index.ts')],
+    outfile: bundled,
+    bundle: true,
+    minify: true,
+    // The SDK's ES module builds tree-shake; its CommonJS builds (esbuild's default pick on platform node)
+    // do not. NodejsFunction takes the same setting as `bundling.mainFields`.
+    mainFields: ['module', 'main'],
+  });
+  await build({ ...common, entryPoints: [join(REPO, 'bench/baseline/handler.ts')], outfile: baseline, bundle: false });
+  return {
+    bundled,
+    bundleBytes: statSync(bundled).size,
+    bundleGzipBytes: gzipSync(readFileSync(bundled)).length,
+    baseline,
+  };
+}

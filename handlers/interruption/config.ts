@@ -1,0 +1,75 @@
+/** What the stack tells the handler through its environment. */
+export interface HandlerConfig {
+  /** Target groups the fleet's instances are registered in; also defines which instances are "ours". */
+  readonly targetGroupArns: readonly string[];
+  /** Topic for outcome messages; absent means the handler publishes nothing. */
+  readonly topicArn?: string;
+  /** Whether a rebalance recommendation drains the instance as an interruption warning does. */
+  readonly drainOnRebalance: boolean;
+  /** The target groups' deregistration delay, quoted in outcome messages. */
+  readonly deregistrationDelaySeconds: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 120;
+
+const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/;
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
+/**
+ * Reads the handler's configuration from an environment record. Throws a ConfigError naming the variable on any
+ * bad value, so a misconfigured function fails at init instead of silently draining nothing.
+ */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): HandlerConfig {
+  const targetGroupArns = parseTargetGroupArns(env.TARGET_GROUP_ARNS);
+  const topicArn = parseTopicArn(env.TOPIC_ARN);
+  return {
+    targetGroupArns,
+    ...(topicArn === undefined ? {} : { topicArn }),
+    drainOnRebalance: parseBoolean('DRAIN_ON_REBALANCE', env.DRAIN_ON_REBALANCE, false),
+    deregistrationDelaySeconds: parseDelay(env.DEREGISTRATION_DELAY_SECONDS),
+  };
+}
+
+function parseTargetGroupArns(raw: string | undefined): string[] {
+  const arns = (raw ?? '')
+    .split(',')
+    .map((arn) => arn.trim())
+    .filter((arn) => arn !== '');
+  if (arns.length === 0) {
+    throw new ConfigError('TARGET_GROUP_ARNS is required: a comma-separated list of target group ARNs');
+  }
+  const invalid = arns.filter((arn) => !TARGET_GROUP_ARN.test(arn));
+  if (invalid.length > 0) {
+    throw new ConfigError(`TARGET_GROUP_ARNS holds values that are not target group ARNs: ${invalid.join(', ')}`);
+  }
+  return [...new Set(arns)];
+}
+
+function parseTopicArn(raw: string | undefined): string | undefined {
+  const arn = raw?.trim();
+  if (arn === undefined || arn === '') return undefined;
+  if (!TOPIC_ARN.test(arn)) throw new ConfigError(`TOPIC_ARN is not an SNS topic ARN: ${arn}`);
+  return arn;
+}
+
+function parseBoolean(name: string, raw: string | undefined, fallback: boolean): boolean {
+  const value = raw?.trim().toLowerCase();
+  if (value === undefined || value === '') return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ConfigError(`${name} must be "true" or "false", got "${raw}"`);
+}
+
+function parseDelay(raw: string | undefined): number {
+  const value = raw?.trim();
+  if (value === undefined || value === '') return DEFAULT_DEREGISTRATION_DELAY_SECONDS;
+  // ELBv2 accepts 0-3600 seconds for deregistration_delay.timeout_seconds.
+  if (!/^\d+$/.test(value) || Number(value) > 3600) {
+    throw new ConfigError(`DEREGISTRATION_DELAY_SECONDS must be an integer from 0 to 3600, got "${raw}"`);
+  }
+  return Number(value);
+}

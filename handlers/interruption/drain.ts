@@ -1,0 +1,70 @@
+import {
+  DeregisterTargetsCommand,
+  DescribeTargetHealthCommand,
+  InvalidTargetException,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { classifyMembership } from './target-state.js';
+
+export type TargetGroupOutcome = 'deregistered' | 'already-draining' | 'not-registered';
+
+export interface TargetGroupResult {
+  readonly targetGroupArn: string;
+  readonly outcome: TargetGroupOutcome;
+}
+
+/**
+ * Takes the instance out of every target group it is live in, so the ALB starts draining it. Target groups are
+ * handled concurrently: the two-minute warning leaves no time to spare. Every target group is finished before
+ * a failure is thrown, so a retry only has the failed ones left to do.
+ */
+export async function drainInstance(
+  elbv2: ElasticLoadBalancingV2Client,
+  targetGroupArns: readonly string[],
+  instanceId: string,
+): Promise<TargetGroupResult[]> {
+  const settled = await Promise.allSettled(targetGroupArns.map((arn) => drainFromTargetGroup(elbv2, arn, instanceId)));
+  const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new AggregateError(failures, `Draining ${instanceId} failed in ${failures.length} target groups`);
+  return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+}
+
+async function drainFromTargetGroup(
+  elbv2: ElasticLoadBalancingV2Client,
+  targetGroupArn: string,
+  instanceId: string,
+): Promise<TargetGroupResult> {
+  const membership = await describeMembership(elbv2, targetGroupArn, instanceId);
+  if (membership.kind === 'not-registered') return { targetGroupArn, outcome: 'not-registered' };
+  if (membership.kind === 'draining') return { targetGroupArn, outcome: 'already-draining' };
+  try {
+    await elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [...membership.targets] }));
+    return { targetGroupArn, outcome: 'deregistered' };
+  } catch (error) {
+    // The target was live a moment ago; moto (unlike AWS) rejects deregistering a target that a concurrent
+    // duplicate event has just removed. Either way the instance is leaving the group, which is all we need.
+    if (error instanceof InvalidTargetException) return { targetGroupArn, outcome: 'already-draining' };
+    throw error;
+  }
+}
+
+async function describeMembership(elbv2: ElasticLoadBalancingV2Client, targetGroupArn: string, instanceId: string) {
+  try {
+    const health = await elbv2.send(
+      new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn, Targets: [{ Id: instanceId }] }),
+    );
+    return classifyMembership(instanceId, health.TargetHealthDescriptions ?? []);
+  } catch (error) {
+    // AWS answers InvalidTarget for an instance that does not exist or lives in another VPC: not ours.
+    if (error instanceof InvalidTargetException) return { kind: 'not-registered' } as const;
+    throw error;
+  }
+}
+
+/** One verdict for the whole event: any real deregistration wins, then draining, then not registered. */
+export function summarize(results: readonly TargetGroupResult[]): TargetGroupOutcome {
+  if (results.some((r) => r.outcome === 'deregistered')) return 'deregistered';
+  if (results.some((r) => r.outcome === 'already-draining')) return 'already-draining';
+  return 'not-registered';
+}

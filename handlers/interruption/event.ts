@@ -1,0 +1,60 @@
+export const INTERRUPTION_WARNING = 'EC2 Spot Instance Interruption Warning';
+export const REBALANCE_RECOMMENDATION = 'EC2 Instance Rebalance Recommendation';
+
+export const INSTANCE_ACTIONS = ['terminate', 'stop', 'hibernate'] as const;
+export type InstanceAction = (typeof INSTANCE_ACTIONS)[number];
+
+/** What an incoming event asks of the handler, decided without any I/O. */
+export type ParsedEvent =
+  | { readonly kind: 'interruption'; readonly eventId: string | undefined; readonly instanceId: string; readonly action: InstanceAction }
+  | { readonly kind: 'rebalance'; readonly eventId: string | undefined; readonly instanceId: string }
+  | { readonly kind: 'other'; readonly eventId: string | undefined; readonly detailType: string }
+  | { readonly kind: 'malformed'; readonly eventId: string | undefined; readonly reason: string };
+
+// EC2 instance ids are `i-` followed by 8 (older) or 17 lowercase hex digits.
+const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/** Classifies an EventBridge event; never throws, so a malformed event cannot trigger EventBridge retries. */
+export function parseEvent(event: unknown): ParsedEvent {
+  if (!isRecord(event)) return { kind: 'malformed', eventId: undefined, reason: 'event is not an object' };
+  const eventId = typeof event.id === 'string' && event.id !== '' ? event.id : undefined;
+  const malformed = (reason: string): ParsedEvent => ({ kind: 'malformed', eventId, reason });
+
+  if (event.source !== 'aws.ec2') return malformed(`source must be "aws.ec2", got ${describe(event.source)}`);
+  const detailType = event['detail-type'];
+  if (typeof detailType !== 'string' || detailType === '') {
+    return malformed(`detail-type must be a non-empty string, got ${describe(detailType)}`);
+  }
+  if (detailType !== INTERRUPTION_WARNING && detailType !== REBALANCE_RECOMMENDATION) {
+    return { kind: 'other', eventId, detailType };
+  }
+
+  const detail = event.detail;
+  if (!isRecord(detail)) return malformed('detail is not an object');
+  const instanceId = detail['instance-id'];
+  if (typeof instanceId !== 'string' || !INSTANCE_ID.test(instanceId)) {
+    return malformed(`detail.instance-id is not an EC2 instance id: ${describe(instanceId)}`);
+  }
+  if (detailType === REBALANCE_RECOMMENDATION) return { kind: 'rebalance', eventId, instanceId };
+
+  const action = detail['instance-action'];
+  if (!isInstanceAction(action)) {
+    return malformed(`detail.instance-action must be one of ${INSTANCE_ACTIONS.join(', ')}, got ${describe(action)}`);
+  }
+  return { kind: 'interruption', eventId, instanceId, action };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isInstanceAction(value: unknown): value is InstanceAction {
+  return (INSTANCE_ACTIONS as readonly unknown[]).includes(value);
+}
+
+/** Quotes a bad value for a log line without echoing arbitrarily large input. */
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

@@ -1,0 +1,20 @@
+import type { TargetGroupOutcome, TargetGroupResult } from './drain.js';
+import type { InstanceAction } from './event.js';
+
+/**
+ * `ignored`: an event type the handler does not act on (or a rebalance recommendation while draining on
+ * rebalance is off). `rejected`: a malformed event; it is not retried, since retrying cannot fix it.
+ */
+export type OutcomeStatus = TargetGroupOutcome | 'ignored' | 'rejected';
+
+export interface Outcome {
+  readonly status: OutcomeStatus;
+  readonly eventId: string | undefined;
+  readonly instanceId?: string;
+  readonly action?: InstanceAction | 'rebalance';
+  /** Per target group, for events that were acted on; empty otherwise. */
+  readonly targetGroups: readonly TargetGroupResult[];
+  /** Why an event was ignored or rejected. */
+  readonly reason?: string;
+  readonly elapsedMs: number;
+}

@@ -1,0 +1,121 @@
+// The real entry module, configured through its environment exactly as the stack configures it, against moto:
+// proves the wire calls (and AWS_ENDPOINT_URL wiring), not just the mocks.
+import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { handler as Handler } from '../../handlers/interruption/index.js';
+import { interruptionWarning, rebalanceRecommendation } from '../support/ec2-events.js';
+import { createFleetFixture, motoClientConfig, register, registeredIds, type FleetFixture } from '../support/fleet-fixture.js';
+import { startMoto, type MotoServer } from '../support/moto.js';
+
+let moto: MotoServer;
+let fleet: FleetFixture;
+let secondTargetGroupArn: string;
+let queueUrl: string;
+let sqs: SQSClient;
+let handler: typeof Handler;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  fleet = await createFleetFixture(moto.endpoint, { fleetInstances: 4, foreignInstances: 1 });
+  const [, , , inBothGroups] = fleet.fleetInstanceIds;
+  secondTargetGroupArn = (
+    await fleet.elbv2.send(new CreateTargetGroupCommand({ Name: 'fleet-second', Protocol: 'HTTP', Port: 8080, VpcId: fleet.vpcId }))
+  ).TargetGroups![0]!.TargetGroupArn!;
+  await register(fleet.elbv2, secondTargetGroupArn, [inBothGroups!]);
+
+  const sns = new SNSClient(motoClientConfig(moto.endpoint));
+  sqs = new SQSClient(motoClientConfig(moto.endpoint));
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'interruptions' }))).TopicArn!;
+  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'interruptions-inbox' }))).QueueUrl!;
+  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: { RawMessageDelivery: 'true' } }));
+
+  for (const [name, value] of Object.entries({
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    TARGET_GROUP_ARNS: `${fleet.targetGroupArn},${secondTargetGroupArn}`,
+    TOPIC_ARN: topicArn,
+    POWERTOOLS_SERVICE_NAME: 'interruption-handler-test',
+    POWERTOOLS_METRICS_NAMESPACE: 'spotweb-test',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  })) {
+    vi.stubEnv(name, value);
+  }
+  // The entry module reads its environment and builds its clients at import, as Lambda's init does.
+  vi.resetModules();
+  ({ handler } = await import('../../handlers/interruption/index.js'));
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await moto?.stop();
+});
+
+async function inboxMessages(): Promise<string[]> {
+  const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+  return (received.Messages ?? []).map((m) => m.Body!);
+}
+
+// The cases run in order on one fleet: the duplicate repeats the first event.
+describe('interruption handler against moto', () => {
+  it('takes exactly the warned instance out of our target group and says so on the topic', async () => {
+    const [warned, ...others] = fleet.fleetInstanceIds;
+
+    const outcome = await handler(interruptionWarning(warned!));
+
+    expect(outcome).toMatchObject({ status: 'deregistered', instanceId: warned });
+    expect(await registeredIds(fleet.elbv2, fleet.targetGroupArn)).toEqual([...others].sort());
+    expect(await registeredIds(fleet.elbv2, fleet.foreignTargetGroupArn)).toEqual([...fleet.foreignInstanceIds]);
+    const tgName = /targetgroup\/([^/]+)\//.exec(fleet.targetGroupArn)![1];
+    expect(await inboxMessages()).toEqual([`${warned} deregistered from tg/${tgName}, draining 120 s`]);
+  });
+
+  it('succeeds on a duplicate of that event and changes nothing', async () => {
+    const [warned, ...others] = fleet.fleetInstanceIds;
+
+    expect(await handler(interruptionWarning(warned!))).toMatchObject({ status: 'not-registered' });
+    expect(await registeredIds(fleet.elbv2, fleet.targetGroupArn)).toEqual([...others].sort());
+    expect(await inboxMessages()).toEqual([]);
+  });
+
+  it('leaves a foreign instance where it is', async () => {
+    const [foreign] = fleet.foreignInstanceIds;
+    const before = await registeredIds(fleet.elbv2, fleet.targetGroupArn);
+
+    expect(await handler(interruptionWarning(foreign!, 'stop'))).toMatchObject({ status: 'not-registered' });
+    expect(await registeredIds(fleet.elbv2, fleet.foreignTargetGroupArn)).toEqual([foreign]);
+    expect(await registeredIds(fleet.elbv2, fleet.targetGroupArn)).toEqual(before);
+  });
+
+  it('ignores a rebalance recommendation while draining on rebalance is off', async () => {
+    const [, kept] = fleet.fleetInstanceIds;
+
+    expect(await handler(rebalanceRecommendation(kept!))).toMatchObject({ status: 'ignored' });
+    expect(await registeredIds(fleet.elbv2, fleet.targetGroupArn)).toContain(kept);
+  });
+
+  it('rejects a malformed event without touching anything', async () => {
+    const before = await registeredIds(fleet.elbv2, fleet.targetGroupArn);
+
+    expect(await handler({ source: 'aws.ec2', 'detail-type': 'EC2 Spot Instance Interruption Warning', detail: {} })).toMatchObject({ status: 'rejected' });
+    expect(await registeredIds(fleet.elbv2, fleet.targetGroupArn)).toEqual(before);
+  });
+
+  it('deregisters an instance from every one of our target groups it is in', async () => {
+    const inBothGroups = fleet.fleetInstanceIds[3]!;
+
+    const outcome = await handler(interruptionWarning(inBothGroups, 'hibernate'));
+
+    expect(outcome.targetGroups).toEqual([
+      { targetGroupArn: fleet.targetGroupArn, outcome: 'deregistered' },
+      { targetGroupArn: secondTargetGroupArn, outcome: 'deregistered' },
+    ]);
+    expect(await registeredIds(fleet.elbv2, fleet.targetGroupArn)).not.toContain(inBothGroups);
+    expect(await registeredIds(fleet.elbv2, secondTargetGroupArn)).toEqual([]);
+  });
+});

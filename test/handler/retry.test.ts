@@ -1,0 +1,99 @@
+// The SDK's retry lives in the client's middleware, which aws-sdk-client-mock replaces; these tests put the
+// production client configuration in front of a scripted HTTP endpoint instead, so the retries really happen.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createElbv2Client, RETRY_SETTINGS } from '../../handlers/interruption/clients.js';
+import { createHandler } from '../../handlers/interruption/handler.js';
+import { interruptionWarning } from '../support/ec2-events.js';
+
+const INSTANCE = 'i-0b662ef9931388ba0';
+const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';
+const NS = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
+
+interface Reply {
+  status: number;
+  body: string;
+}
+const ok = (action: string, result: string): Reply => ({
+  status: 200,
+  body: `<${action}Response xmlns="${NS}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></${action}Response>`,
+});
+const failure = (status: number, code: string): Reply => ({
+  status,
+  body: `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${code} from test</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
+});
+const HEALTHY = ok(
+  'DescribeTargetHealth',
+  `<TargetHealthDescriptions><member><Target><Id>${INSTANCE}</Id><Port>80</Port></Target><TargetHealth><State>healthy</State></TargetHealth></member></TargetHealthDescriptions>`,
+);
+const DEREGISTERED = ok('DeregisterTargets', '');
+
+/** Scripted replies per API action; the last reply for an action repeats. */
+let script: Record<string, Reply[]> = {};
+let received: string[] = [];
+let server: Server;
+let endpoint: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const action = new URLSearchParams(body).get('Action') ?? '?';
+      received.push(action);
+      const replies = script[action] ?? [failure(400, 'UnexpectedAction')];
+      const reply = replies.length > 1 ? replies.shift()! : replies[0]!;
+      res.writeHead(reply.status, { 'content-type': 'text/xml' }).end(reply.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(() => {
+  received = [];
+});
+afterEach(() => vi.unstubAllEnvs());
+
+function handlerAgainstScript() {
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+  return createHandler({
+    config: { targetGroupArns: [TG], drainOnRebalance: false, deregistrationDelaySeconds: 120 },
+    elbv2: createElbv2Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'test' }),
+  });
+}
+
+describe('SDK retries configured by createElbv2Client', () => {
+  it('rides out throttling and then deregisters', async () => {
+    script = { DescribeTargetHealth: [failure(400, 'Throttling'), HEALTHY], DeregisterTargets: [failure(400, 'Throttling'), DEREGISTERED] };
+
+    expect(await handlerAgainstScript()(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered' });
+    expect(received).toEqual(['DescribeTargetHealth', 'DescribeTargetHealth', 'DeregisterTargets', 'DeregisterTargets']);
+  });
+
+  it('retries a transient server error', async () => {
+    script = { DescribeTargetHealth: [failure(503, 'ServiceUnavailable'), HEALTHY], DeregisterTargets: [DEREGISTERED] };
+
+    expect(await handlerAgainstScript()(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered' });
+    expect(received).toEqual(['DescribeTargetHealth', 'DescribeTargetHealth', 'DeregisterTargets']);
+  });
+
+  it(`throws a persistent failure after ${RETRY_SETTINGS.maxAttempts} attempts`, async () => {
+    script = { DescribeTargetHealth: [failure(500, 'InternalFailure')] };
+
+    await expect(handlerAgainstScript()(interruptionWarning(INSTANCE))).rejects.toThrow('InternalFailure from test');
+    expect(received).toEqual(Array<string>(RETRY_SETTINGS.maxAttempts).fill('DescribeTargetHealth'));
+  });
+
+  it('does not retry a client error that retrying cannot fix', async () => {
+    script = { DescribeTargetHealth: [failure(400, 'TargetGroupNotFound')] };
+
+    await expect(handlerAgainstScript()(interruptionWarning(INSTANCE))).rejects.toThrow('TargetGroupNotFound from test');
+    expect(received).toEqual(['DescribeTargetHealth']);
+  });
+});
