@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { interruptionWarning } from '../test/support/ec2-events.js';
 import { createFleetFixture, registeredIds } from '../test/support/fleet-fixture.js';
-import { startMoto } from '../test/support/moto.js';
+import { startMoto } from '../local/moto-server.js';
 import { TARGET_GROUP_TAG } from './baseline/handler.js';
 import { buildHandlers } from './build-handlers.js';
 import { startCountingProxy } from './counting-proxy.js';

@@ -117,6 +117,9 @@ export class InterruptionRouting extends Construct {
       bundling: {
         minify: true,
         sourceMap: true,
+        // The SDK's ES module builds let esbuild drop what the handler never calls: a third smaller bundle,
+        // and a correspondingly faster cold start (bench/handler-cold-start.ts).
+        mainFields: ['module', 'main'],
         target: 'node22',
         // The SDK is bundled so cold start does not pay for resolving node_modules at run time.
         externalModules: [],

@@ -205,11 +205,12 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
   private async terminate(instanceId: string): Promise<void> {
     const member = this.members.get(instanceId);
     if (!member) return;
+    // The host is gone from here on: nothing routes to it any more.
+    this.members.delete(instanceId);
     // The OS sees the shutdown coming (systemd sends SIGTERM), then the host is gone.
     await member.host?.stop(true);
     // moto, like ELB, drops a terminated instance from its target groups.
     await this.props.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
-    this.members.delete(instanceId);
     this.props.onLog?.(`${instanceId} terminated (Spot reclaim)`);
     this.emit('terminated', { instanceId });
     await this.nudge();

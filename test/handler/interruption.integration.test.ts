@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { handler as Handler } from '../../handlers/interruption/index.js';
 import { interruptionWarning, rebalanceRecommendation } from '../support/ec2-events.js';
 import { createFleetFixture, motoClientConfig, register, registeredIds, type FleetFixture } from '../support/fleet-fixture.js';
-import { startMoto, type MotoServer } from '../support/moto.js';
+import { startMoto, type MotoServer } from '../../local/moto-server.js';
 
 let moto: MotoServer;
 let fleet: FleetFixture;

@@ -7,10 +7,9 @@ import {
   ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { motoClientConfig } from '../../local/moto-server.js';
 
-export function motoClientConfig(endpoint: string) {
-  return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-}
+export { motoClientConfig };
 
 export interface FleetFixture {
   readonly ec2: EC2Client;
