@@ -118,13 +118,18 @@ export async function deployTemplate(opts: DeployOptions): Promise<DeployedStack
       opts.onProgress?.({ logicalId, type, status: 'skipped', reason });
     };
 
+    const conditionHolds = (name: string, path: string): boolean => {
+      if (!Object.hasOwn(ctx.conditions, name)) throw new Error(`${path}: unknown condition "${name}"`);
+      return ctx.conditions[name] as boolean;
+    };
+
     const create = async (logicalId: string): Promise<void> => {
       const resource = resources[logicalId] as TemplateResource;
       const { Type: type } = resource;
       const skippedDependency = [...(graph.get(logicalId) ?? [])].find((id) => skipped.some((s) => s.logicalId === id));
       const reason =
         notEmulatedReason(type) ??
-        (resource.Condition !== undefined && !ctx.conditions[resource.Condition] ? `condition ${resource.Condition} is false` : undefined) ??
+        (resource.Condition !== undefined && !conditionHolds(resource.Condition, `Resources.${logicalId}.Condition`) ? `condition ${resource.Condition} is false` : undefined) ??
         (skippedDependency ? `depends on ${skippedDependency}, which was not created` : undefined);
       if (reason) return skip(logicalId, type, reason);
       const provision = PROVISIONERS[type];
@@ -163,7 +168,7 @@ export async function deployTemplate(opts: DeployOptions): Promise<DeployedStack
 
     const outputs: Record<string, string> = {};
     for (const [name, output] of Object.entries(template.Outputs ?? {})) {
-      if (output.Condition !== undefined && !ctx.conditions[output.Condition]) continue;
+      if (output.Condition !== undefined && !conditionHolds(output.Condition, `Outputs.${name}.Condition`)) continue;
       outputs[name] = outputString(resolveValue(output.Value, ctx, `Outputs.${name}.Value`));
     }
     return {
