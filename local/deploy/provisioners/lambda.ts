@@ -1,0 +1,105 @@
+import {
+  AddPermissionCommand,
+  CreateFunctionCommand,
+  PutFunctionEventInvokeConfigCommand,
+  type Architecture,
+  type Runtime,
+} from '@aws-sdk/client-lambda';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createZip, zipAsset } from '../zip.js';
+import { ProvisionError, required, tagMap, type ProvisionContext, type Provisioner } from './types.js';
+
+/**
+ * The function's code as a ZIP. CDK templates point Code at the bootstrap bucket; the same asset sits in
+ * the cloud assembly under the folder the resource's `aws:asset:path` metadata names.
+ */
+function functionCode(props: Record<string, unknown>, ctx: ProvisionContext): Uint8Array {
+  const code = required<Record<string, unknown>>(props, 'Code', ctx, 'object');
+  if (typeof code.ZipFile === 'string') {
+    // Inline source: CloudFormation wraps it as index.js (Node) / index.py (Python).
+    const runtime = String(props.Runtime ?? '');
+    const file = runtime.startsWith('python') ? 'index.py' : 'index.js';
+    return createZip([{ name: file, data: Buffer.from(code.ZipFile, 'utf8') }]);
+  }
+  const full = assetLocation(code, ctx);
+  if (!full) {
+    throw new ProvisionError(ctx, `no asset for Code ${JSON.stringify(code)} in ${ctx.assemblyDir} (was the app synthesized there?)`);
+  }
+  return zipAsset(full);
+}
+
+/**
+ * Where the asset sits: the folder `aws:asset:path` names (the CLI asks CDK for that metadata), else the
+ * `asset.<hash>` folder or file that CDK stages for S3Key `<hash>.zip`.
+ */
+function assetLocation(code: Record<string, unknown>, ctx: ProvisionContext): string | undefined {
+  const candidates: string[] = [];
+  const assetPath = ctx.metadata['aws:asset:path'];
+  if (typeof assetPath === 'string') candidates.push(join(ctx.assemblyDir, assetPath));
+  if (typeof code.S3Key === 'string') {
+    const hash = code.S3Key.replace(/\.zip$/, '');
+    candidates.push(join(ctx.assemblyDir, `asset.${hash}`), join(ctx.assemblyDir, `asset.${hash}.zip`));
+  }
+  return candidates.find((c) => existsSync(c));
+}
+
+export const lambdaFunction: Provisioner = async (props, ctx) => {
+  const name = (props.FunctionName as string | undefined) ?? ctx.physicalName(64);
+  const environment = props.Environment as { Variables?: Record<string, string> } | undefined;
+  const out = await ctx.clients.lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: props.Runtime as Runtime | undefined,
+      Role: required(props, 'Role', ctx),
+      Handler: props.Handler as string | undefined,
+      Code: { ZipFile: functionCode(props, ctx) },
+      Description: props.Description as string | undefined,
+      Timeout: props.Timeout as number | undefined,
+      MemorySize: props.MemorySize as number | undefined,
+      Environment: environment,
+      Architectures: props.Architectures as Architecture[] | undefined,
+      DeadLetterConfig: props.DeadLetterConfig as { TargetArn?: string } | undefined,
+      LoggingConfig: props.LoggingConfig as never,
+      TracingConfig: props.TracingConfig as never,
+      Layers: props.Layers as string[] | undefined,
+      Tags: tagMap(props),
+    }),
+  );
+  return { physicalId: name, attributes: { Arn: out.FunctionArn, FunctionName: name, Environment: environment?.Variables ?? {} } };
+};
+
+export const eventInvokeConfig: Provisioner = async (props, ctx) => {
+  const functionName = required(props, 'FunctionName', ctx);
+  const qualifier = required(props, 'Qualifier', ctx);
+  await ctx.clients.lambda.send(
+    new PutFunctionEventInvokeConfigCommand({
+      FunctionName: functionName,
+      Qualifier: qualifier,
+      MaximumRetryAttempts: props.MaximumRetryAttempts as number | undefined,
+      MaximumEventAgeInSeconds: props.MaximumEventAgeInSeconds as number | undefined,
+      DestinationConfig: props.DestinationConfig as never,
+    }),
+  );
+  const id = `${functionName}|${qualifier}`;
+  return { physicalId: id, attributes: { Id: id } };
+};
+
+export const permission: Provisioner = async (props, ctx) => {
+  // CloudFormation names the statement after the resource; the name must be unique per function.
+  const statementId = ctx.physicalName(100, { alphanumericAndHyphens: true });
+  await ctx.clients.lambda.send(
+    new AddPermissionCommand({
+      FunctionName: required(props, 'FunctionName', ctx),
+      StatementId: statementId,
+      Action: required(props, 'Action', ctx),
+      Principal: required(props, 'Principal', ctx),
+      SourceArn: props.SourceArn as string | undefined,
+      SourceAccount: props.SourceAccount as string | undefined,
+      EventSourceToken: props.EventSourceToken as string | undefined,
+      PrincipalOrgID: props.PrincipalOrgID as string | undefined,
+      FunctionUrlAuthType: props.FunctionUrlAuthType as 'NONE' | undefined,
+    }),
+  );
+  return { physicalId: statementId, attributes: { Id: statementId } };
+};

@@ -1,0 +1,189 @@
+import {
+  DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  DescribeSpotFleetInstancesCommand,
+  DescribeSpotFleetRequestsCommand,
+  DescribeSubnetsCommand,
+} from '@aws-sdk/client-ec2';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand } from '@aws-sdk/client-application-auto-scaling';
+import {
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetGroupAttributesCommand,
+  DescribeTargetGroupsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
+import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../infra/config.js';
+import { OUTPUTS } from '../../infra/spot-web-stack.js';
+import { createClients, destroyClients, type AwsClients } from '../../local/deploy/clients.js';
+import { deployTemplate, type DeployedStack, type ProgressEvent } from '../../local/deploy/deploy.js';
+import { startMoto, type MotoServer } from '../support/moto.js';
+import { synthesize } from '../support/synth.js';
+
+const REGION = 'us-east-1';
+const TARGET_CAPACITY = 4;
+
+describe('deployTemplate into moto (the real synthesized app)', () => {
+  let moto: MotoServer;
+  let outdir: string;
+  let clients: AwsClients;
+  let stack: DeployedStack;
+  let template: Record<string, { Resources: Record<string, { Type: string }> }>[string];
+  const progress: ProgressEvent[] = [];
+
+  beforeAll(async () => {
+    outdir = mkdtempSync(join(tmpdir(), 'spotweb-deploy-'));
+    const [server] = await Promise.all([startMoto()]);
+    moto = server;
+    const { app, stack: cdkStack } = synthesize(
+      // As the CDK CLI does, so the template names each Lambda's asset folder.
+      { targetCapacity: String(TARGET_CAPACITY), 'aws:cdk:enable-asset-metadata': true },
+      { bundle: true, outdir },
+    );
+    const assembly = app.synth();
+    template = assembly.getStackByName(cdkStack.stackName).template;
+    clients = createClients({ endpoint: moto.endpoint, region: REGION });
+    const started = performance.now();
+    stack = await deployTemplate({
+      template,
+      assemblyDir: outdir,
+      stackName: cdkStack.stackName,
+      endpoint: moto.endpoint,
+      region: REGION,
+      onProgress: (e) => progress.push(e),
+    });
+    const ms = performance.now() - started;
+    console.log(`deployTemplate: ${Object.keys(stack.resources).length} resources in ${ms.toFixed(0)} ms`);
+    console.log('skipped:', stack.skipped, '\nnotes:', stack.notes, '\nnot applicable:', stack.notApplicable);
+  });
+
+  afterAll(async () => {
+    if (clients) destroyClients(clients);
+    await moto?.stop();
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  const physicalIdOf = (type: string) => {
+    const found = Object.values(stack.resources).filter((r) => r.type === type);
+    expect(found).toHaveLength(1);
+    return found[0]!.physicalId;
+  };
+
+  it('accounts for every template resource: created or skipped with a reason', () => {
+    const ids = Object.keys(template.Resources);
+    const skipped = new Map(stack.skipped.map((s) => [s.logicalId, s]));
+    for (const id of ids) expect(id in stack.resources || skipped.has(id), id).toBe(true);
+    const notEmulated = ids.filter((id) => /^Custom::|^AWS::CDK::Metadata$/.test(template.Resources[id]!.Type));
+    expect(notEmulated).toContain('NetworkVpcRestrictDefaultSecurityGroupCustomResource491E144D');
+    expect([...skipped.keys()].sort()).toEqual(notEmulated.sort());
+    expect(stack.notApplicable.map((n) => n.name).sort()).toEqual(['BootstrapVersion', 'CheckBootstrapVersion']);
+    const created = progress.filter((e) => e.status === 'created').map((e) => e.logicalId);
+    expect(created.sort()).toEqual(Object.keys(stack.resources).sort());
+  });
+
+  it('creates two subnets in two availability zones', async () => {
+    const vpcId = physicalIdOf('AWS::EC2::VPC');
+    const out = await clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }));
+    expect(out.Subnets).toHaveLength(2);
+    expect(new Set(out.Subnets!.map((s) => s.AvailabilityZone)).size).toBe(2);
+    expect(out.Subnets!.every((s) => s.MapPublicIpOnLaunch)).toBe(true);
+  });
+
+  it('resolves the AMI parameter through SSM (moto preloads the public AL2023 parameters)', async () => {
+    const ami = await clients.ssm.send(new GetParameterCommand({ Name: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64' }));
+    const versions = await clients.ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: physicalIdOf('AWS::EC2::LaunchTemplate'), Versions: ['$Latest'] }),
+    );
+    expect(ami.Parameter?.Value).toMatch(/^ami-/);
+    expect(versions.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.ImageId).toBe(ami.Parameter?.Value);
+  });
+
+  it('creates the ALB, the target group with its attributes and health check, and the listener on 80', async () => {
+    const lbArn = physicalIdOf('AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const tgArn = physicalIdOf('AWS::ElasticLoadBalancingV2::TargetGroup');
+    const lbs = await clients.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }));
+    expect(lbs.LoadBalancers?.[0]?.Scheme).toBe('internet-facing');
+    const attrs = await clients.elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: tgArn }));
+    const delay = attrs.Attributes?.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value;
+    expect(delay).toBe(String(DEFAULT_CONFIG.deregistrationDelaySeconds));
+    const tgs = await clients.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tgArn] }));
+    expect(tgs.TargetGroups?.[0]).toMatchObject({
+      Port: DEFAULT_CONFIG.appPort,
+      HealthCheckPath: DEFAULT_CONFIG.healthCheckPath,
+      HealthCheckIntervalSeconds: DEFAULT_CONFIG.healthCheckIntervalSeconds,
+    });
+    const listeners = await clients.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn }));
+    expect(listeners.Listeners?.map((l) => l.Port)).toEqual([80]);
+    expect(listeners.Listeners?.[0]?.DefaultActions?.[0]?.TargetGroupArn).toBe(tgArn);
+  });
+
+  it('requests the Spot Fleet with the configured capacity, spread over instance types and both subnets', async () => {
+    const fleetId = physicalIdOf('AWS::EC2::SpotFleet');
+    const requests = await clients.ec2.send(new DescribeSpotFleetRequestsCommand({ SpotFleetRequestIds: [fleetId] }));
+    expect(requests.SpotFleetRequestConfigs?.[0]?.SpotFleetRequestConfig?.TargetCapacity).toBe(TARGET_CAPACITY);
+    const active = await clients.ec2.send(new DescribeSpotFleetInstancesCommand({ SpotFleetRequestId: fleetId }));
+    const ids = active.ActiveInstances!.map((i) => i.InstanceId!);
+    expect(ids).toHaveLength(TARGET_CAPACITY);
+    const described = await clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
+    const instances = described.Reservations!.flatMap((r) => r.Instances!);
+    expect(new Set(instances.map((i) => i.InstanceType)).size).toBeGreaterThan(1);
+    const subnets = Object.values(stack.resources).filter((r) => r.type === 'AWS::EC2::Subnet').map((r) => r.physicalId);
+    expect(new Set(instances.map((i) => i.SubnetId))).toEqual(new Set(subnets));
+    const instanceSg = stack.resources[Object.keys(template.Resources).find((id) => id.startsWith('LoadBalancerInstanceSecurityGroup') && template.Resources[id]!.Type === 'AWS::EC2::SecurityGroup')!]!.physicalId;
+    for (const instance of instances) {
+      expect(instance.SecurityGroups?.map((g) => g.GroupId)).toEqual([instanceSg]);
+      expect(instance.IamInstanceProfile?.Arn).toMatch(/:instance-profile\//);
+      expect(instance.Tags).toEqual(expect.arrayContaining([{ Key: 'spotweb:stack', Value: 'SpotWeb' }]));
+    }
+  });
+
+  it('creates the rule with both targets, the queue, the topic and the autoscaling target and policy', async () => {
+    const ruleName = physicalIdOf('AWS::Events::Rule');
+    const targets = await clients.events.send(new ListTargetsByRuleCommand({ Rule: ruleName }));
+    expect(targets.Targets).toHaveLength(2);
+    const functionArn = Object.values(stack.resources).find((r) => r.physicalId === stack.outputs[OUTPUTS.handlerFunctionName])!.attributes.Arn;
+    expect(targets.Targets!.map((t) => t.Arn).sort()).toEqual([functionArn, stack.outputs[OUTPUTS.topicArn]].sort());
+    const toTopic = targets.Targets!.find((t) => t.Arn === stack.outputs[OUTPUTS.topicArn])!;
+    expect(toTopic.InputTransformer?.InputPathsMap).toHaveProperty('detail-instance-id', '$.detail.instance-id');
+    expect(toTopic.RetryPolicy?.MaximumRetryAttempts).toBe(8);
+
+    const queue = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: stack.outputs[OUTPUTS.deadLetterQueueUrl], AttributeNames: ['MessageRetentionPeriod'] }),
+    );
+    expect(queue.Attributes?.MessageRetentionPeriod).toBe(String(14 * 24 * 3600));
+    const topic = await clients.sns.send(new GetTopicAttributesCommand({ TopicArn: stack.outputs[OUTPUTS.topicArn] }));
+    expect(JSON.parse(topic.Attributes!.Policy!).Statement).toHaveLength(2);
+
+    const fleetId = stack.outputs[OUTPUTS.fleetRequestId];
+    const scalable = await clients.autoScaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ec2' }));
+    expect(scalable.ScalableTargets?.map((t) => [t.ResourceId, t.MinCapacity, t.MaxCapacity])).toEqual([
+      [`spot-fleet-request/${fleetId}`, DEFAULT_CONFIG.minCapacity, DEFAULT_CONFIG.maxCapacity],
+    ]);
+    const policies = await clients.autoScaling.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'ec2' }));
+    const label = policies.ScalingPolicies?.[0]?.TargetTrackingScalingPolicyConfiguration?.PredefinedMetricSpecification?.ResourceLabel;
+    expect(label).toMatch(/^app\/[^/]+\/[^/]+\/targetgroup\/[^/]+\/[^/]+$/);
+  });
+
+  it('creates the handler with its environment resolved to the resources in moto', async () => {
+    const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack.outputs[OUTPUTS.handlerFunctionName] }));
+    expect(config.Environment?.Variables?.TARGET_GROUP_ARNS).toBe(physicalIdOf('AWS::ElasticLoadBalancingV2::TargetGroup'));
+    expect(config.Environment?.Variables?.TOPIC_ARN).toBe(stack.outputs[OUTPUTS.topicArn]);
+    expect(config.Environment?.Variables?.DEREGISTRATION_DELAY_SECONDS).toBe(String(DEFAULT_CONFIG.deregistrationDelaySeconds));
+  });
+
+  it('resolves the outputs', async () => {
+    expect(stack.outputs[OUTPUTS.fleetRequestId]).toMatch(/^sfr-/);
+    const lbArn = physicalIdOf('AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const lbs = await clients.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }));
+    expect(stack.outputs[OUTPUTS.url]).toContain(lbs.LoadBalancers![0]!.DNSName);
+    expect(stack.outputs[OUTPUTS.targetGroupArn]).toBe(physicalIdOf('AWS::ElasticLoadBalancingV2::TargetGroup'));
+  });
+});
