@@ -27,7 +27,8 @@ export class SynthError extends Error {
 export function synthesizeStack(outdir: string, context: Record<string, unknown> = {}): SynthesizedStack {
   try {
     const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as { context?: Record<string, unknown> };
-    const app = new App({ outdir, context: { ...cdkJson.context, ...context } });
+    // Asset metadata names each Lambda's bundle folder in the assembly (the CLI turns it on the same way).
+    const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true, ...context } });
     const stack = buildApp(app);
     const assembly = app.synth();
     const artifact = assembly.getStackByName(stack.stackName);

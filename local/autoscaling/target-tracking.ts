@@ -45,5 +45,6 @@ export function desiredCapacity(policy: TrackingPolicy, current: number, state: 
     const room = Math.ceil((Math.max(current, 1) * peak) / policy.targetValue);
     if (!cooling && room < current) return clamp(current - 1);
   }
-  return clamp(current);
+  // No alarm fired: a capacity set by hand outside min..max stays, as with Application Auto Scaling.
+  return current;
 }

@@ -153,7 +153,7 @@ export async function deployTemplate(opts: DeployOptions): Promise<DeployedStack
       };
       try {
         const result = await provision(props, provisionContext);
-        deployed[logicalId] = { type, ...result };
+        deployed[logicalId] = { type, ...result, properties: props, metadata: resource.Metadata ?? {} };
       } catch (err) {
         throw new DeployError(logicalId, type, err);
       }

@@ -41,6 +41,11 @@ export interface SpotFleetEmulatorProps {
   readonly ec2: EC2Client;
   readonly elbv2: ElasticLoadBalancingV2Client;
   readonly fleetRequestId: string;
+  /**
+   * The fleet's launch specifications, one per (instance type, subnet) pool, as the deployer expanded them from
+   * the launch template and its overrides (moto keeps only part of them).
+   */
+  readonly launchSpecifications: readonly SpotFleetLaunchSpecification[];
   /** Where instances are registered once they serve (the fleet's LoadBalancersConfig). */
   readonly targetGroupArns: readonly string[];
   readonly region: string;
@@ -216,14 +221,14 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     await this.nudge();
   }
 
-  private async readFleet(): Promise<{ targetCapacity: number; specs: SpotFleetLaunchSpecification[]; ids: string[] }> {
+  private async readFleet(): Promise<{ targetCapacity: number; ids: string[] }> {
     const { ec2, fleetRequestId } = this.props;
     const described = await ec2.send(new DescribeSpotFleetRequestsCommand({ SpotFleetRequestIds: [fleetRequestId] }));
     const config = described.SpotFleetRequestConfigs?.[0]?.SpotFleetRequestConfig;
     if (!config) throw new Error(`Spot Fleet request ${fleetRequestId} not found`);
     const fleetInstances = await ec2.send(new DescribeSpotFleetInstancesCommand({ SpotFleetRequestId: fleetRequestId }));
     const ids = (fleetInstances.ActiveInstances ?? []).map((i) => i.InstanceId!).filter(Boolean);
-    return { targetCapacity: config.TargetCapacity ?? 0, specs: config.LaunchSpecifications ?? [], ids };
+    return { targetCapacity: config.TargetCapacity ?? 0, ids };
   }
 
   private async describe(ids: string[]): Promise<Instance[]> {
@@ -259,7 +264,8 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     const active: PooledInstance[] = [...this.members.values()]
       .filter((m) => !m.reclaimAt)
       .map((m) => ({ id: m.instance.InstanceId!, pool: poolOf(m.instance.InstanceType!, m.instance.SubnetId!), launchTime: m.instance.LaunchTime?.getTime() ?? 0 }));
-    const pools = fleet.specs.map((s) => poolOf(s.InstanceType!, s.SubnetId!));
+    const specs = this.props.launchSpecifications;
+    const pools = specs.map((s) => poolOf(s.InstanceType!, s.SubnetId!));
     const plan = planFleet({ targetCapacity: fleet.targetCapacity, active, pools, excessCapacityTerminationPolicy: this.policy });
     // Act on a plan only when two consecutive reads agree: reading the capacity and the instances are separate
     // calls, and a modification landing between them must not launch or reclaim on a half-read state.
@@ -273,7 +279,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     this.lastPlanKey = '';
     for (const instanceId of plan.reclaim) this.interrupt(instanceId);
     for (const pool of plan.launch) {
-      const spec = fleet.specs.find((s) => poolOf(s.InstanceType!, s.SubnetId!) === pool)!;
+      const spec = specs.find((s) => poolOf(s.InstanceType!, s.SubnetId!) === pool)!;
       await this.launch(spec);
     }
   }

@@ -25,7 +25,7 @@ import { DEFAULT_CONFIG } from '../../infra/config.js';
 import { OUTPUTS } from '../../infra/spot-web-stack.js';
 import { createClients, destroyClients, type AwsClients } from '../../local/deploy/clients.js';
 import { deployTemplate, type DeployedStack, type ProgressEvent } from '../../local/deploy/deploy.js';
-import { startMoto, type MotoServer } from '../support/moto.js';
+import { startMoto, type MotoServer } from '../../local/moto-server.js';
 import { synthesize } from '../support/synth.js';
 
 const REGION = 'us-east-1';

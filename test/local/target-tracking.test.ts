@@ -25,6 +25,10 @@ describe('desiredCapacity (target tracking)', () => {
     expect(desiredCapacity(policy, 5, { datapoints: Array(15).fill(10), lastScaleInAt: 0 }, 100_000)).toBe(5);
   });
 
+  it('leaves a capacity set by hand below min alone while no alarm fires', () => {
+    expect(desiredCapacity(policy, 1, { datapoints: [10] }, 0)).toBe(1);
+  });
+
   it('does not scale in while the busiest recent minute still needs the capacity', () => {
     const datapoints = [...Array(14).fill(10), 90];
     expect(desiredCapacity(policy, 5, { datapoints }, 0)).toBe(5);

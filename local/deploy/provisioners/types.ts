@@ -11,6 +11,10 @@ export interface ProvisionResult {
 
 export interface DeployedResource extends ProvisionResult {
   readonly type: string;
+  /** The template's Properties with every intrinsic resolved to moto's physical ids. */
+  readonly properties: Readonly<Record<string, any>>;
+  /** The template's Metadata (CDK's asset paths). */
+  readonly metadata: Readonly<Record<string, unknown>>;
 }
 
 export interface ProvisionContext {

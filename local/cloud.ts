@@ -1,0 +1,311 @@
+import { DescribeLaunchTemplateVersionsCommand, type SpotFleetLaunchSpecification } from '@aws-sdk/client-ec2';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { SendMessageCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { extractAppBundle } from '../userdata/render.js';
+import { LocalLoadBalancer, readTargetGroupSettings, TargetGroupSync, type TargetStateChange } from './alb/index.js';
+import { FleetAutoscaler } from './autoscaling/fleet-autoscaler.js';
+import { createClients, destroyClients, LOCAL_ACCOUNT_ID, type AwsClients } from './deploy/clients.js';
+import { deployTemplate, type DeployedStack, type ProgressEvent } from './deploy/deploy.js';
+import { LocalEventBus, type DeliveryReport } from './events/bus.js';
+import { AwsGateway } from './gateway.js';
+import { startLambdaWorker, type LambdaWorker } from './lambda/worker.js';
+import { startMoto, type MotoServer } from './moto-server.js';
+import { NotificationInbox, type TopicNotification } from './notifications.js';
+import { SpotFleetEmulator, type AwsEvent } from './spot/fleet-emulator.js';
+import { findResource, lambdaFunctions, rulesOf, scalingPolicyOf, type LambdaFunctionSpec } from './stack-reader.js';
+import { synthesizeStack } from './synth.js';
+
+export interface LocalCloudOptions {
+  /** The local ALB's port. @default 8080 */
+  readonly port?: number;
+  /** Multiplies every AWS interval: warning, drain, health checks, scaling. @default 1 (real time) */
+  readonly timeScale?: number;
+  /** Deliver interruption events to the handler Lambda. Off shows what the handler prevents. @default true */
+  readonly handler?: boolean;
+  /** The instance app's own Spot watcher. @default true */
+  readonly spotWatcher?: boolean;
+  readonly region?: string;
+  /** Working directory for the synthesized assembly and the extracted instance app. @default .local-cloud */
+  readonly workDir?: string;
+  /** CDK context values (`-c key=value`). */
+  readonly context?: Record<string, unknown>;
+  /** Progress and runtime messages for a human. */
+  readonly log?: (line: string) => void;
+  /** Instance and Lambda log lines (noisy). */
+  readonly verboseLog?: (line: string) => void;
+}
+
+export interface LocalCloud {
+  readonly url: string;
+  /** The AWS endpoint every client uses (`AWS_ENDPOINT_URL`). */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly stackName: string;
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly fleetRequestId: string;
+  readonly targetGroupArn: string;
+  readonly deployed: DeployedStack;
+  readonly clients: AwsClients;
+  readonly loadBalancer: LocalLoadBalancer;
+  readonly fleet: SpotFleetEmulator;
+  readonly notifications: readonly TopicNotification[];
+  readonly deliveries: readonly DeliveryReport[];
+  /** The local ALB's target state changes, oldest first (the last 1000). */
+  readonly targetChanges: ReadonlyArray<TargetStateChange & { readonly at: number }>;
+  /** Publishes an event on the local default bus (as AWS services do). */
+  publish(event: AwsEvent): Promise<DeliveryReport[]>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_REGION = 'us-east-1';
+
+/** Waits until the load balancer has `count` healthy targets. */
+async function waitForHealthy(lb: LocalLoadBalancer, count: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (lb.targets().filter((t) => t.state === 'healthy').length < count) {
+    if (Date.now() > until) {
+      const states = lb.targets().map((t) => `${t.id}=${t.state}`).join(', ') || 'none registered';
+      throw new Error(`no healthy target after ${timeoutMs} ms (${states})`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * `npm start`: synthesizes the app, starts moto behind the AWS gateway, deploys the template into it, and
+ * plays the data plane — instances, the ALB, the Spot service, EventBridge, the Lambda and autoscaling.
+ */
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const log = options.log ?? (() => undefined);
+  const verbose = options.verboseLog ?? (() => undefined);
+  const timeScale = options.timeScale ?? 1;
+  if (!(Number.isFinite(timeScale) && timeScale > 0 && timeScale <= 1)) {
+    throw new Error(`--time-scale must be a number in (0, 1], got ${options.timeScale}`);
+  }
+  const region = options.region ?? DEFAULT_REGION;
+  const workDir = resolve(options.workDir ?? '.local-cloud');
+  mkdirSync(workDir, { recursive: true });
+  // Lambda loads a bundle as CommonJS from /var/task; here the project's package.json ("type": "module") would
+  // make Node read the assets in cdk.out as ES modules, so the work directory declares its own module type.
+  writeFileSync(join(workDir, 'package.json'), '{ "type": "commonjs" }\n');
+
+  const closers: Array<() => Promise<void> | void> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+    closers.length = 0;
+  };
+
+  try {
+    log('Synthesizing the CDK app (same app as `cdk deploy`)…');
+    const motoStarting = startMoto();
+    const synth = synthesizeStack(join(workDir, 'cdk.out'), options.context);
+    const moto: MotoServer = await motoStarting;
+    closers.push(() => moto.stop());
+    log(`moto (local AWS control plane) on ${moto.endpoint}`);
+
+    const gateway = new AwsGateway({ upstream: moto.endpoint });
+    const endpoint = await gateway.start();
+    closers.push(() => gateway.close());
+    const clients = createClients({ endpoint, region });
+    closers.push(() => destroyClients(clients));
+
+    log(`Deploying ${synth.stackName} into the local cloud…`);
+    const deployed = await deployTemplate({
+      template: synth.template,
+      assemblyDir: synth.assemblyDir,
+      stackName: synth.stackName,
+      endpoint,
+      region,
+      onProgress: (e: ProgressEvent) => {
+        if (e.status === 'created') verbose(`  created ${e.type} ${e.logicalId}`);
+      },
+    });
+    const created = Object.keys(deployed.resources).length;
+    log(`  ${created} resources created through the AWS APIs.`);
+    if (deployed.skipped.length > 0) {
+      log('  Not emulated locally (left out, listed so nothing is dropped silently):');
+      for (const s of deployed.skipped) log(`    - ${s.logicalId} (${s.type}): ${s.reason}`);
+    }
+    for (const n of deployed.notes) log(`  note: ${n.logicalId} (${n.type}): ${n.message}`);
+    for (const n of deployed.notApplicable) log(`  not applicable locally: ${n.name}: ${n.reason}`);
+
+    const fleetResource = findResource(deployed, 'AWS::EC2::SpotFleet');
+    const fleetRequestId = fleetResource.physicalId;
+    const fleetConfig = fleetResource.properties.SpotFleetRequestConfigData as Record<string, any>;
+    const launchSpecifications = fleetResource.attributes.LaunchSpecifications as SpotFleetLaunchSpecification[];
+    const targetGroupArns: string[] = (fleetConfig.LoadBalancersConfig?.TargetGroupsConfig?.TargetGroups ?? []).map((t: { Arn: string }) => t.Arn);
+    const firstTargetGroup = targetGroupArns[0];
+    if (!firstTargetGroup) throw new Error('the Spot Fleet names no target group in LoadBalancersConfig');
+    const targetGroupArn: string = firstTargetGroup;
+
+    // The instance app is taken from the deployed launch template's user data: the program EC2 would run.
+    const ltId = (fleetConfig.LaunchTemplateConfigs?.[0]?.LaunchTemplateSpecification?.LaunchTemplateId as string) ?? '';
+    const versions = await clients.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: ltId, Versions: ['$Latest'] }));
+    const userData = Buffer.from(versions.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.UserData ?? '', 'base64').toString('utf8');
+    const appPath = join(workDir, 'instance-app.cjs');
+    writeFileSync(appPath, extractAppBundle(userData));
+
+    // EventBridge → Lambda / SNS, with retries and the dead-letter queue.
+    const workers = new Map<string, Promise<LambdaWorker>>();
+    const functions = lambdaFunctions(deployed, synth.assemblyDir);
+    const workerFor = (fn: LambdaFunctionSpec): Promise<LambdaWorker> => {
+      let worker = workers.get(fn.arn);
+      if (!worker) {
+        worker = startLambdaWorker({
+          assetDir: fn.assetDir,
+          handler: fn.handler,
+          functionName: fn.name,
+          timeoutMs: fn.timeoutSeconds * 1000,
+          memoryMb: fn.memoryMb,
+          region,
+          accountId: LOCAL_ACCOUNT_ID,
+          environment: { ...fn.environment, AWS_ENDPOINT_URL: endpoint, AWS_REGION: region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+          onLog: (line) => verbose(`[lambda ${fn.name}] ${line}`),
+        });
+        workers.set(fn.arn, worker);
+      }
+      return worker;
+    };
+    closers.push(async () => {
+      for (const w of workers.values()) await (await w.catch(() => undefined))?.close();
+    });
+    const handlerEnabled = options.handler ?? true;
+    const deliveries: DeliveryReport[] = [];
+    const queueUrls = new Map<string, string>();
+    const bus = new LocalEventBus({
+      rules: rulesOf(deployed),
+      timeScale,
+      deliverers: {
+        lambda: async (arn, input) => {
+          const fn = functions.find((f) => f.arn === arn);
+          if (!fn) throw Object.assign(new Error(`function ${arn} not found`), { name: 'ResourceNotFoundException' });
+          if (!handlerEnabled) {
+            log(`  (handler disabled: event for ${fn.name} not delivered)`);
+            return;
+          }
+          const result = await (await workerFor(fn)).invoke(JSON.parse(input));
+          if (result.error) throw new Error(`${result.error.errorType}: ${result.error.errorMessage}`);
+          verbose(`[lambda ${fn.name}] ${JSON.stringify(result.result)}`);
+        },
+        sns: async (arn, input) => {
+          await clients.sns.send(new PublishCommand({ TopicArn: arn, Message: input }));
+        },
+      },
+      sendToDeadLetterQueue: async (queueArn, body, attributes) => {
+        const name = queueArn.split(':').pop()!;
+        let url = queueUrls.get(queueArn);
+        if (!url) {
+          url = (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
+          queueUrls.set(queueArn, url);
+        }
+        await clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageAttributes: attributes }));
+        log(`  event parked in dead-letter queue ${name}`);
+      },
+      onRetry: (rule, target, attempt, err) => log(`  retrying ${rule} → ${target} (attempt ${attempt} failed: ${err instanceof Error ? err.message : err})`),
+      onDelivery: (report) => {
+        deliveries.push(report);
+        if (report.result.status !== 'delivered') {
+          log(`  delivery ${report.rule} → ${report.targetId}: ${report.result.status}`);
+        }
+      },
+    });
+
+    // A human's inbox for the topic.
+    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${n.message}`));
+    closers.push(() => notifications.close());
+    const topic = findResource(deployed, 'AWS::SNS::Topic');
+    await notifications.subscribe(clients.sns, topic.physicalId);
+
+    // The ALB's data plane, configured from the target group as moto holds it.
+    const settings = await readTargetGroupSettings(clients.elbv2, targetGroupArn, { timeScale });
+    let fleet: SpotFleetEmulator | undefined;
+    const targetChanges: Array<TargetStateChange & { at: number }> = [];
+    const loadBalancer = new LocalLoadBalancer({
+      port: options.port ?? 8080,
+      healthCheck: settings.healthCheck,
+      deregistrationDelayMs: settings.deregistrationDelayMs,
+      resolveTarget: (id) => fleet?.resolve(id),
+      portInUseHint: 'pass `npm start -- --port <free port>`, or stop the program using it',
+      onTargetStateChange: (c) => {
+        targetChanges.push({ ...c, at: Date.now() });
+        if (targetChanges.length > 1000) targetChanges.shift();
+        log(`  target ${c.id}: ${c.from} → ${c.to}${c.reason ? ` (${c.reason})` : ''}`);
+      },
+    });
+    const url = await loadBalancer.start();
+    closers.push(() => loadBalancer.close());
+    const sync = new TargetGroupSync({ elbv2: clients.elbv2, targetGroupArn, loadBalancer });
+    sync.start();
+    closers.push(() => sync.stop());
+
+    // The Spot service.
+    fleet = new SpotFleetEmulator({
+      ec2: clients.ec2,
+      elbv2: clients.elbv2,
+      fleetRequestId,
+      launchSpecifications,
+      targetGroupArns,
+      region,
+      account: LOCAL_ACCOUNT_ID,
+      appPath,
+      timeScale,
+      spotWatcher: options.spotWatcher ?? true,
+      publishEvent: async (event) => {
+        await bus.publish(event);
+      },
+      onLog: verbose,
+    });
+    const theFleet = fleet;
+    theFleet.on('launched', (i) => log(`  instance ${i.instanceId} launched (${i.instanceType}, ${i.availabilityZone})`));
+    theFleet.on('warned', (w) => log(`  Spot interruption warning → ${w.instanceId} (${w.action} at ${w.reclaimAt.toISOString()})`));
+    theFleet.on('terminated', (t) => log(`  instance ${t.instanceId} terminated`));
+    theFleet.on('error', (err) => log(`  Spot Fleet emulation error: ${err.message}`));
+    gateway.on('fleet-modified', (m) => theFleet.onModification(m));
+    closers.push(() => theFleet.stop());
+    await theFleet.start();
+    await sync.syncNow();
+
+    const policy = scalingPolicyOf(deployed);
+    if (policy) {
+      const autoscaler = new FleetAutoscaler({
+        ec2: clients.ec2,
+        fleetRequestId,
+        timeScale,
+        policy: { ...policy, scaleOutCooldownMs: policy.scaleOutCooldownMs * timeScale, scaleInCooldownMs: policy.scaleInCooldownMs * timeScale },
+        requestCount: (windowMs) => loadBalancer.requestCount(Date.now() - windowMs),
+        targetsInService: () => loadBalancer.targets().filter((t) => t.state === 'healthy').length,
+        currentCapacity: () => theFleet.capacity,
+        onScale: (from, to, perTarget) => log(`  autoscaling: ${Math.round(perTarget)} requests/target/min → capacity ${from} → ${to}`),
+        onError: (err) => log(`  autoscaling error: ${err.message}`),
+      });
+      autoscaler.start();
+      closers.push(() => autoscaler.stop());
+    }
+
+    await waitForHealthy(loadBalancer, 1, Math.max(10_000, settings.healthCheck.intervalMs * 10));
+
+    return {
+      url,
+      endpoint,
+      region,
+      stackName: synth.stackName,
+      outputs: deployed.outputs,
+      fleetRequestId,
+      targetGroupArn,
+      deployed,
+      clients,
+      loadBalancer,
+      fleet: theFleet,
+      notifications: notifications.received,
+      deliveries,
+      targetChanges,
+      publish: (event) => bus.publish(event),
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
