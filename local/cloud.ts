@@ -1,7 +1,7 @@
 import { DescribeLaunchTemplateVersionsCommand, type SpotFleetLaunchSpecification } from '@aws-sdk/client-ec2';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendMessageCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { extractAppBundle } from '../userdata/render.js';
 import { LocalLoadBalancer, readTargetGroupSettings, TargetGroupSync, type TargetStateChange } from './alb/index.js';
@@ -9,6 +9,7 @@ import { FleetAutoscaler } from './autoscaling/fleet-autoscaler.js';
 import { createClients, destroyClients, LOCAL_ACCOUNT_ID, type AwsClients } from './deploy/clients.js';
 import { deployTemplate, type DeployedStack, type ProgressEvent } from './deploy/deploy.js';
 import { LocalEventBus, type DeliveryReport } from './events/bus.js';
+import { controlApi, type LocalStatus } from './control-api.js';
 import { AwsGateway } from './gateway.js';
 import { startLambdaWorker, type LambdaWorker } from './lambda/worker.js';
 import { startMoto, type MotoServer } from './moto-server.js';
@@ -50,6 +51,10 @@ export interface LocalCloud {
   readonly clients: AwsClients;
   readonly loadBalancer: LocalLoadBalancer;
   readonly fleet: SpotFleetEmulator;
+  /** The AWS endpoint; add interceptors to play APIs moto lacks or to inject faults. */
+  readonly gateway: AwsGateway;
+  /** The local cloud's status, as `GET <endpoint>/_local/status` serves it. */
+  status(): LocalStatus;
   readonly notifications: readonly TopicNotification[];
   readonly deliveries: readonly DeliveryReport[];
   /** The local ALB's target state changes, oldest first (the last 1000). */
@@ -60,6 +65,8 @@ export interface LocalCloud {
 }
 
 const DEFAULT_REGION = 'us-east-1';
+/** Written into the work directory while the local cloud runs: `{ endpoint, url, region, stackName, pid }`. */
+export const STATE_FILE = 'state.json';
 
 /** Waits until the load balancer has `count` healthy targets. */
 async function waitForHealthy(lb: LocalLoadBalancer, count: number, timeoutMs: number): Promise<void> {
@@ -286,6 +293,31 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     await waitForHealthy(loadBalancer, 1, Math.max(10_000, settings.healthCheck.intervalMs * 10));
 
+    const status = (): LocalStatus => ({
+      url,
+      endpoint,
+      region,
+      stackName: synth.stackName,
+      outputs: deployed.outputs,
+      fleet: {
+        requestId: fleetRequestId,
+        targetCapacity: theFleet.capacity,
+        instances: theFleet.instances().map((i) => ({
+          instanceId: i.instanceId,
+          instanceType: i.instanceType,
+          availabilityZone: i.availabilityZone,
+          reclaimAt: i.reclaimAt?.toISOString(),
+        })),
+      },
+      targets: loadBalancer.targets(),
+      notifications: notifications.received.map((n) => ({ message: n.message, subject: n.subject, receivedAt: n.receivedAt.toISOString() })),
+    });
+    closers.push(gateway.intercept(controlApi(status)));
+    // Where other processes (the CLI) find this local cloud.
+    const stateFile = join(workDir, STATE_FILE);
+    writeFileSync(stateFile, `${JSON.stringify({ endpoint, url, region, stackName: synth.stackName, pid: process.pid }, null, 2)}\n`);
+    closers.push(() => rmSync(stateFile, { force: true }));
+
     return {
       url,
       endpoint,
@@ -298,6 +330,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       clients,
       loadBalancer,
       fleet: theFleet,
+      gateway,
+      status,
       notifications: notifications.received,
       deliveries,
       targetChanges,

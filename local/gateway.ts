@@ -32,6 +32,31 @@ export interface GatewayEvents {
   'fleet-modified': [FleetModification];
 }
 
+/** A request as the gateway received it, body read. */
+export interface GatewayRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+export interface GatewayResponse {
+  readonly status: number;
+  readonly headers?: http.OutgoingHttpHeaders;
+  readonly body: string | Buffer;
+}
+
+/**
+ * Answers a request itself (an API moto lacks, a fault being injected, the local cloud's own status) or
+ * returns undefined to let it through to moto.
+ */
+export type Interceptor = (req: GatewayRequest) => Promise<GatewayResponse | undefined> | GatewayResponse | undefined;
+
+/** The AWS service a SigV4-signed request is for (`ec2`, `elasticloadbalancing`, `sns`, …). */
+export function signedService(headers: http.IncomingHttpHeaders): string | undefined {
+  return /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(headers.authorization ?? ''))?.[1];
+}
+
 /** Parses an EC2 query-protocol body and, for ModifySpotFleetRequest, rewrites it and says what was asked. */
 export function rewriteFleetModification(body: string): { body: string; modification?: FleetModification } {
   const params = new URLSearchParams(body);
@@ -55,6 +80,7 @@ export class AwsGateway extends EventEmitter<GatewayEvents> {
   private readonly server: http.Server;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly upstream: URL;
+  private readonly interceptors: Interceptor[] = [];
   private url?: string;
 
   constructor(private readonly props: GatewayProps) {
@@ -81,6 +107,15 @@ export class AwsGateway extends EventEmitter<GatewayEvents> {
     return this.url;
   }
 
+  /** Interceptors run in the order added; the first answer wins. */
+  intercept(interceptor: Interceptor): () => void {
+    this.interceptors.push(interceptor);
+    return () => {
+      const i = this.interceptors.indexOf(interceptor);
+      if (i >= 0) this.interceptors.splice(i, 1);
+    };
+  }
+
   async close(): Promise<void> {
     this.agent.destroy();
     this.server.closeAllConnections();
@@ -91,28 +126,48 @@ export class AwsGateway extends EventEmitter<GatewayEvents> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      let body = Buffer.concat(chunks);
-      let modification: FleetModification | undefined;
-      if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-        const rewritten = rewriteFleetModification(body.toString('utf8'));
-        modification = rewritten.modification;
-        if (modification) body = Buffer.from(rewritten.body, 'utf8');
-      }
-      const headers = { ...req.headers, host: this.upstream.host, 'content-length': String(body.length) };
-      const upstreamReq = http.request(
-        { host: this.upstream.hostname, port: this.upstream.port, method: req.method, path: req.url, headers, agent: this.agent },
-        (upstreamRes) => {
-          if (modification && (upstreamRes.statusCode ?? 500) < 300) this.emit('fleet-modified', modification);
-          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-          upstreamRes.pipe(res);
-        },
-      );
-      upstreamReq.on('error', (err) => {
-        // moto is down: answer as an unreachable AWS endpoint would, so SDK retry logic sees a 5xx.
-        if (!res.headersSent) res.writeHead(503, { 'content-type': 'text/plain' });
-        res.end(`local cloud: AWS endpoint unavailable (${err.message})`);
+      void this.route(req, res, Buffer.concat(chunks)).catch((err: Error) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`local cloud gateway error: ${err.message}`);
       });
-      upstreamReq.end(body);
     });
+  }
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse, received: Buffer): Promise<void> {
+    const request: GatewayRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: received };
+    for (const interceptor of this.interceptors) {
+      const answer = await interceptor(request);
+      if (answer) {
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+        return;
+      }
+    }
+    this.toMoto(req, res, received);
+  }
+
+  private toMoto(req: http.IncomingMessage, res: http.ServerResponse, received: Buffer): void {
+    let body = received;
+    let modification: FleetModification | undefined;
+    if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      const rewritten = rewriteFleetModification(body.toString('utf8'));
+      modification = rewritten.modification;
+      if (modification) body = Buffer.from(rewritten.body, 'utf8');
+    }
+    const headers = { ...req.headers, host: this.upstream.host, 'content-length': String(body.length) };
+    const upstreamReq = http.request(
+      { host: this.upstream.hostname, port: this.upstream.port, method: req.method, path: req.url, headers, agent: this.agent },
+      (upstreamRes) => {
+        if (modification && (upstreamRes.statusCode ?? 500) < 300) this.emit('fleet-modified', modification);
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+      },
+    );
+    upstreamReq.on('error', (err) => {
+      // moto is down: answer as an unreachable AWS endpoint would, so SDK retry logic sees a 5xx.
+      if (!res.headersSent) res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end(`local cloud: AWS endpoint unavailable (${err.message})`);
+    });
+    upstreamReq.end(body);
   }
 }

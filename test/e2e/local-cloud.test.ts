@@ -77,6 +77,10 @@ describe('local cloud, end to end', () => {
     clouds.push(cloud);
     await waitFor('two healthy targets', () => cloud.loadBalancer.targets().filter((t) => t.state === 'healthy').length >= 2, 20_000);
     expect((await distinctInstances(cloud.url, 10)).size).toBeGreaterThanOrEqual(2);
+    const status = (await (await fetch(`${cloud.endpoint}/_local/status`)).json()) as { fleet: { requestId: string; instances: unknown[] }; targets: unknown[] };
+    expect(status.fleet.requestId).toBe(cloud.fleetRequestId);
+    expect(status.fleet.instances).toHaveLength(2);
+    expect(status.targets).toHaveLength(2);
 
     const run = await interruptUnderLoad(cloud);
     console.log(`handler on: ${run.requests} requests, ${run.failures} failed`, run.failuresByKind);

@@ -53,3 +53,25 @@ describe('AwsGateway', () => {
     ec2.destroy();
   });
 });
+
+describe('AwsGateway interceptors', () => {
+  it('answers from the first interceptor that claims a request, passes the rest through', async () => {
+    const upstream = http.createServer((_req, res) => res.end('from moto'));
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const gateway = new AwsGateway({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` });
+    const endpoint = await gateway.start();
+    const remove = gateway.intercept((req) => (req.path === '/_local/status' ? { status: 200, body: 'local' } : undefined));
+    expect(await (await fetch(`${endpoint}/_local/status`)).text()).toBe('local');
+    expect(await (await fetch(`${endpoint}/other`)).text()).toBe('from moto');
+    remove();
+    expect(await (await fetch(`${endpoint}/_local/status`)).text()).toBe('from moto');
+    await gateway.close();
+    upstream.close();
+  });
+
+  it('names the service a SigV4 request is signed for', async () => {
+    const { signedService } = await import('../../local/gateway.js');
+    expect(signedService({ authorization: 'AWS4-HMAC-SHA256 Credential=test/20261122/us-east-1/elasticloadbalancing/aws4_request, SignedHeaders=host' })).toBe('elasticloadbalancing');
+    expect(signedService({})).toBeUndefined();
+  });
+});
