@@ -19,6 +19,19 @@ export interface WebSpotFleetProps {
 }
 
 /**
+ * Every (instance type, subnet) pair once, ordered so that neighbours differ in both type and subnet. AWS's
+ * diversified strategy ignores the order; emulators that round-robin over the list (moto) then also spread the
+ * first instances across types and AZs.
+ */
+export function interleavePools<T, S>(types: readonly T[], subnets: readonly S[]): Array<[T, S]> {
+  const pairs: Array<[T, S]> = [];
+  for (let round = 0; round < subnets.length; round++) {
+    types.forEach((type, t) => pairs.push([type, subnets[(t + round) % subnets.length]!]));
+  }
+  return pairs;
+}
+
+/**
  * The diversified Spot Fleet (CfnSpotFleet: there is no L2). Type `maintain`, so the fleet replaces
  * interrupted instances; every (instance type, subnet) pair is an override so the fleet spreads across pools.
  */
@@ -39,9 +52,10 @@ export class WebSpotFleet extends Construct {
       reason: 'The AWS-managed Spot Fleet role policy is what AWS documents for Spot Fleet; AWS keeps it current.',
     });
 
-    const overrides = props.instanceTypes.flatMap((instanceType) =>
-      props.subnets.map((subnet) => ({ instanceType, subnetId: subnet.subnetId })),
-    );
+    const overrides = interleavePools(props.instanceTypes, props.subnets).map(([instanceType, subnet]) => ({
+      instanceType,
+      subnetId: subnet.subnetId,
+    }));
     const stackName = Stack.of(this).stackName;
 
     this.fleet = new ec2.CfnSpotFleet(this, 'Fleet', {

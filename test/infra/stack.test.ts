@@ -86,6 +86,10 @@ describe('SpotWeb stack (defaults)', () => {
     expect(types.size).toBeGreaterThanOrEqual(3);
     expect(subnets.size).toBe(2);
     expect(overrides).toHaveLength(types.size * subnets.size);
+    expect(new Set(overrides.map((o) => `${o.InstanceType}@${JSON.stringify(o.SubnetId)}`)).size).toBe(overrides.length);
+    // Neighbours differ in type and subnet, so a round robin over the list spreads across both.
+    expect(overrides[0]!.InstanceType).not.toBe(overrides[1]!.InstanceType);
+    expect(overrides[0]!.SubnetId).not.toEqual(overrides[1]!.SubnetId);
     expect(config.LoadBalancersConfig.TargetGroupsConfig.TargetGroups).toEqual([{ Arn: { Ref: expect.stringMatching(/TargetGroup/) } }]);
     expect(config.SpotMaintenanceStrategies).toBeUndefined();
   });
@@ -222,5 +226,15 @@ describe('SpotWeb stack (configured)', () => {
     const rebalance = rules.find((r) => JSON.stringify(r.Properties.EventPattern).includes('Rebalance'))!;
     expect(rebalance.Properties.Targets).toHaveLength(1);
     expect(JSON.stringify(rebalance.Properties.Targets[0].Arn)).toContain('Handler');
+  });
+});
+
+describe('interleavePools', () => {
+  it('lists every pair once, neighbours differing, for uneven counts too', async () => {
+    const { interleavePools } = await import('../../infra/spot-fleet.js');
+    const pairs = interleavePools(['a', 'b', 'c'], [1, 2]);
+    expect(pairs).toEqual([['a', 1], ['b', 2], ['c', 1], ['a', 2], ['b', 1], ['c', 2]]);
+    expect(interleavePools(['a', 'b', 'c', 'd'], [1, 2, 3]).length).toBe(12);
+    expect(new Set(interleavePools(['a', 'b', 'c', 'd'], [1, 2, 3]).map(String)).size).toBe(12);
   });
 });
