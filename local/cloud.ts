@@ -13,6 +13,7 @@ import { controlApi, type LocalStatus } from './control-api.js';
 import { AwsGateway } from './gateway.js';
 import { startLambdaWorker, type LambdaWorker } from './lambda/worker.js';
 import { startMoto, type MotoServer } from './moto-server.js';
+import { isAddressInUse, PortInUseError, probePort } from './ports.js';
 import { NotificationInbox, type TopicNotification } from './notifications.js';
 import { SpotFleetEmulator, type AwsEvent } from './spot/fleet-emulator.js';
 import { findResource, lambdaFunctions, rulesOf, scalingPolicyOf, type LambdaFunctionSpec } from './stack-reader.js';
@@ -68,6 +69,15 @@ const DEFAULT_REGION = 'us-east-1';
 /** Written into the work directory while the local cloud runs: `{ endpoint, url, region, stackName, pid }`. */
 export const STATE_FILE = 'state.json';
 
+async function assertPortFree(port: number): Promise<void> {
+  try {
+    await probePort(port, '127.0.0.1');
+  } catch (err) {
+    if (isAddressInUse(err)) throw new PortInUseError(port, '127.0.0.1', 'pass `npm start -- --port <free port>`, or stop the program using it');
+    throw err;
+  }
+}
+
 /** Waits until the load balancer has `count` healthy targets. */
 async function waitForHealthy(lb: LocalLoadBalancer, count: number, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -105,11 +115,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   };
 
   try {
+    // Fail before the slow part: a busy port is the commonest start-up problem.
+    if ((options.port ?? 8080) !== 0) await assertPortFree(options.port ?? 8080);
     log('Synthesizing the CDK app (same app as `cdk deploy`)…');
+    // moto starts while the app synthesizes; whatever fails next, it is stopped again.
     const motoStarting = startMoto();
+    closers.push(async () => (await motoStarting.catch(() => undefined))?.stop());
     const synth = synthesizeStack(join(workDir, 'cdk.out'), options.context);
     const moto: MotoServer = await motoStarting;
-    closers.push(() => moto.stop());
     log(`moto (local AWS control plane) on ${moto.endpoint}`);
 
     const gateway = new AwsGateway({ upstream: moto.endpoint });

@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MotoStartError } from './moto-server.js';
 import { PortInUseError } from './ports.js';
@@ -138,4 +139,5 @@ async function main(): Promise<void> {
   log(`  Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }
 
-void main();
+// Run as `npm start`; importing this module (tests) does not start anything.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

@@ -167,7 +167,7 @@ function explainExit(
     return new MotoStartError(
       'MOTO_NOT_INSTALLED',
       `moto's server cannot be imported by '${python}': run \`pip install -r requirements-dev.txt\` ` +
-        `(it pins moto[server]).${tail(stderrTail)}`,
+        '(it pins moto[server]).',
     );
   }
   if (/Address already in use|is in use by another program/.test(stderr)) return motoPortInUse(port, host);
