@@ -22,6 +22,12 @@ import { type PooledInstance, planFleet, poolOf } from './fleet-plan.js';
 export const FLEET_TAG = 'aws:ec2spot:fleet-request-id';
 /** AWS's notice period between the interruption warning and the reclaim. */
 export const SPOT_WARNING_MS = 120_000;
+/**
+ * Between a reclaimed host going dark and EC2 reporting the instance terminated (shutting-down lasts seconds to
+ * tens of seconds on AWS). Meanwhile nothing tells the load balancer: only its health checks notice the dead
+ * host, which is exactly the gap the interruption handler exists to close. A modelled value, scaled like the rest.
+ */
+export const SHUTTING_DOWN_MS = 20_000;
 
 export type SpotAction = 'terminate' | 'stop' | 'hibernate';
 
@@ -89,6 +95,8 @@ const LIVE_STATES = new Set(['pending', 'running']);
  */
 export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
   private readonly members = new Map<string, Member>();
+  /** Instances this fleet has reclaimed: never adopted again, even while moto still lists them running. */
+  private readonly retired = new Set<string>();
   private policy: FleetModification['excessCapacityTerminationPolicy'] = 'default';
   private lastPlanKey = '';
   private timer?: NodeJS.Timeout;
@@ -211,10 +219,13 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     const member = this.members.get(instanceId);
     if (!member) return;
     // The host is gone from here on: nothing routes to it any more.
+    this.retired.add(instanceId);
     this.members.delete(instanceId);
     // The OS sees the shutdown coming (systemd sends SIGTERM), then the host is gone.
     await member.host?.stop(true);
-    // moto, like ELB, drops a terminated instance from its target groups.
+    await new Promise((resolve) => setTimeout(resolve, SHUTTING_DOWN_MS * this.props.timeScale));
+    if (this.stopped) return;
+    // moto, like ELB for a terminated instance, then drops it from its target groups.
     await this.props.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
     this.props.onLog?.(`${instanceId} terminated (Spot reclaim)`);
     this.emit('terminated', { instanceId });
@@ -242,7 +253,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     const fleet = await this.readFleet();
     this.targetCapacity = fleet.targetCapacity;
     // moto lists the instances it launched itself; the ones this emulator launched carry the fleet tag.
-    const ids = [...new Set([...fleet.ids, ...this.members.keys()])];
+    const ids = [...new Set([...fleet.ids, ...this.members.keys()])].filter((id) => !this.retired.has(id));
     const described = await this.describe(ids);
     for (const instance of described) {
       const id = instance.InstanceId!;

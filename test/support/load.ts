@@ -11,7 +11,7 @@ export interface LoadReport {
  * Steady concurrent traffic at a URL over keep-alive connections, as browsers keep them to an ALB. Every
  * non-200 answer and every connection error counts as a failed request.
  */
-export function startLoad(url: string, concurrency: number): { stop(): Promise<LoadReport> } {
+export function startLoad(url: string, concurrency: number, pauseMs = 0): { stop(): Promise<LoadReport> } {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const failuresByKind: Record<string, number> = {};
   const instances = new Set<string>();
@@ -47,7 +47,10 @@ export function startLoad(url: string, concurrency: number): { stop(): Promise<L
       });
     });
   const loops = Array.from({ length: concurrency }, async () => {
-    while (running) await once();
+    while (running) {
+      await once();
+      if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+    }
   });
   return {
     async stop() {
