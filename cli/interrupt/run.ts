@@ -35,6 +35,8 @@ export interface InterruptReport {
   readonly instances: ReadonlyArray<Interruption & { readonly drained: boolean }>;
   /** True when every interrupted instance was followed until it was gone. */
   readonly complete: boolean;
+  /** Epoch ms; the instances' step times are epoch ms too. */
+  readonly startedAt: number;
   readonly durationMs: number;
 }
 
@@ -102,6 +104,7 @@ export async function interrupt(target: Target, options: InterruptOptions): Prom
     ...(experiment ? { experimentId: experiment.experimentId, experimentStatus } : {}),
     instances,
     complete: instances.length >= expected && instances.every((i) => i.goneAt !== undefined),
+    startedAt,
     durationMs: Date.now() - startedAt,
   };
 }
