@@ -140,7 +140,8 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
         kind: 'local',
         region: resolvedRegion,
         endpoint: localEndpoint,
-        facts: stackFacts(local.stackName, local.outputs),
+        // The output names the ALB's AWS DNS name; locally the ALB listens on this machine.
+        facts: { ...stackFacts(local.stackName, local.outputs), url: local.url },
         clients,
         localStatus: async () => {
           const status = await fetchLocalStatus(localEndpoint);
