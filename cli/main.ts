@@ -18,6 +18,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
   const program = new Command('spotweb')
     .description('Operate a spotweb stack on AWS or in the local cloud: watch the fleet, interrupt Spot instances, drive load.')
     .showHelpAfterError('(add --help for usage)')
+    // Errors come back to runCli as exceptions (subcommands inherit this only when set before they are added).
+    .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
 
   withTargetOptions(program.command('status'))
@@ -60,13 +62,13 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   let exitCode = 0;
   const program = buildProgram(io, (code) => (exitCode = code));
-  program.exitOverride();
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (err) {
     const e = err as Error & { code?: string; exitCode?: number };
-    if (e.code?.startsWith('commander.')) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : (e.exitCode ?? 2) === 1 ? 2 : (e.exitCode ?? 2);
+    // Commander has already printed the usage error (or the help asked for).
+    if (e.code?.startsWith('commander.')) return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 2;
     if (err instanceof CliError) {
       io.stderr.write(`spotweb: ${err.message}\n`);
       return err.exitCode;
