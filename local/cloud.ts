@@ -10,6 +10,7 @@ import { createClients, destroyClients, LOCAL_ACCOUNT_ID, type AwsClients } from
 import { deployTemplate, type DeployedStack, type ProgressEvent } from './deploy/deploy.js';
 import { LocalEventBus, type DeliveryReport } from './events/bus.js';
 import { controlApi, type LocalStatus } from './control-api.js';
+import { fisInterceptor } from './fis/experiments.js';
 import { AwsGateway } from './gateway.js';
 import { startLambdaWorker, type LambdaWorker } from './lambda/worker.js';
 import { startMoto, type MotoServer } from './moto-server.js';
@@ -326,6 +327,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       notifications: notifications.received.map((n) => ({ message: n.message, subject: n.subject, receivedAt: n.receivedAt.toISOString() })),
     });
     closers.push(gateway.intercept(controlApi(status)));
+    closers.push(gateway.intercept(fisInterceptor({ fleet: theFleet, timeScale, region, account: LOCAL_ACCOUNT_ID })));
     // Where other processes (the CLI) find this local cloud.
     const stateFile = join(workDir, STATE_FILE);
     writeFileSync(stateFile, `${JSON.stringify({ endpoint, url, region, stackName: synth.stackName, pid: process.pid }, null, 2)}\n`);

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import { instanceOfPage, keepAliveAgent, sendRequest } from '../../cli/load/request.js';
 
 export interface LoadReport {
   readonly requests: number;
@@ -8,47 +8,21 @@ export interface LoadReport {
 }
 
 /**
- * Steady concurrent traffic at a URL over keep-alive connections, as browsers keep them to an ALB. Every
- * non-200 answer and every connection error counts as a failed request.
+ * Steady concurrent traffic at a URL (closed loop: each worker sends again as soon as it has an answer), with
+ * the CLI's request and failure classification: every non-200 answer and every connection error is a failure.
  */
 export function startLoad(url: string, concurrency: number, pauseMs = 0): { stop(): Promise<LoadReport> } {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const agent = keepAliveAgent(url, concurrency);
   const failuresByKind: Record<string, number> = {};
   const instances = new Set<string>();
   let requests = 0;
   let running = true;
-  const fail = (kind: string): void => {
-    failuresByKind[kind] = (failuresByKind[kind] ?? 0) + 1;
-  };
-  const once = (): Promise<void> =>
-    new Promise((resolve) => {
-      const req = http.get(url, { agent, timeout: 10_000 }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => {
-          requests++;
-          if (res.statusCode !== 200) fail(`http-${res.statusCode}`);
-          const id = /hello from (i-[0-9a-f]+)/.exec(body)?.[1];
-          if (id) instances.add(id);
-          resolve();
-        });
-        res.on('error', (err) => {
-          requests++;
-          fail(err.message);
-          resolve();
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        requests++;
-        fail(err.code ?? err.message);
-        resolve();
-      });
-    });
   const loops = Array.from({ length: concurrency }, async () => {
     while (running) {
-      await once();
+      const outcome = await sendRequest(url, agent, 10_000);
+      requests++;
+      if (outcome.instanceId) instances.add(outcome.instanceId);
+      if (outcome.failure) failuresByKind[outcome.failure] = (failuresByKind[outcome.failure] ?? 0) + 1;
       if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
     }
   });
@@ -66,8 +40,7 @@ export function startLoad(url: string, concurrency: number, pauseMs = 0): { stop
 export async function distinctInstances(url: string, tries: number): Promise<Set<string>> {
   const ids = new Set<string>();
   for (let i = 0; i < tries; i++) {
-    const body = await (await fetch(url)).text();
-    const id = /hello from (i-[0-9a-f]+)/.exec(body)?.[1];
+    const id = instanceOfPage(await (await fetch(url)).text());
     if (id) ids.add(id);
   }
   return ids;

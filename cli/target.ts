@@ -1,0 +1,163 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { FisClient } from '@aws-sdk/client-fis';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { LocalStatus } from '../local/control-api.js';
+import { CliError, explainAwsError } from './errors.js';
+import { stackFacts, type StackFacts } from './stack-facts.js';
+
+export interface TargetOptions {
+  /** The local cloud's work directory (`--local [dir]`); true means the default `.local-cloud`. */
+  readonly local?: string | boolean;
+  /** An AWS endpoint to use instead of AWS's own (the local cloud's gateway, or any emulator). */
+  readonly endpoint?: string;
+  readonly stackName?: string;
+  readonly region?: string;
+}
+
+export interface Clients {
+  readonly cfn: CloudFormationClient;
+  readonly ec2: EC2Client;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly iam: IAMClient;
+  readonly fis: FisClient;
+}
+
+/** Where the CLI acts: the same SDK calls either way; only the endpoint differs. */
+export interface Target {
+  readonly kind: 'aws' | 'local';
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly facts: StackFacts;
+  readonly clients: Clients;
+  /** The local cloud's extra facts (data-plane target states, requests, topic notifications); absent on AWS. */
+  readonly localStatus?: () => Promise<LocalStatus>;
+  close(): void;
+}
+
+export const DEFAULT_STACK_NAME = 'SpotWeb';
+export const DEFAULT_WORK_DIR = '.local-cloud';
+const NOT_RUNNING = 'local cloud not running: start it with npm start';
+/** Emulators accept any credentials; fixed ones keep the SDK from looking for real ones. */
+const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** The endpoint a running local cloud wrote into `<workDir>/state.json`, or a CliError saying to start it. */
+export function readLocalState(workDir: string): { endpoint: string; region: string; pid: number } {
+  let state: { endpoint?: unknown; region?: unknown; pid?: unknown };
+  const file = join(resolve(workDir), 'state.json');
+  try {
+    state = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new CliError(`${NOT_RUNNING} (no ${file})`);
+  }
+  if (typeof state.endpoint !== 'string' || typeof state.pid !== 'number') throw new CliError(`${NOT_RUNNING} (${file} is not a local cloud state file)`);
+  if (!processAlive(state.pid)) throw new CliError(`${NOT_RUNNING} (process ${state.pid} that wrote ${file} has exited)`);
+  return { endpoint: state.endpoint, region: typeof state.region === 'string' ? state.region : 'us-east-1', pid: state.pid };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** `GET <endpoint>/_local/status`, or undefined when the endpoint is not a local cloud. */
+export async function fetchLocalStatus(endpoint: string, timeoutMs = 3000): Promise<LocalStatus | undefined> {
+  try {
+    const res = await fetch(new URL('/_local/status', endpoint), { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as LocalStatus;
+    return body && typeof body === 'object' && body.fleet ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isLoopback(endpoint: string): boolean {
+  const host = new URL(endpoint).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
+}
+
+function createClients(region: string | undefined, endpoint: string | undefined): Clients {
+  const config = {
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(endpoint && isLoopback(endpoint) ? { credentials: EMULATOR_CREDENTIALS, maxAttempts: 2 } : {}),
+  };
+  return {
+    cfn: new CloudFormationClient(config),
+    ec2: new EC2Client(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
+    iam: new IAMClient(config),
+    fis: new FisClient(config),
+  };
+}
+
+/**
+ * Finds the stack: a local cloud's facts come from its `/_local/status` (moto holds no CloudFormation stack
+ * for it), AWS's from CloudFormation outputs, with the standard credential chain and region.
+ */
+export async function resolveTarget(options: TargetOptions): Promise<Target> {
+  let endpoint = options.endpoint;
+  let region = options.region;
+  if (options.local !== undefined && options.local !== false) {
+    const state = readLocalState(typeof options.local === 'string' ? options.local : DEFAULT_WORK_DIR);
+    endpoint = state.endpoint;
+    region ??= state.region;
+  }
+  if (endpoint) {
+    try {
+      new URL(endpoint);
+    } catch {
+      throw new CliError(`--endpoint must be a URL such as http://127.0.0.1:4566, got "${endpoint}"`, 2);
+    }
+  }
+  const local = endpoint ? await fetchLocalStatus(endpoint) : undefined;
+  if (options.local && !local) throw new CliError(`${NOT_RUNNING} (its endpoint ${endpoint} does not answer)`);
+  const stackName = options.stackName ?? local?.stackName ?? DEFAULT_STACK_NAME;
+  if (local) {
+    region ??= local.region;
+    if (options.stackName && options.stackName !== local.stackName) {
+      throw new CliError(`the local cloud runs stack ${local.stackName}, not ${options.stackName}`);
+    }
+  }
+  const clients = createClients(region, endpoint);
+  const close = (): void => {
+    for (const c of Object.values(clients)) c.destroy();
+  };
+  try {
+    const resolvedRegion = await clients.cfn.config.region();
+    if (local) {
+      const localEndpoint = endpoint!;
+      return {
+        kind: 'local',
+        region: resolvedRegion,
+        endpoint: localEndpoint,
+        // The output names the ALB's AWS DNS name; locally the ALB listens on this machine.
+        facts: { ...stackFacts(local.stackName, local.outputs), url: local.url },
+        clients,
+        localStatus: async () => {
+          const status = await fetchLocalStatus(localEndpoint);
+          if (!status) throw new CliError(`${NOT_RUNNING} (its endpoint ${localEndpoint} stopped answering)`);
+          return status;
+        },
+        close,
+      };
+    }
+    const described = await clients.cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    const stack = described.Stacks?.[0];
+    if (!stack) throw new CliError(`stack ${stackName} not found in ${resolvedRegion}`);
+    const outputs = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue]));
+    return { kind: 'aws', region: resolvedRegion, endpoint, facts: stackFacts(stackName, outputs), clients, close };
+  } catch (err) {
+    close();
+    throw explainAwsError(err, { stackName, region });
+  }
+}
