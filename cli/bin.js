@@ -3,7 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCli } = await import('./main.ts');
-const abort = new AbortController();
-process.once('SIGINT', () => abort.abort());
-process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal: abort.signal });
+const { cliMain } = await import('./main.ts');
+await cliMain();

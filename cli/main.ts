@@ -3,6 +3,7 @@ import { interruptCommand, loadCommand, statusCommand, type Io } from './command
 import { CliError } from './errors.js';
 import { collectInstanceIds, parseDuration, parseFisDuration, parsePositiveInteger, parsePositiveNumber } from './parse.js';
 import { DEFAULT_STACK_NAME } from './target.js';
+import { silenceSdkNodeVersionWarning } from '../local/sdk-warning.js';
 
 /** Options every command takes: which stack, where, and how to print. */
 function withTargetOptions(command: Command): Command {
@@ -78,9 +79,12 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli/main.ts')) {
+/** The process entry (`npm run cli`, the `spotweb` bin): argv in, exit code out, Ctrl-C aborts. */
+export async function cliMain(): Promise<void> {
+  silenceSdkNodeVersionWarning();
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
-  const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal: abort.signal });
-  process.exitCode = code;
+  process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal: abort.signal });
 }
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli/main.ts')) await cliMain();

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { MotoStartError } from './moto-server.js';
 import { PortInUseError } from './ports.js';
 import { startLocalCloud, type LocalCloud } from './cloud.js';
+import { silenceSdkNodeVersionWarning } from './sdk-warning.js';
 import { SynthError } from './synth.js';
 
 const USAGE = `Usage: npm start -- [options]
@@ -93,6 +94,7 @@ function banner(cloud: LocalCloud): string {
 }
 
 async function main(): Promise<void> {
+  silenceSdkNodeVersionWarning();
   let options: CliOptions | 'help';
   try {
     options = parseCli(process.argv.slice(2));
