@@ -258,7 +258,10 @@ describe('LocalLoadBalancer deregistration', () => {
     };
     const load = Promise.all(Array.from({ length: 20 }, client));
     await new Promise((resolve) => setTimeout(resolve, 700));
-    const inFlightAtDeregistration = lb.targets().find((t) => t.id === 'b')?.inFlight ?? 0;
+    // Deregister while requests are on their way to b, so the drain path (not the idle shortcut) is exercised.
+    const inFlightOnB = () => lb.targets().find((t) => t.id === 'b')?.inFlight ?? 0;
+    await waitFor(() => inFlightOnB() > 0);
+    const inFlightAtDeregistration = inFlightOnB();
     lb.deregister('b');
     await load;
 
