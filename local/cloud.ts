@@ -120,7 +120,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if ((options.port ?? 8080) !== 0) await assertPortFree(options.port ?? 8080);
     log('Synthesizing the CDK app (same app as `cdk deploy`)…');
     // moto starts while the app synthesizes; whatever fails next, it is stopped again.
-    const motoStarting = startMoto();
+    const motoStarting = startMoto({ loadManagedPolicies: true });
     closers.push(async () => (await motoStarting.catch(() => undefined))?.stop());
     const synth = synthesizeStack(join(workDir, 'cdk.out'), options.context);
     const moto: MotoServer = await motoStarting;
