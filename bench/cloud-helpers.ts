@@ -41,7 +41,8 @@ export function outOfServiceAt(cloud: LocalCloud, instanceId: string, since: num
 /**
  * The workshop-style handler (bench/baseline) playing the Lambda on a local cloud started with `handler: false`:
  * invoked in-process on every warning, it finds the target group from an instance tag, which it puts on every
- * instance as it starts serving (the workshop's launch template did).
+ * instance as it starts serving (the workshop's launch template did). Invocations run one at a time, as the local
+ * Lambda runtime runs ours (one warm environment, reserved concurrency 1), so the two compare as algorithms.
  */
 export async function driveBaselineHandler(cloud: LocalCloud): Promise<{ errors: unknown[] }> {
   Object.assign(process.env, { AWS_ENDPOINT_URL: cloud.endpoint, AWS_REGION: cloud.region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
@@ -50,7 +51,11 @@ export async function driveBaselineHandler(cloud: LocalCloud): Promise<{ errors:
     cloud.clients.ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: TARGET_GROUP_TAG, Value: cloud.targetGroupArn }] }));
   cloud.fleet.on('serving', ({ instanceId }) => void tag(instanceId).catch((e: unknown) => errors.push(e)));
   await Promise.all(cloud.fleet.instances().map((i) => tag(i.instanceId)));
+  let queue: Promise<unknown> = Promise.resolve();
   // The workshop handler logs each step with console.log: callers print their figures with their own writer.
-  cloud.fleet.on('warned', ({ instanceId }) => void baselineHandler(interruptionWarning(instanceId) as unknown as Parameters<typeof baselineHandler>[0]).catch((e: unknown) => errors.push(e)));
+  cloud.fleet.on('warned', ({ instanceId }) => {
+    const event = interruptionWarning(instanceId) as unknown as Parameters<typeof baselineHandler>[0];
+    queue = queue.then(() => baselineHandler(event)).catch((e: unknown) => errors.push(e));
+  });
   return { errors };
 }
