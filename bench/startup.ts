@@ -23,8 +23,8 @@ async function firstOk(url: string, deadline: number): Promise<void> {
 
 /** Where the time goes: when the CLI first printed each of its progress lines (ms after spawn). */
 const PHASES: Array<[string, RegExp]> = [
-  ['moto up', /^moto \(local AWS control plane\)/],
-  ['synthesized', /^Deploying /],
+  // Synthesis runs while moto starts; this line comes when both are done.
+  ['synthesized, moto up', /^moto \(local AWS control plane\)/],
   ['deployed', /resources created through the AWS APIs/],
   ['first instance', /instance i-\w+ launched/],
   ['banner', /spotweb is up/],
