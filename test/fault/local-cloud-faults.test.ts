@@ -106,7 +106,7 @@ describe('fault: ELB control plane outage (local cloud, handler on)', () => {
     const pid = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'moto.server'], { encoding: 'utf8' }).trim().split('\n')[0];
     expect(pid).toMatch(/^\d+$/);
     process.kill(Number(pid), 'SIGKILL');
-    await expect(cloud.publish(interruptionWarning('i-0123456789abcdef0') as never)).rejects.toBeInstanceOf(DeadLetterFailedError);
+    await expect(cloud.publish(interruptionWarning('i-0123456789abcdef0'))).rejects.toBeInstanceOf(DeadLetterFailedError);
   }, 40_000);
 });
 
@@ -134,10 +134,9 @@ describe('fault: the Lambda is never invoked (local cloud, handler off, instance
     const out = cloud.targetChanges.find((c) => c.at >= warnedAt && c.id === instanceId && c.from === 'healthy');
     console.log(`Lambda never invoked: ${report.requests} requests, ${report.failures} failed; out of service ${out ? out.at - warnedAt : '-'} ms after the warning (${out?.to}), terminated after ${terminatedAt - warnedAt} ms`, report.failuresByKind);
     expect(out, 'the target left service through its health checks').toBeDefined();
-    expect(out!.to).not.toBe('removed');
+    // Nothing deregistered it (that would be `draining`): its failing health checks alone took it out of rotation.
+    expect(out!.to).toBe('unhealthy');
     expect(out!.at).toBeLessThan(terminatedAt);
-    // Nothing told the ALB's control plane; the health checks alone took it out of rotation.
-    expect(cloud.deliveries.every((d) => !d.targetArn.includes(':function:') || d.result.status === 'delivered')).toBe(true);
     expect(report.requests).toBeGreaterThan(100);
     expect(report.failures).toBe(0);
   }, 40_000);
