@@ -10,3 +10,6 @@ export const median = (values: readonly number[]) => percentile(values, 50);
 
 export const ms = (value: number) => `${value.toFixed(1)} ms`;
 export const ratio = (ours: number, baseline: number) => `${(ours / baseline).toFixed(2)}x`;
+
+/** A percentile for a table cell: '-' for an empty sample (e.g. every event missed). */
+export const msAt = (values: readonly number[], p: number) => (values.length === 0 ? '-' : ms(percentile(values, p)));

@@ -1,0 +1,131 @@
+// The interruption path on the local cloud, ours (EventBridge → the Lambda worker) against the workshop-style
+// handler, each on its own local cloud with the instance watcher off (so only the handler takes instances out of
+// service), both invoked one at a time as the local Lambda runtime does:
+//  - mass interruption: a fleet of 50 warned at once, in real time (time scale 1: the full 120 s warning); time
+//    until every instance is out of service; an instance still in service at the reclaim counts as missed;
+//  - per event: 100 interruptions one after another on a fleet of 10 at time scale 0.05; warning → target out of
+//    service, p50/p99 (issue 5: p99 <= 200 ms).
+// "Out of service" is the moment the local ALB stops routing new requests to the target: the handler's
+// DeregisterTargets, then the ALB's sync with the control plane (polled every 100 ms, as the ALB learns it).
+// Run: npm run bench -- interruption   (BENCH_FLEET=50 BENCH_INTERRUPTIONS=100 BENCH_SERIAL_FLEET=10 by default)
+import type { LocalCloud } from '../local/cloud.js';
+import { countFromEnv, driveBaselineHandler, healthyIds, outOfServiceAt, startQuietCloud, waitFor, waitForHealthy } from './cloud-helpers.js';
+import { ms, msAt, percentile, ratio } from './stats.js';
+
+const FLEET = countFromEnv('BENCH_FLEET', 50);
+const INTERRUPTIONS = countFromEnv('BENCH_INTERRUPTIONS', 100);
+const SERIAL_FLEET = countFromEnv('BENCH_SERIAL_FLEET', 10);
+const SERIAL_TIME_SCALE = 0.05;
+const WARNING_MS = 120_000;
+
+const print = console.log.bind(console);
+console.log = () => undefined;
+
+/** A local cloud with `fleet` instances, the handler (ours) or the workshop baseline playing the Lambda. */
+interface Probe {
+  /** Handler failures (failed deliveries, baseline errors) so far. */
+  errors(): number;
+  /** When the handler's DeregisterTargets for an instance reached the AWS endpoint (the control plane). */
+  deregisterSentAt(instanceId: string): number | undefined;
+}
+
+async function withCloud<T>(ours: boolean, fleet: number, timeScale: number, run: (cloud: LocalCloud, probe: Probe) => Promise<T>): Promise<T> {
+  const cloud = await startQuietCloud({
+    handler: ours,
+    spotWatcher: false,
+    timeScale,
+    workDir: `.local-cloud/bench-interruption-${ours ? 'ours' : 'baseline'}`,
+    context: { targetCapacity: String(fleet), minCapacity: String(fleet), maxCapacity: String(fleet), requestsPerTarget: '1000000' },
+  });
+  try {
+    const baseline = ours ? undefined : await driveBaselineHandler(cloud);
+    const sent = new Map<string, number>();
+    cloud.gateway.intercept((req) => {
+      const params = new URLSearchParams(req.body.toString('utf8'));
+      const id = params.get('Targets.member.1.Id');
+      if (params.get('Action') === 'DeregisterTargets' && id && !sent.has(id)) sent.set(id, Date.now());
+      return undefined;
+    });
+    await waitForHealthy(cloud, fleet);
+    return await run(cloud, {
+      errors: () => cloud.deliveries.filter((d) => d.targetArn.includes(':function:') && d.result.status !== 'delivered').length + (baseline?.errors.length ?? 0),
+      deregisterSentAt: (id) => sent.get(id),
+    });
+  } finally {
+    await cloud.close();
+  }
+}
+
+interface Mass {
+  readonly allOutMs?: number;
+  readonly latencies: number[];
+  readonly missed: number;
+  readonly errors: number;
+}
+
+async function massInterruption(cloud: LocalCloud, probe: Probe): Promise<Mass> {
+  const ids = healthyIds(cloud).slice(0, FLEET);
+  const warnedAt = Date.now();
+  const reclaimAt = warnedAt + WARNING_MS;
+  for (const id of ids) cloud.fleet.interrupt(id);
+  await waitFor('every warned instance out of service, or the reclaim', () => ids.every((id) => outOfServiceAt(cloud, id, warnedAt, reclaimAt) !== undefined) || Date.now() > reclaimAt, WARNING_MS + 5_000);
+  const outAt = ids.map((id) => outOfServiceAt(cloud, id, warnedAt, reclaimAt));
+  const latencies = outAt.flatMap((at) => (at === undefined ? [] : [at - warnedAt]));
+  const missed = outAt.filter((at) => at === undefined).length;
+  return { allOutMs: missed === 0 ? Math.max(...latencies) : undefined, latencies, missed, errors: probe.errors() };
+}
+
+interface Serial {
+  readonly latencies: number[];
+  /** Warning → DeregisterTargets at the AWS endpoint: the handler's share of the latency. */
+  readonly deregisterLatencies: number[];
+  readonly missed: number;
+  readonly errors: number;
+}
+
+async function oneAfterAnother(cloud: LocalCloud, probe: Probe): Promise<Serial> {
+  const warningMs = WARNING_MS * SERIAL_TIME_SCALE;
+  const latencies: number[] = [];
+  const deregisterLatencies: number[] = [];
+  let missed = 0;
+  for (let i = 0; i < INTERRUPTIONS; i++) {
+    const id = await waitFor('a healthy instance', () => healthyIds(cloud)[0], 60_000);
+    const warnedAt = Date.now();
+    cloud.fleet.interrupt(id);
+    const outAt = await waitFor('out of service', () => outOfServiceAt(cloud, id, warnedAt, warnedAt + warningMs) ?? (Date.now() > warnedAt + warningMs ? -1 : undefined), warningMs + 5_000);
+    if (outAt < 0) missed++;
+    else latencies.push(outAt - warnedAt);
+    const sentAt = probe.deregisterSentAt(id);
+    if (sentAt !== undefined) deregisterLatencies.push(sentAt - warnedAt);
+  }
+  return { latencies, deregisterLatencies, missed, errors: probe.errors() };
+}
+
+const started = Date.now();
+const names = ['ours (EventBridge → Lambda)', 'baseline (workshop handler)'];
+const mass = [await withCloud(true, FLEET, 1, massInterruption), await withCloud(false, FLEET, 1, massInterruption)] as [Mass, Mass];
+const serial = [
+  await withCloud(true, SERIAL_FLEET, SERIAL_TIME_SCALE, oneAfterAnother),
+  await withCloud(false, SERIAL_FLEET, SERIAL_TIME_SCALE, oneAfterAnother),
+] as [Serial, Serial];
+
+print(`Interruption path on the local cloud, instance watcher off, handlers invoked one at a time, node ${process.version}`);
+print('');
+print(`Mass interruption: ${FLEET} instances warned at once, real time (the warning lasts 120 s)`);
+print('                               all out of service        p50        p99   missed   handler errors');
+mass.forEach((r, i) => {
+  print(`${names[i]!.padEnd(31)}${(r.allOutMs === undefined ? '-' : ms(r.allOutMs)).padStart(18)}${msAt(r.latencies, 50).padStart(11)}${msAt(r.latencies, 99).padStart(11)}${String(r.missed).padStart(9)}${String(r.errors).padStart(17)}`);
+});
+if (mass[0].allOutMs !== undefined && mass[1].allOutMs !== undefined) print(`ratio ours/baseline (all out of service): ${ratio(mass[0].allOutMs, mass[1].allOutMs)}`);
+print('');
+print(`One after another: ${INTERRUPTIONS} interruptions on a fleet of ${SERIAL_FLEET} (time scale ${SERIAL_TIME_SCALE}), warning → target out of service`);
+print('                                     p50       p90       p99       max   missed   handler errors');
+serial.forEach((r, i) => {
+  print(`${names[i]!.padEnd(31)}${msAt(r.latencies, 50).padStart(10)}${msAt(r.latencies, 90).padStart(10)}${msAt(r.latencies, 99).padStart(10)}${msAt(r.latencies, 100).padStart(10)}${String(r.missed).padStart(9)}${String(r.errors).padStart(17)}`);
+});
+print('warning → DeregisterTargets at the AWS endpoint (the handler\'s share; the rest is the ALB learning it):');
+serial.forEach((r, i) => print(`${names[i]!.padEnd(31)}${msAt(r.deregisterLatencies, 50).padStart(10)}${msAt(r.deregisterLatencies, 90).padStart(10)}${msAt(r.deregisterLatencies, 99).padStart(10)}${msAt(r.deregisterLatencies, 100).padStart(10)}`));
+const oursP99 = serial[0].latencies.length ? percentile(serial[0].latencies, 99) : Infinity;
+if (serial[1].latencies.length) print(`p99 ratio ours/baseline: ${ratio(oursP99, percentile(serial[1].latencies, 99))}`);
+print(`issue 5 target, p99 <= 200 ms over ${INTERRUPTIONS} interruptions: ${oursP99 <= 200 ? 'met' : 'NOT met'}`);
+print(`(benchmark took ${Math.round((Date.now() - started) / 1000)} s)`);

@@ -1,0 +1,169 @@
+// Faults the handler must survive on its own, against a real moto behind the local cloud's AWS gateway (so faults
+// are injected on the wire and the production SDK client configuration does the retrying).
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createElbv2Client, createSnsClient } from '../../handlers/interruption/clients.js';
+import { createHandler, type InterruptionHandler } from '../../handlers/interruption/handler.js';
+import { actionOf, throttle } from '../../local/faults.js';
+import { AwsGateway, signedService } from '../../local/gateway.js';
+import { motoClientConfig, startMoto, type MotoServer } from '../../local/moto-server.js';
+import { interruptionWarning } from '../support/ec2-events.js';
+import { createFleetFixture, registeredIds, type FleetFixture } from '../support/fleet-fixture.js';
+
+const TWO_MINUTES = 120_000;
+
+let moto: MotoServer;
+let gateway: AwsGateway;
+let endpoint: string;
+let fleet: FleetFixture;
+let sqs: SQSClient;
+let queueUrl: string;
+let topicArn: string;
+/** ELBv2 actions that reached the gateway, in order. */
+let elbCalls: string[] = [];
+
+beforeAll(async () => {
+  moto = await startMoto();
+  gateway = new AwsGateway({ upstream: moto.endpoint });
+  endpoint = await gateway.start();
+  gateway.intercept((req) => {
+    if (signedService(req.headers) === 'elasticloadbalancing') elbCalls.push(actionOf(req) ?? '?');
+    return undefined;
+  });
+  fleet = await createFleetFixture(moto.endpoint, { fleetInstances: 4, foreignInstances: 1 });
+  const sns = new SNSClient(motoClientConfig(moto.endpoint));
+  sqs = new SQSClient(motoClientConfig(moto.endpoint));
+  topicArn = (await sns.send(new CreateTopicCommand({ Name: 'fault-interruptions' }))).TopicArn!;
+  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'fault-inbox' }))).QueueUrl!;
+  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: { RawMessageDelivery: 'true' } }));
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+}, 30_000);
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await gateway?.close();
+  await moto?.stop();
+});
+
+/** The production handler with its production clients, pointed at the gateway. */
+function productionHandler(): { handler: InterruptionHandler; logger: Logger } {
+  const clientConfig = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+  const logger = new Logger({ serviceName: 'fault-test', logLevel: 'SILENT' });
+  const handler = createHandler({
+    config: { targetGroupArns: [fleet.targetGroupArn], topicArn, drainOnRebalance: false, deregistrationDelaySeconds: 120 },
+    elbv2: createElbv2Client(clientConfig),
+    sns: createSnsClient(clientConfig),
+    logger,
+    metrics: new Metrics({ namespace: 'fault-test' }),
+  });
+  return { handler, logger };
+}
+
+async function drainInbox(): Promise<string[]> {
+  const bodies: string[] = [];
+  for (;;) {
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    if (!out.Messages?.length) return bodies;
+    bodies.push(...out.Messages.map((m) => m.Body!));
+  }
+}
+
+describe('fault: duplicate storm', () => {
+  it('the same warning delivered 20 times at once has exactly one deregistration effect and no errors', async () => {
+    const [warned, ...others] = fleet.fleetInstanceIds;
+    const { handler } = productionHandler();
+    const event = interruptionWarning(warned!);
+    await drainInbox();
+
+    const settled = await Promise.allSettled(Array.from({ length: 20 }, () => handler(structuredClone(event))));
+
+    const errors = settled.filter((s) => s.status === 'rejected');
+    expect(errors).toEqual([]);
+    const statuses = settled.map((s) => (s.status === 'fulfilled' ? s.value.status : 'error'));
+    expect(statuses.filter((s) => s === 'deregistered')).toHaveLength(1);
+    expect(statuses.every((s) => ['deregistered', 'already-draining', 'not-registered'].includes(s))).toBe(true);
+    expect(await registeredIds(fleet.elbv2, fleet.targetGroupArn)).toEqual([...others].sort());
+    // One notification: only the event that deregistered says so.
+    const messages = await drainInbox();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain(warned);
+  });
+});
+
+describe('fault: throttling', () => {
+  it('the ELB API throttling the first calls: the SDK retries and the instance is deregistered within the warning', async () => {
+    const [, warned] = fleet.fleetInstanceIds;
+    const { handler } = productionHandler();
+    const throttled = throttle({ service: 'elasticloadbalancing', count: 3 });
+    const remove = gateway.intercept(throttled.intercept);
+    elbCalls = [];
+    try {
+      const started = performance.now();
+      const outcome = await handler(interruptionWarning(warned!));
+      const elapsed = performance.now() - started;
+
+      expect(outcome).toMatchObject({ status: 'deregistered', instanceId: warned });
+      expect(throttled.injected).toBe(3);
+      // Every throttled call was retried: three answered with Throttling, then each action succeeded once.
+      expect(elbCalls.length).toBe(3 + 2);
+      expect(elapsed).toBeLessThan(TWO_MINUTES);
+      expect(await registeredIds(fleet.elbv2, fleet.targetGroupArn)).not.toContain(warned);
+    } finally {
+      remove();
+    }
+  });
+});
+
+describe('fault: hostile input', () => {
+  const hostileIds: unknown[] = [
+    "i-0123456789abcdef0' OR '1'='1",
+    'i-0123456789abcdef0&Action=DeregisterTargets&Targets.member.1.Id=i-0123456789abcdef1',
+    'i-0123456789abcdef0\r\nX-Injected: 1',
+    '../../../../etc/passwd',
+    '${jndi:ldap://127.0.0.1/a}',
+    `i-${'a'.repeat(1_000_000)}`,
+    'I-0123456789ABCDEF0',
+    ' i-0123456789abcdef0',
+    42,
+    null,
+    true,
+    ['i-0123456789abcdef0'],
+    { $ne: null },
+  ];
+  const structural: Array<[string, unknown]> = [
+    ['no event', undefined],
+    ['a string', 'EC2 Spot Instance Interruption Warning'],
+    ['an array', [interruptionWarning('i-0123456789abcdef0')]],
+    ['detail as a string', { ...interruptionWarning('i-0123456789abcdef0'), detail: '{"instance-id":"i-0123456789abcdef0"}' }],
+    ['a wrong source', { ...interruptionWarning('i-0123456789abcdef0'), source: 'attacker' }],
+    ['detail-type as a number', { ...interruptionWarning('i-0123456789abcdef0'), 'detail-type': 7 }],
+    ['a bad instance-action', { ...interruptionWarning('i-0123456789abcdef0'), detail: { 'instance-id': 'i-0123456789abcdef0', 'instance-action': 'rm -rf /' } }],
+    ['a 5 MB payload', { ...interruptionWarning('i-0123456789abcdef0'), detail: { 'instance-id': 'i-0123456789abcdef0', 'instance-action': 'x'.repeat(5 * 1024 * 1024) } }],
+    ['a __proto__ key', JSON.parse('{"source":"aws.ec2","detail-type":"EC2 Spot Instance Interruption Warning","detail":{"__proto__":{"instance-id":"i-0123456789abcdef0","instance-action":"terminate"}}}')],
+  ];
+  const cases: Array<[string, unknown]> = [
+    ...hostileIds.map((id): [string, unknown] => [`instance id ${JSON.stringify(id)?.slice(0, 60)}`, { ...interruptionWarning('i-00000000'), detail: { 'instance-id': id, 'instance-action': 'terminate' } }]),
+    ...structural,
+  ];
+
+  it.each(cases)('%s: rejected, nothing called, nothing changed, logged', async (_name, event) => {
+    const { handler, logger } = productionHandler();
+    const warn = vi.spyOn(logger, 'warn');
+    const before = await registeredIds(fleet.elbv2, fleet.targetGroupArn);
+    elbCalls = [];
+
+    const outcome = await handler(event);
+
+    expect(outcome.status).toBe('rejected');
+    expect(outcome.reason).toBeTruthy();
+    // The reason quotes the input, bounded: a log line cannot be blown up by the payload.
+    expect(outcome.reason!.length).toBeLessThan(300);
+    expect(elbCalls).toEqual([]);
+    expect(await registeredIds(fleet.elbv2, fleet.targetGroupArn)).toEqual(before);
+    expect(warn).toHaveBeenCalledWith('interruption event rejected', expect.objectContaining({ outcome: 'rejected' }));
+  });
+});
