@@ -260,6 +260,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const sync = new TargetGroupSync({ elbv2: clients.elbv2, targetGroupArn, loadBalancer });
     sync.start();
     closers.push(() => sync.stop());
+    // Polling catches changes made behind the gateway's back; a change through it is applied at once.
+    const onTargetsChanged = (arn: string): void => {
+      if (arn === targetGroupArn) void sync.syncNow().catch(() => undefined);
+    };
+    gateway.on('targets-changed', onTargetsChanged);
+    closers.push(() => void gateway.off('targets-changed', onTargetsChanged));
 
     // The Spot service.
     fleet = new SpotFleetEmulator({

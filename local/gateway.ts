@@ -30,6 +30,16 @@ export interface GatewayProps {
 
 export interface GatewayEvents {
   'fleet-modified': [FleetModification];
+  /** RegisterTargets or DeregisterTargets went through, for this target group. */
+  'targets-changed': [targetGroupArn: string];
+}
+
+/** The target group a RegisterTargets / DeregisterTargets query-protocol body names, if it is one of those. */
+export function targetChangeOf(body: string): string | undefined {
+  const params = new URLSearchParams(body);
+  const action = params.get('Action');
+  if (action !== 'RegisterTargets' && action !== 'DeregisterTargets') return undefined;
+  return params.get('TargetGroupArn') ?? undefined;
 }
 
 /** A request as the gateway received it, body read. */
@@ -149,16 +159,23 @@ export class AwsGateway extends EventEmitter<GatewayEvents> {
   private toMoto(req: http.IncomingMessage, res: http.ServerResponse, received: Buffer): void {
     let body = received;
     let modification: FleetModification | undefined;
+    let targetGroupArn: string | undefined;
     if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-      const rewritten = rewriteFleetModification(body.toString('utf8'));
+      const text = body.toString('utf8');
+      const rewritten = rewriteFleetModification(text);
       modification = rewritten.modification;
       if (modification) body = Buffer.from(rewritten.body, 'utf8');
+      targetGroupArn = targetChangeOf(text);
     }
     const headers = { ...req.headers, host: this.upstream.host, 'content-length': String(body.length) };
     const upstreamReq = http.request(
       { host: this.upstream.hostname, port: this.upstream.port, method: req.method, path: req.url, headers, agent: this.agent },
       (upstreamRes) => {
-        if (modification && (upstreamRes.statusCode ?? 500) < 300) this.emit('fleet-modified', modification);
+        const ok = (upstreamRes.statusCode ?? 500) < 300;
+        if (ok && modification) this.emit('fleet-modified', modification);
+        // moto has applied the change by now. ELB's control plane pushes a registration change to its data plane
+        // at once; so does ours, rather than leaving it to the next poll.
+        if (ok && targetGroupArn) this.emit('targets-changed', targetGroupArn);
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         upstreamRes.pipe(res);
       },

@@ -75,3 +75,13 @@ describe('AwsGateway interceptors', () => {
     expect(signedService({})).toBeUndefined();
   });
 });
+
+describe('targetChangeOf', () => {
+  it('names the target group of a registration change, nothing for other calls', async () => {
+    const { targetChangeOf } = await import('../../local/gateway.js');
+    const arn = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/0123';
+    expect(targetChangeOf(new URLSearchParams({ Action: 'DeregisterTargets', TargetGroupArn: arn, 'Targets.member.1.Id': 'i-1' }).toString())).toBe(arn);
+    expect(targetChangeOf(new URLSearchParams({ Action: 'RegisterTargets', TargetGroupArn: arn }).toString())).toBe(arn);
+    expect(targetChangeOf(new URLSearchParams({ Action: 'DescribeTargetHealth', TargetGroupArn: arn }).toString())).toBeUndefined();
+  });
+});
