@@ -4,6 +4,7 @@ import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../loc
 import { waitFor } from '../test/support/load.js';
 import { interruptionWarning } from '../test/support/ec2-events.js';
 import { handler as baselineHandler, TARGET_GROUP_TAG } from './baseline/handler.js';
+import { DEFAULT_MAX_CONCURRENCY } from '../local/lambda/pool.js';
 
 export { waitFor };
 
@@ -51,11 +52,23 @@ export async function driveBaselineHandler(cloud: LocalCloud): Promise<{ errors:
     cloud.clients.ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: TARGET_GROUP_TAG, Value: cloud.targetGroupArn }] }));
   cloud.fleet.on('serving', ({ instanceId }) => void tag(instanceId).catch((e: unknown) => errors.push(e)));
   await Promise.all(cloud.fleet.instances().map((i) => tag(i.instanceId)));
-  let queue: Promise<unknown> = Promise.resolve();
+  // As many at once as the local Lambda runtime gives our handler, so the two compare as algorithms.
+  let running = 0;
+  const pending: Array<() => void> = [];
+  const run = async (event: Parameters<typeof baselineHandler>[0]): Promise<void> => {
+    if (running >= DEFAULT_MAX_CONCURRENCY) await new Promise<void>((resolve) => pending.push(resolve));
+    running++;
+    try {
+      await baselineHandler(event);
+    } finally {
+      running--;
+      pending.shift()?.();
+    }
+  };
   // The workshop handler logs each step with console.log: callers print their figures with their own writer.
   cloud.fleet.on('warned', ({ instanceId }) => {
     const event = interruptionWarning(instanceId) as unknown as Parameters<typeof baselineHandler>[0];
-    queue = queue.then(() => baselineHandler(event)).catch((e: unknown) => errors.push(e));
+    run(event).catch((e: unknown) => errors.push(e));
   });
   return { errors };
 }

@@ -1,6 +1,6 @@
 // The interruption path on the local cloud, ours (EventBridge → the Lambda worker) against the workshop-style
 // handler, each on its own local cloud with the instance watcher off (so only the handler takes instances out of
-// service), both invoked one at a time as the local Lambda runtime does:
+// service), both with the local Lambda runtime's concurrency (up to 8 environments):
 //  - mass interruption: a fleet of 50 warned at once, in real time (time scale 1: the full 120 s warning); time
 //    until every instance is out of service; an instance still in service at the reclaim counts as missed;
 //  - per event: 100 interruptions one after another on a fleet of 10 at time scale 0.05; warning → target out of
@@ -109,7 +109,7 @@ const serial = [
   await withCloud(false, SERIAL_FLEET, SERIAL_TIME_SCALE, oneAfterAnother),
 ] as [Serial, Serial];
 
-print(`Interruption path on the local cloud, instance watcher off, handlers invoked one at a time, node ${process.version}`);
+print(`Interruption path on the local cloud, instance watcher off, up to 8 concurrent invocations each, node ${process.version}`);
 print('');
 print(`Mass interruption: ${FLEET} instances warned at once, real time (the warning lasts 120 s)`);
 print('                               all out of service        p50        p99   missed   handler errors');

@@ -11,8 +11,8 @@ import { deployTemplate, type DeployedStack, type ProgressEvent } from './deploy
 import { LocalEventBus, type DeliveryReport } from './events/bus.js';
 import { controlApi, type LocalStatus } from './control-api.js';
 import { fisInterceptor } from './fis/experiments.js';
-import { AwsGateway } from './gateway.js';
-import { startLambdaWorker, type LambdaWorker } from './lambda/worker.js';
+import { AwsGateway, type TargetChange } from './gateway.js';
+import { LambdaPool } from './lambda/pool.js';
 import { startMoto, type MotoServer } from './moto-server.js';
 import { isAddressInUse, PortInUseError, probePort } from './ports.js';
 import { NotificationInbox, type TopicNotification } from './notifications.js';
@@ -169,12 +169,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     writeFileSync(appPath, extractAppBundle(userData));
 
     // EventBridge → Lambda / SNS, with retries and the dead-letter queue.
-    const workers = new Map<string, Promise<LambdaWorker>>();
+    const pools = new Map<string, LambdaPool>();
     const functions = lambdaFunctions(deployed, synth.assemblyDir);
-    const workerFor = (fn: LambdaFunctionSpec): Promise<LambdaWorker> => {
-      let worker = workers.get(fn.arn);
-      if (!worker) {
-        worker = startLambdaWorker({
+    const poolFor = (fn: LambdaFunctionSpec): LambdaPool => {
+      let pool = pools.get(fn.arn);
+      if (!pool) {
+        pool = new LambdaPool({
           assetDir: fn.assetDir,
           handler: fn.handler,
           functionName: fn.name,
@@ -182,15 +182,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           memoryMb: fn.memoryMb,
           region,
           accountId: LOCAL_ACCOUNT_ID,
-          environment: { ...fn.environment, AWS_ENDPOINT_URL: endpoint, AWS_REGION: region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+          environment: {
+            ...fn.environment,
+            AWS_ENDPOINT_URL: endpoint,
+            AWS_REGION: region,
+            AWS_ACCESS_KEY_ID: 'test',
+            AWS_SECRET_ACCESS_KEY: 'test',
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          },
           onLog: (line) => verbose(`[lambda ${fn.name}] ${line}`),
         });
-        workers.set(fn.arn, worker);
+        pools.set(fn.arn, pool);
       }
-      return worker;
+      return pool;
     };
     closers.push(async () => {
-      for (const w of workers.values()) await (await w.catch(() => undefined))?.close();
+      for (const pool of pools.values()) await pool.close();
     });
     const handlerEnabled = options.handler ?? true;
     const deliveries: DeliveryReport[] = [];
@@ -206,7 +213,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             log(`  (handler disabled: event for ${fn.name} not delivered)`);
             return;
           }
-          const result = await (await workerFor(fn)).invoke(JSON.parse(input));
+          const result = await poolFor(fn).invoke(JSON.parse(input));
           if (result.error) throw new Error(`${result.error.errorType}: ${result.error.errorMessage}`);
           verbose(`[lambda ${fn.name}] ${JSON.stringify(result.result)}`);
         },
@@ -260,9 +267,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const sync = new TargetGroupSync({ elbv2: clients.elbv2, targetGroupArn, loadBalancer });
     sync.start();
     closers.push(() => sync.stop());
-    // Polling catches changes made behind the gateway's back; a change through it is applied at once.
-    const onTargetsChanged = (arn: string): void => {
-      if (arn === targetGroupArn) void sync.syncNow().catch(() => undefined);
+    // Polling catches changes made behind the gateway's back; a change through it is applied at once, as ELB's
+    // control plane pushes registrations to its data plane, then confirmed against moto.
+    const onTargetsChanged = (change: TargetChange): void => {
+      if (change.targetGroupArn !== targetGroupArn) return;
+      for (const id of change.targetIds) {
+        if (change.action === 'DeregisterTargets') loadBalancer.deregister(id);
+        else loadBalancer.register(id);
+      }
+      void sync.syncNow().catch(() => undefined);
     };
     gateway.on('targets-changed', onTargetsChanged);
     closers.push(() => void gateway.off('targets-changed', onTargetsChanged));

@@ -30,16 +30,24 @@ export interface GatewayProps {
 
 export interface GatewayEvents {
   'fleet-modified': [FleetModification];
-  /** RegisterTargets or DeregisterTargets went through, for this target group. */
-  'targets-changed': [targetGroupArn: string];
+  /** RegisterTargets or DeregisterTargets went through. */
+  'targets-changed': [TargetChange];
 }
 
-/** The target group a RegisterTargets / DeregisterTargets query-protocol body names, if it is one of those. */
-export function targetChangeOf(body: string): string | undefined {
+export interface TargetChange {
+  readonly action: 'RegisterTargets' | 'DeregisterTargets';
+  readonly targetGroupArn: string;
+  readonly targetIds: readonly string[];
+}
+
+/** The registration change a RegisterTargets / DeregisterTargets query-protocol body asks for, if it is one. */
+export function targetChangeOf(body: string): TargetChange | undefined {
   const params = new URLSearchParams(body);
   const action = params.get('Action');
-  if (action !== 'RegisterTargets' && action !== 'DeregisterTargets') return undefined;
-  return params.get('TargetGroupArn') ?? undefined;
+  const targetGroupArn = params.get('TargetGroupArn');
+  if ((action !== 'RegisterTargets' && action !== 'DeregisterTargets') || !targetGroupArn) return undefined;
+  const targetIds = [...params.entries()].filter(([key]) => /^Targets\.member\.\d+\.Id$/.test(key)).map(([, id]) => id);
+  return { action, targetGroupArn, targetIds };
 }
 
 /** A request as the gateway received it, body read. */
@@ -159,13 +167,13 @@ export class AwsGateway extends EventEmitter<GatewayEvents> {
   private toMoto(req: http.IncomingMessage, res: http.ServerResponse, received: Buffer): void {
     let body = received;
     let modification: FleetModification | undefined;
-    let targetGroupArn: string | undefined;
+    let targetChange: TargetChange | undefined;
     if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
       const text = body.toString('utf8');
       const rewritten = rewriteFleetModification(text);
       modification = rewritten.modification;
       if (modification) body = Buffer.from(rewritten.body, 'utf8');
-      targetGroupArn = targetChangeOf(text);
+      targetChange = targetChangeOf(text);
     }
     const headers = { ...req.headers, host: this.upstream.host, 'content-length': String(body.length) };
     const upstreamReq = http.request(
@@ -175,7 +183,7 @@ export class AwsGateway extends EventEmitter<GatewayEvents> {
         if (ok && modification) this.emit('fleet-modified', modification);
         // moto has applied the change by now. ELB's control plane pushes a registration change to its data plane
         // at once; so does ours, rather than leaving it to the next poll.
-        if (ok && targetGroupArn) this.emit('targets-changed', targetGroupArn);
+        if (ok && targetChange) this.emit('targets-changed', targetChange);
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         upstreamRes.pipe(res);
       },

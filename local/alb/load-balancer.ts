@@ -6,6 +6,7 @@ import { forward, type ForwardOutcome } from './proxy.js';
 import { RequestLog } from './request-log.js';
 import { INITIAL_HEALTH, applyProbe, type HealthTally } from './target-health.js';
 import type { HealthCheckSettings, TargetEndpoint, TargetState } from './types.js';
+import { setMaxListeners } from 'node:events';
 
 export interface LocalLoadBalancerProps {
   /** @default '127.0.0.1' */
@@ -151,7 +152,10 @@ export class LocalLoadBalancer {
       this.scheduleCheck(existing, 0);
       return;
     }
-    const record: TargetRecord = { id, health: INITIAL_HEALTH, cutoff: new AbortController(), inFlight: 0, requests: 0 };
+    const cutoff = new AbortController();
+    // Every in-flight request to the target listens on this signal: hundreds at once are normal, not a leak.
+    setMaxListeners(0, cutoff.signal);
+    const record: TargetRecord = { id, health: INITIAL_HEALTH, cutoff, inFlight: 0, requests: 0 };
     this.records.set(id, record);
     this.emit(id, 'new', 'initial', INITIAL_HEALTH.reason);
     this.scheduleCheck(record, 0);

@@ -80,8 +80,12 @@ describe('targetChangeOf', () => {
   it('names the target group of a registration change, nothing for other calls', async () => {
     const { targetChangeOf } = await import('../../local/gateway.js');
     const arn = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/0123';
-    expect(targetChangeOf(new URLSearchParams({ Action: 'DeregisterTargets', TargetGroupArn: arn, 'Targets.member.1.Id': 'i-1' }).toString())).toBe(arn);
-    expect(targetChangeOf(new URLSearchParams({ Action: 'RegisterTargets', TargetGroupArn: arn }).toString())).toBe(arn);
+    expect(targetChangeOf(new URLSearchParams({ Action: 'DeregisterTargets', TargetGroupArn: arn, 'Targets.member.1.Id': 'i-1', 'Targets.member.2.Id': 'i-2', 'Targets.member.1.Port': '80' }).toString())).toEqual({
+      action: 'DeregisterTargets',
+      targetGroupArn: arn,
+      targetIds: ['i-1', 'i-2'],
+    });
+    expect(targetChangeOf(new URLSearchParams({ Action: 'RegisterTargets', TargetGroupArn: arn }).toString())).toEqual({ action: 'RegisterTargets', targetGroupArn: arn, targetIds: [] });
     expect(targetChangeOf(new URLSearchParams({ Action: 'DescribeTargetHealth', TargetGroupArn: arn }).toString())).toBeUndefined();
   });
 });
