@@ -269,7 +269,8 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
         }
         continue;
       }
-      if (!member) await this.adopt(instance);
+      // Checked again here: a reclaim may have retired the instance while this reconcile was reading moto.
+      if (!member && !this.retired.has(id)) await this.adopt(instance);
     }
 
     const active: PooledInstance[] = [...this.members.values()]
