@@ -1,6 +1,4 @@
 import { DescribeLaunchTemplateVersionsCommand, type SpotFleetLaunchSpecification } from '@aws-sdk/client-ec2';
-import { PublishCommand } from '@aws-sdk/client-sns';
-import { SendMessageCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { extractAppBundle } from '../userdata/render.js';
@@ -8,16 +6,16 @@ import { LocalLoadBalancer, readTargetGroupSettings, TargetGroupSync, type Targe
 import { FleetAutoscaler } from './autoscaling/fleet-autoscaler.js';
 import { createClients, destroyClients, LOCAL_ACCOUNT_ID, type AwsClients } from './deploy/clients.js';
 import { deployTemplate, type DeployedStack, type ProgressEvent } from './deploy/deploy.js';
-import { LocalEventBus, type DeliveryReport } from './events/bus.js';
+import type { DeliveryReport } from './events/bus.js';
+import { createStackEventBus } from './events/stack-targets.js';
 import { controlApi, type LocalStatus } from './control-api.js';
 import { fisInterceptor } from './fis/experiments.js';
 import { AwsGateway, type TargetChange } from './gateway.js';
-import { LambdaPool } from './lambda/pool.js';
 import { startMoto, type MotoServer } from './moto-server.js';
 import { isAddressInUse, PortInUseError, probePort } from './ports.js';
 import { NotificationInbox, type TopicNotification } from './notifications.js';
 import { SpotFleetEmulator, type AwsEvent } from './spot/fleet-emulator.js';
-import { findResource, lambdaFunctions, rulesOf, scalingPolicyOf, type LambdaFunctionSpec } from './stack-reader.js';
+import { findResource, scalingPolicyOf } from './stack-reader.js';
 import { synthesizeStack } from './synth.js';
 
 export interface LocalCloudOptions {
@@ -169,76 +167,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     writeFileSync(appPath, extractAppBundle(userData));
 
     // EventBridge → Lambda / SNS, with retries and the dead-letter queue.
-    const pools = new Map<string, LambdaPool>();
-    const functions = lambdaFunctions(deployed, synth.assemblyDir);
-    const poolFor = (fn: LambdaFunctionSpec): LambdaPool => {
-      let pool = pools.get(fn.arn);
-      if (!pool) {
-        pool = new LambdaPool({
-          assetDir: fn.assetDir,
-          handler: fn.handler,
-          functionName: fn.name,
-          timeoutMs: fn.timeoutSeconds * 1000,
-          memoryMb: fn.memoryMb,
-          region,
-          accountId: LOCAL_ACCOUNT_ID,
-          environment: {
-            ...fn.environment,
-            AWS_ENDPOINT_URL: endpoint,
-            AWS_REGION: region,
-            AWS_ACCESS_KEY_ID: 'test',
-            AWS_SECRET_ACCESS_KEY: 'test',
-            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-          },
-          onLog: (line) => verbose(`[lambda ${fn.name}] ${line}`),
-        });
-        pools.set(fn.arn, pool);
-      }
-      return pool;
-    };
-    closers.push(async () => {
-      for (const pool of pools.values()) await pool.close();
-    });
-    const handlerEnabled = options.handler ?? true;
-    const deliveries: DeliveryReport[] = [];
-    const queueUrls = new Map<string, string>();
-    const bus = new LocalEventBus({
-      rules: rulesOf(deployed),
+    const events = createStackEventBus({
+      deployed,
+      assemblyDir: synth.assemblyDir,
+      clients,
+      endpoint,
+      region,
       timeScale,
-      deliverers: {
-        lambda: async (arn, input) => {
-          const fn = functions.find((f) => f.arn === arn);
-          if (!fn) throw Object.assign(new Error(`function ${arn} not found`), { name: 'ResourceNotFoundException' });
-          if (!handlerEnabled) {
-            log(`  (handler disabled: event for ${fn.name} not delivered)`);
-            return;
-          }
-          const result = await poolFor(fn).invoke(JSON.parse(input));
-          if (result.error) throw new Error(`${result.error.errorType}: ${result.error.errorMessage}`);
-          verbose(`[lambda ${fn.name}] ${JSON.stringify(result.result)}`);
-        },
-        sns: async (arn, input) => {
-          await clients.sns.send(new PublishCommand({ TopicArn: arn, Message: input }));
-        },
-      },
-      sendToDeadLetterQueue: async (queueArn, body, attributes) => {
-        const name = queueArn.split(':').pop()!;
-        let url = queueUrls.get(queueArn);
-        if (!url) {
-          url = (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
-          queueUrls.set(queueArn, url);
-        }
-        await clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageAttributes: attributes }));
-        log(`  event parked in dead-letter queue ${name}`);
-      },
-      onRetry: (rule, target, attempt, err) => log(`  retrying ${rule} → ${target} (attempt ${attempt} failed: ${err instanceof Error ? err.message : err})`),
-      onDelivery: (report) => {
-        deliveries.push(report);
-        if (report.result.status !== 'delivered') {
-          log(`  delivery ${report.rule} → ${report.targetId}: ${report.result.status}`);
-        }
-      },
+      invokeFunctions: options.handler ?? true,
+      log,
+      verbose,
     });
+    closers.push(() => events.close());
+    const bus = events.bus;
 
     // A human's inbox for the topic.
     const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${n.message}`));
@@ -367,7 +308,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       gateway,
       status,
       notifications: notifications.received,
-      deliveries,
+      deliveries: events.deliveries,
       targetChanges,
       publish: (event) => bus.publish(event),
       close: closeAll,
