@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { startImdsEmulator } from '../imds/emulator.js';
+import { probePort } from '../ports.js';
 
 /** What a simulated instance knows about itself, served by its own IMDS. */
 export interface InstanceIdentity {
@@ -24,15 +24,6 @@ export interface InstanceHostProps {
 }
 
 type Imds = Awaited<ReturnType<typeof startImdsEmulator>>;
-
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, host);
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function waitForHttp(port: number, path: string, deadlineMs: number, child: ChildProcess): Promise<void> {
   const until = Date.now() + deadlineMs;
@@ -77,7 +68,7 @@ export class InstanceHost {
   async start(): Promise<void> {
     const { identity } = this.props;
     this.imds = await startImdsEmulator(identity);
-    this.appPort = await freePort();
+    this.appPort = await probePort(0, '127.0.0.1');
     const child = spawn(process.execPath, [this.props.appPath], {
       env: {
         PATH: process.env.PATH ?? '',

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './http.js';
+import { probePort } from '../../../local/ports.js';
 
 export interface LogLine {
   readonly time: string;
@@ -25,15 +25,9 @@ export interface AppProcess {
   kill(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
+/** A port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return probePort(0, '127.0.0.1');
 }
 
 export async function startApp(bundle: string, env: Record<string, string>): Promise<AppProcess> {
