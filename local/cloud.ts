@@ -205,11 +205,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     const url = await loadBalancer.start();
     closers.push(() => loadBalancer.close());
-    const sync = new TargetGroupSync({ elbv2: clients.elbv2, targetGroupArn, loadBalancer });
+    // Registrations through the gateway reach the ALB at once (below); the poll only catches what moto changes by
+    // itself (a terminated instance leaving the group), so it can be slow and spare moto's CPU.
+    const sync = new TargetGroupSync({ elbv2: clients.elbv2, targetGroupArn, loadBalancer, pollMs: 500 });
     sync.start();
     closers.push(() => sync.stop());
-    // Polling catches changes made behind the gateway's back; a change through it is applied at once, as ELB's
-    // control plane pushes registrations to its data plane, then confirmed against moto.
+    // A change through the gateway is applied at once, as ELB's control plane pushes registrations to its data
+    // plane, then confirmed against moto.
     const onTargetsChanged = (change: TargetChange): void => {
       if (change.targetGroupArn !== targetGroupArn) return;
       for (const id of change.targetIds) {

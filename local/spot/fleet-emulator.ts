@@ -64,7 +64,10 @@ export interface SpotFleetEmulatorProps {
   readonly spotPollIntervalMs?: number;
   /** Run the instance app's own Spot watcher. @default true */
   readonly spotWatcher?: boolean;
-  /** How often the fleet's state is read from moto. @default 200 */
+  /**
+   * How often the fleet's state is read from moto, to catch changes made behind the gateway's back (every
+   * ModifySpotFleetRequest through it nudges a read at once). @default 1000
+   */
   readonly pollMs?: number;
   /** Sends an event to the local EventBridge. */
   readonly publishEvent: (event: AwsEvent) => Promise<void>;
@@ -112,7 +115,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
   /** Reads the fleet, boots what moto launched at request time, and starts following changes. */
   async start(): Promise<void> {
     await this.reconcile();
-    const pollMs = this.props.pollMs ?? 200;
+    const pollMs = this.props.pollMs ?? 1000;
     const tick = (): void => {
       if (this.stopped) return;
       this.nudge()
