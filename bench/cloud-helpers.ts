@@ -1,7 +1,7 @@
 // Shared by the local-cloud benchmarks: start a quiet local cloud, wait for its fleet, and follow targets.
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../local/cloud.js';
-import { waitFor } from '../test/support/load.js';
+import { waitFor } from '../test/support/wait-for.js';
 import { interruptionWarning } from '../test/support/ec2-events.js';
 import { handler as baselineHandler, TARGET_GROUP_TAG } from './baseline/handler.js';
 import { DEFAULT_MAX_CONCURRENCY } from '../local/lambda/pool.js';

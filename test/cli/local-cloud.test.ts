@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
-import { startLoad, waitFor } from '../support/load.js';
+import { startLoad } from '../support/load.js';
+import { waitFor } from '../support/wait-for.js';
 
 const run = promisify(execFile);
 

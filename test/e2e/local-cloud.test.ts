@@ -2,7 +2,8 @@ import { DescribeInstancesCommand, ModifySpotFleetRequestCommand } from '@aws-sd
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
-import { distinctInstances, startLoad, waitFor } from '../support/load.js';
+import { distinctInstances, startLoad } from '../support/load.js';
+import { waitFor } from '../support/wait-for.js';
 
 // 0.05: the two-minute warning and the 120 s drain take 6 s, health checks run every 0.5 s.
 const TIME_SCALE = 0.05;
