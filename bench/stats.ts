@@ -1,9 +1,9 @@
-/** Nearest-rank percentile of a sample (p in 0..100). */
+import { percentile as percentileOfSorted } from '../cli/load/stats.js';
+
+/** Nearest-rank percentile of an unsorted sample (p in 0..100); an empty sample is a bench bug, not a zero. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) throw new Error('percentile of an empty sample');
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1]!;
+  return percentileOfSorted([...values].sort((a, b) => a - b), p);
 }
 
 export const median = (values: readonly number[]) => percentile(values, 50);

@@ -8,6 +8,7 @@ import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balanc
 import type { LocalStatus } from '../local/control-api.js';
 import { CliError } from './errors.js';
 import type { Target } from './target.js';
+import { FLEET_TAG } from '../local/spot/fleet-tag.js';
 
 /** ALB target health as a console shows it; `unused` = not registered (or just deregistered). */
 export type TargetHealth = 'initial' | 'healthy' | 'unhealthy' | 'draining' | 'unused' | 'unavailable';
@@ -42,8 +43,6 @@ export interface FleetSnapshot {
   readonly notifications?: ReadonlyArray<{ readonly receivedAt: string; readonly subject?: string; readonly message: string }>;
 }
 
-/** The tag AWS puts on every instance a Spot Fleet launches. */
-const FLEET_TAG = 'aws:ec2spot:fleet-request-id';
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 const NOTIFICATIONS_SHOWN = 5;
 

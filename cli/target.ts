@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { LocalStatus } from '../local/control-api.js';
 import { CliError, explainAwsError } from './errors.js';
 import { stackFacts, type StackFacts } from './stack-facts.js';
+import { DEFAULT_WORK_DIR, LOCAL_CREDENTIALS, STATE_FILE } from '../local/contract.js';
 
 export interface TargetOptions {
   /** The local cloud's work directory (`--local [dir]`); true means the default `.local-cloud`. */
@@ -39,15 +40,12 @@ export interface Target {
 }
 
 export const DEFAULT_STACK_NAME = 'SpotWeb';
-export const DEFAULT_WORK_DIR = '.local-cloud';
 const NOT_RUNNING = 'local cloud not running: start it with npm start';
-/** Emulators accept any credentials; fixed ones keep the SDK from looking for real ones. */
-const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 /** The endpoint a running local cloud wrote into `<workDir>/state.json`, or a CliError saying to start it. */
 export function readLocalState(workDir: string): { endpoint: string; region: string; pid: number } {
   let state: { endpoint?: unknown; region?: unknown; pid?: unknown };
-  const file = join(resolve(workDir), 'state.json');
+  const file = join(resolve(workDir), STATE_FILE);
   try {
     state = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
@@ -89,7 +87,7 @@ function createClients(region: string | undefined, endpoint: string | undefined)
   const config = {
     ...(region ? { region } : {}),
     ...(endpoint ? { endpoint } : {}),
-    ...(endpoint && isLoopback(endpoint) ? { credentials: EMULATOR_CREDENTIALS, maxAttempts: 2 } : {}),
+    ...(endpoint && isLoopback(endpoint) ? { credentials: LOCAL_CREDENTIALS, maxAttempts: 2 } : {}),
   };
   return {
     cfn: new CloudFormationClient(config),

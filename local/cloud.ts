@@ -8,6 +8,7 @@ import { createClients, destroyClients, LOCAL_ACCOUNT_ID, type AwsClients } from
 import { deployTemplate, type DeployedStack, type ProgressEvent } from './deploy/deploy.js';
 import type { DeliveryReport } from './events/bus.js';
 import { createStackEventBus } from './events/stack-targets.js';
+import { DEFAULT_WORK_DIR, STATE_FILE, type LocalCloudState } from './contract.js';
 import { controlApi, type LocalStatus } from './control-api.js';
 import { fisInterceptor } from './fis/experiments.js';
 import { AwsGateway, type TargetChange } from './gateway.js';
@@ -65,8 +66,7 @@ export interface LocalCloud {
 }
 
 const DEFAULT_REGION = 'us-east-1';
-/** Written into the work directory while the local cloud runs: `{ endpoint, url, region, stackName, pid }`. */
-export const STATE_FILE = 'state.json';
+
 
 async function assertPortFree(port: number): Promise<void> {
   try {
@@ -101,7 +101,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     throw new Error(`--time-scale must be a number in (0, 1], got ${options.timeScale}`);
   }
   const region = options.region ?? DEFAULT_REGION;
-  const workDir = resolve(options.workDir ?? '.local-cloud');
+  const workDir = resolve(options.workDir ?? DEFAULT_WORK_DIR);
   mkdirSync(workDir, { recursive: true });
   // Lambda loads a bundle as CommonJS from /var/task; here the project's package.json ("type": "module") would
   // make Node read the assets in cdk.out as ES modules, so the work directory declares its own module type.
@@ -292,7 +292,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     closers.push(gateway.intercept(fisInterceptor({ fleet: theFleet, timeScale, region, account: LOCAL_ACCOUNT_ID })));
     // Where other processes (the CLI) find this local cloud.
     const stateFile = join(workDir, STATE_FILE);
-    writeFileSync(stateFile, `${JSON.stringify({ endpoint, url, region, stackName: synth.stackName, pid: process.pid }, null, 2)}\n`);
+    const state: LocalCloudState = { endpoint, url, region, stackName: synth.stackName, pid: process.pid };
+    writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
     closers.push(() => rmSync(stateFile, { force: true }));
 
     return {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PortInUseError, assertValidPort, isAddressInUse, probePort } from './ports.js';
+import { LOCAL_CREDENTIALS } from './contract.js';
 
 /** moto (the AWS emulator) running as a child process of this one. */
 export interface MotoServer {
@@ -48,7 +49,7 @@ export class MotoStartError extends Error {
 
 /** SDK v3 client settings that reach moto: its endpoint, a region and the dummy credentials it accepts. */
 export function motoClientConfig(endpoint: string, region = 'us-east-1') {
-  return { endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  return { endpoint, region, credentials: LOCAL_CREDENTIALS };
 }
 
 const POLL_INTERVAL_MS = 75;

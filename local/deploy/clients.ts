@@ -8,6 +8,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../contract.js';
 
 export interface LocalCloudTarget {
   /** moto's base URL, e.g. http://127.0.0.1:5000 */
@@ -29,11 +30,8 @@ export interface AwsClients {
   readonly ssm: SSMClient;
 }
 
-/** moto accepts any credentials; fixed dummy ones keep the SDK from searching the machine for real ones. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
 
-/** The account moto uses for the dummy credentials above. */
-export const LOCAL_ACCOUNT_ID = '123456789012';
+export { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS };
 
 export function createClients(target: LocalCloudTarget): AwsClients {
   if (!/^https?:\/\/127\.0\.0\.1(:\d+)?\/?$|^https?:\/\/localhost(:\d+)?\/?$/.test(target.endpoint)) {

@@ -17,9 +17,8 @@ import { EventEmitter } from 'node:events';
 import type { FleetModification } from '../gateway.js';
 import { InstanceHost } from '../instances/instance-host.js';
 import { type PooledInstance, planFleet, poolOf } from './fleet-plan.js';
+import { FLEET_TAG } from './fleet-tag.js';
 
-/** The tag AWS puts on every instance a Spot Fleet launches. */
-export const FLEET_TAG = 'aws:ec2spot:fleet-request-id';
 /** AWS's notice period between the interruption warning and the reclaim. */
 export const SPOT_WARNING_MS = 120_000;
 /**
