@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { HANDLER_BUNDLING } from '../infra/handler-bundling.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Inside the repo so the baseline's bare imports resolve to the repo's node_modules.
@@ -28,10 +29,8 @@ export async function buildHandlers(): Promise<BuiltHandlers> {
     entryPoints: [join(REPO, 'handlers/interruption/index.ts')],
     outfile: bundled,
     bundle: true,
-    minify: true,
-    // The SDK's ES module builds tree-shake; its CommonJS builds (esbuild's default pick on platform node)
-    // do not. NodejsFunction takes the same setting as `bundling.mainFields`.
-    mainFields: ['module', 'main'],
+    ...HANDLER_BUNDLING,
+    mainFields: [...HANDLER_BUNDLING.mainFields],
   });
   await build({ ...common, entryPoints: [join(REPO, 'bench/baseline/handler.ts')], outfile: baseline, bundle: false });
   return {

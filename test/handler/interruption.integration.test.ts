@@ -1,9 +1,16 @@
-// The real entry module, configured through its environment exactly as the stack configures it, against moto:
-// proves the wire calls (and AWS_ENDPOINT_URL wiring), not just the mocks.
+// The handler bundled as it ships (infra/handler-bundling.ts, environment-only credentials included), configured
+// through its environment exactly as the stack configures it, against moto: proves the wire calls (and
+// AWS_ENDPOINT_URL wiring), not just the mocks.
 import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { HANDLER_BUNDLING } from '../../infra/handler-bundling.js';
 import type { handler as Handler } from '../../handlers/interruption/index.js';
 import { interruptionWarning, rebalanceRecommendation } from '../support/ec2-events.js';
 import { createFleetFixture, motoClientConfig, register, registeredIds, type FleetFixture } from '../support/fleet-fixture.js';
@@ -15,6 +22,7 @@ let secondTargetGroupArn: string;
 let queueUrl: string;
 let sqs: SQSClient;
 let handler: typeof Handler;
+let bundleDir: string;
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -46,14 +54,26 @@ beforeAll(async () => {
   })) {
     vi.stubEnv(name, value);
   }
-  // The entry module reads its environment and builds its clients at import, as Lambda's init does.
-  vi.resetModules();
-  ({ handler } = await import('../../handlers/interruption/index.js'));
+  bundleDir = mkdtempSync(join(tmpdir(), 'handler-bundle-'));
+  const bundle = join(bundleDir, 'index.js');
+  await build({
+    entryPoints: ['handlers/interruption/index.ts'],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    logLevel: 'silent',
+    ...HANDLER_BUNDLING,
+    mainFields: [...HANDLER_BUNDLING.mainFields],
+  });
+  // The bundle reads its environment and builds its clients at load, as Lambda's init does.
+  ({ handler } = createRequire(import.meta.url)(bundle) as { handler: typeof Handler });
 });
 
 afterAll(async () => {
   vi.unstubAllEnvs();
   await moto?.stop();
+  if (bundleDir !== undefined) rmSync(bundleDir, { recursive: true, force: true });
 });
 
 async function inboxMessages(): Promise<string[]> {
