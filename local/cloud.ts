@@ -205,9 +205,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     const url = await loadBalancer.start();
     closers.push(() => loadBalancer.close());
-    // Registrations through the gateway reach the ALB at once (below); the poll only catches what moto changes by
-    // itself (a terminated instance leaving the group), so it can be slow and spare moto's CPU.
-    const sync = new TargetGroupSync({ elbv2: clients.elbv2, targetGroupArn, loadBalancer, pollMs: 500 });
+    // Registrations through the gateway reach the ALB at once (below), and so does moto dropping a terminated
+    // instance from the group (on the gateway's instances-changed); the poll is only a safety net, so it can be
+    // slow and spare moto's CPU.
+    const sync = new TargetGroupSync({ elbv2: clients.elbv2, targetGroupArn, loadBalancer, pollMs: 1000 });
     sync.start();
     closers.push(() => sync.stop());
     // A change through the gateway is applied at once, as ELB's control plane pushes registrations to its data
@@ -246,6 +247,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     theFleet.on('terminated', (t) => log(`  instance ${t.instanceId} terminated`));
     theFleet.on('error', (err) => log(`  Spot Fleet emulation error: ${err.message}`));
     gateway.on('fleet-modified', (m) => theFleet.onModification(m));
+    gateway.on('instances-changed', () => {
+      theFleet.onInstancesChanged();
+      void sync.syncNow().catch(() => undefined);
+    });
     closers.push(() => theFleet.stop());
     await theFleet.start();
     await sync.syncNow();

@@ -11,6 +11,9 @@ import type { AddressInfo } from 'node:net';
  * AWS a reclaimed Spot instance gets a two-minute interruption notice first, which is the whole point of this
  * project. So moto is told `noTermination` (it then only records the new capacity) and the caller's policy is
  * reported to the runtime's Spot Fleet emulation, which warns and later terminates the instances itself.
+ *
+ * Changes that went through are also announced (registrations, instance state changes), so the local data
+ * plane applies them at once, as AWS's control plane pushes them to its data plane, instead of polling moto.
  */
 
 export interface FleetModification {
@@ -32,6 +35,27 @@ export interface GatewayEvents {
   'fleet-modified': [FleetModification];
   /** RegisterTargets or DeregisterTargets went through. */
   'targets-changed': [TargetChange];
+  /** An EC2 call that ends, stops or starts instances went through. */
+  'instances-changed': [InstancesChange];
+}
+
+export interface InstancesChange {
+  readonly action: string;
+  readonly instanceIds: readonly string[];
+}
+
+/** EC2 calls after which an instance may no longer be live, or live again. */
+const INSTANCE_STATE_ACTIONS = new Set(['TerminateInstances', 'StopInstances', 'StartInstances']);
+
+/** The instances a TerminateInstances / StopInstances / StartInstances query-protocol call names, if it is one. */
+export function instancesChangeOf(params: URLSearchParams): InstancesChange | undefined {
+  const action = params.get('Action');
+  if (action === null || !INSTANCE_STATE_ACTIONS.has(action)) return undefined;
+  return { action, instanceIds: membersOf(params, /^InstanceId\.\d+$/) };
+}
+
+function membersOf(params: URLSearchParams, key: RegExp): string[] {
+  return [...params.entries()].filter(([name]) => key.test(name)).map(([, value]) => value);
 }
 
 export interface TargetChange {
@@ -41,13 +65,11 @@ export interface TargetChange {
 }
 
 /** The registration change a RegisterTargets / DeregisterTargets query-protocol body asks for, if it is one. */
-export function targetChangeOf(body: string): TargetChange | undefined {
-  const params = new URLSearchParams(body);
+export function targetChangeOf(params: URLSearchParams): TargetChange | undefined {
   const action = params.get('Action');
   const targetGroupArn = params.get('TargetGroupArn');
   if ((action !== 'RegisterTargets' && action !== 'DeregisterTargets') || !targetGroupArn) return undefined;
-  const targetIds = [...params.entries()].filter(([key]) => /^Targets\.member\.\d+\.Id$/.test(key)).map(([, id]) => id);
-  return { action, targetGroupArn, targetIds };
+  return { action, targetGroupArn, targetIds: membersOf(params, /^Targets\.member\.\d+\.Id$/) };
 }
 
 /** A request as the gateway received it, body read. */
@@ -75,17 +97,17 @@ export function signedService(headers: http.IncomingHttpHeaders): string | undef
   return /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(headers.authorization ?? ''))?.[1];
 }
 
-/** Parses an EC2 query-protocol body and, for ModifySpotFleetRequest, rewrites it and says what was asked. */
-export function rewriteFleetModification(body: string): { body: string; modification?: FleetModification } {
-  const params = new URLSearchParams(body);
-  if (params.get('Action') !== 'ModifySpotFleetRequest') return { body };
+/** For a ModifySpotFleetRequest query-protocol call, the body to send moto instead and what the caller asked. */
+export function rewriteFleetModification(params: URLSearchParams): { body: string; modification: FleetModification } | undefined {
+  if (params.get('Action') !== 'ModifySpotFleetRequest') return undefined;
   const id = params.get('SpotFleetRequestId');
-  if (!id) return { body };
+  if (!id) return undefined;
   const capacity = params.get('TargetCapacity');
   const asked = params.get('ExcessCapacityTerminationPolicy');
-  params.set('ExcessCapacityTerminationPolicy', 'noTermination');
+  const forMoto = new URLSearchParams(params);
+  forMoto.set('ExcessCapacityTerminationPolicy', 'noTermination');
   return {
-    body: params.toString(),
+    body: forMoto.toString(),
     modification: {
       spotFleetRequestId: id,
       targetCapacity: capacity === null ? undefined : Number(capacity),
@@ -168,12 +190,14 @@ export class AwsGateway extends EventEmitter<GatewayEvents> {
     let body = received;
     let modification: FleetModification | undefined;
     let targetChange: TargetChange | undefined;
+    let instancesChange: InstancesChange | undefined;
     if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-      const text = body.toString('utf8');
-      const rewritten = rewriteFleetModification(text);
-      modification = rewritten.modification;
-      if (modification) body = Buffer.from(rewritten.body, 'utf8');
-      targetChange = targetChangeOf(text);
+      const params = new URLSearchParams(body.toString('utf8'));
+      const rewritten = rewriteFleetModification(params);
+      modification = rewritten?.modification;
+      if (rewritten) body = Buffer.from(rewritten.body, 'utf8');
+      targetChange = targetChangeOf(params);
+      instancesChange = instancesChangeOf(params);
     }
     const headers = { ...req.headers, host: this.upstream.host, 'content-length': String(body.length) };
     const upstreamReq = http.request(
@@ -184,6 +208,7 @@ export class AwsGateway extends EventEmitter<GatewayEvents> {
         // moto has applied the change by now. ELB's control plane pushes a registration change to its data plane
         // at once; so does ours, rather than leaving it to the next poll.
         if (ok && targetChange) this.emit('targets-changed', targetChange);
+        if (ok && instancesChange) this.emit('instances-changed', instancesChange);
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         upstreamRes.pipe(res);
       },

@@ -4,6 +4,7 @@ import {
   DescribeSpotFleetInstancesCommand,
   DescribeSpotFleetRequestsCommand,
   type EC2Client,
+  type Filter,
   type Instance,
   RunInstancesCommand,
   type SpotFleetLaunchSpecification,
@@ -65,7 +66,7 @@ export interface SpotFleetEmulatorProps {
   readonly spotWatcher?: boolean;
   /**
    * How often the fleet's state is read from moto, to catch changes made behind the gateway's back (every
-   * ModifySpotFleetRequest through it nudges a read at once). @default 1000
+   * ModifySpotFleetRequest and instance state change through it nudges a read at once). @default 2000
    */
   readonly pollMs?: number;
   /** Sends an event to the local EventBridge. */
@@ -89,6 +90,7 @@ interface Member {
 }
 
 const LIVE_STATES = new Set(['pending', 'running']);
+const ENDED_STATES = ['shutting-down', 'terminated', 'stopping', 'stopped'];
 
 /**
  * Plays the Spot service for one `maintain` fleet in moto: launches to target capacity across pools, boots
@@ -114,7 +116,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
   /** Reads the fleet, boots what moto launched at request time, and starts following changes. */
   async start(): Promise<void> {
     await this.reconcile();
-    const pollMs = this.props.pollMs ?? 1000;
+    const pollMs = this.props.pollMs ?? 2000;
     const tick = (): void => {
       if (this.stopped) return;
       this.nudge()
@@ -130,6 +132,11 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
   onModification(modification: FleetModification): void {
     if (modification.spotFleetRequestId !== this.props.fleetRequestId) return;
     this.policy = modification.excessCapacityTerminationPolicy;
+    void this.nudge().catch((err: Error) => this.emit('error', err));
+  }
+
+  /** An instance was terminated, stopped or started through the gateway: look now. */
+  onInstancesChanged(): void {
     void this.nudge().catch((err: Error) => this.emit('error', err));
   }
 
@@ -244,9 +251,24 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     return { targetCapacity: config.TargetCapacity ?? 0, ids };
   }
 
-  private async describe(ids: string[]): Promise<Instance[]> {
+  /**
+   * What changed among `ids`: members that are no longer live, and instances not seen before. A member's
+   * state is only ever news when it ended, so moto is asked for just those (a filtered call that usually
+   * matches nothing): rendering every live member on each poll made moto the local cloud's busiest process.
+   */
+  private async describeChanges(ids: string[]): Promise<Instance[]> {
+    const known = ids.filter((id) => this.members.has(id));
+    const unseen = ids.filter((id) => !this.members.has(id));
+    const [ended, fresh] = await Promise.all([
+      this.describe(known, [{ Name: 'instance-state-name', Values: ENDED_STATES }]),
+      this.describe(unseen),
+    ]);
+    return [...ended, ...fresh];
+  }
+
+  private async describe(ids: string[], filters?: Filter[]): Promise<Instance[]> {
     if (ids.length === 0) return [];
-    const out = await this.props.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
+    const out = await this.props.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids, Filters: filters }));
     return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
   }
 
@@ -256,7 +278,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     this.targetCapacity = fleet.targetCapacity;
     // moto lists the instances it launched itself; the ones this emulator launched carry the fleet tag.
     const ids = [...new Set([...fleet.ids, ...this.members.keys()])].filter((id) => !this.retired.has(id));
-    const described = await this.describe(ids);
+    const described = await this.describeChanges(ids);
     for (const instance of described) {
       const id = instance.InstanceId!;
       const live = LIVE_STATES.has(instance.State?.Name ?? '');

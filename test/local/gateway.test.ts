@@ -1,21 +1,22 @@
-import { EC2Client, ModifySpotFleetRequestCommand } from '@aws-sdk/client-ec2';
+import { EC2Client, ModifySpotFleetRequestCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsGateway, type FleetModification, rewriteFleetModification } from '../../local/gateway.js';
+import { AwsGateway, type FleetModification, type InstancesChange, rewriteFleetModification } from '../../local/gateway.js';
 
 describe('rewriteFleetModification', () => {
   it('tells moto noTermination and reports what the caller asked', () => {
-    const out = rewriteFleetModification('Action=ModifySpotFleetRequest&Version=2016-11-15&SpotFleetRequestId=sfr-1&TargetCapacity=1');
+    const asked = new URLSearchParams('Action=ModifySpotFleetRequest&Version=2016-11-15&SpotFleetRequestId=sfr-1&TargetCapacity=1');
+    const out = rewriteFleetModification(asked)!;
     expect(new URLSearchParams(out.body).get('ExcessCapacityTerminationPolicy')).toBe('noTermination');
     expect(out.modification).toEqual({ spotFleetRequestId: 'sfr-1', targetCapacity: 1, excessCapacityTerminationPolicy: 'default' });
-    const keep = rewriteFleetModification('Action=ModifySpotFleetRequest&SpotFleetRequestId=sfr-1&ExcessCapacityTerminationPolicy=noTermination');
-    expect(keep.modification?.excessCapacityTerminationPolicy).toBe('noTermination');
+    expect(asked.get('ExcessCapacityTerminationPolicy')).toBeNull();
+    const keep = rewriteFleetModification(new URLSearchParams('Action=ModifySpotFleetRequest&SpotFleetRequestId=sfr-1&ExcessCapacityTerminationPolicy=noTermination'));
+    expect(keep?.modification.excessCapacityTerminationPolicy).toBe('noTermination');
   });
 
   it('leaves every other call untouched', () => {
-    const body = 'Action=DescribeInstances&Version=2016-11-15';
-    expect(rewriteFleetModification(body)).toEqual({ body });
+    expect(rewriteFleetModification(new URLSearchParams('Action=DescribeInstances&Version=2016-11-15'))).toBeUndefined();
   });
 });
 
@@ -52,6 +53,16 @@ describe('AwsGateway', () => {
     expect(emitted).toEqual([{ spotFleetRequestId: 'sfr-abc', targetCapacity: 1, excessCapacityTerminationPolicy: 'default' }]);
     ec2.destroy();
   });
+
+  it('announces the instances a TerminateInstances that went through named', async () => {
+    const emitted: InstancesChange[] = [];
+    gateway.on('instances-changed', (c) => emitted.push(c));
+    const ec2 = new EC2Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    // The stub upstream answers every call with the same document; only the announcement matters here.
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: ['i-0123456789abcdef0'] })).catch(() => undefined);
+    expect(emitted).toEqual([{ action: 'TerminateInstances', instanceIds: ['i-0123456789abcdef0'] }]);
+    ec2.destroy();
+  });
 });
 
 describe('AwsGateway interceptors', () => {
@@ -80,12 +91,24 @@ describe('targetChangeOf', () => {
   it('names the target group of a registration change, nothing for other calls', async () => {
     const { targetChangeOf } = await import('../../local/gateway.js');
     const arn = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/0123';
-    expect(targetChangeOf(new URLSearchParams({ Action: 'DeregisterTargets', TargetGroupArn: arn, 'Targets.member.1.Id': 'i-1', 'Targets.member.2.Id': 'i-2', 'Targets.member.1.Port': '80' }).toString())).toEqual({
+    expect(targetChangeOf(new URLSearchParams({ Action: 'DeregisterTargets', TargetGroupArn: arn, 'Targets.member.1.Id': 'i-1', 'Targets.member.2.Id': 'i-2', 'Targets.member.1.Port': '80' }))).toEqual({
       action: 'DeregisterTargets',
       targetGroupArn: arn,
       targetIds: ['i-1', 'i-2'],
     });
-    expect(targetChangeOf(new URLSearchParams({ Action: 'RegisterTargets', TargetGroupArn: arn }).toString())).toEqual({ action: 'RegisterTargets', targetGroupArn: arn, targetIds: [] });
-    expect(targetChangeOf(new URLSearchParams({ Action: 'DescribeTargetHealth', TargetGroupArn: arn }).toString())).toBeUndefined();
+    expect(targetChangeOf(new URLSearchParams({ Action: 'RegisterTargets', TargetGroupArn: arn }))).toEqual({ action: 'RegisterTargets', targetGroupArn: arn, targetIds: [] });
+    expect(targetChangeOf(new URLSearchParams({ Action: 'DescribeTargetHealth', TargetGroupArn: arn }))).toBeUndefined();
+  });
+});
+
+describe('instancesChangeOf', () => {
+  it('names the instances a call ends, stops or starts, nothing for other calls', async () => {
+    const { instancesChangeOf } = await import('../../local/gateway.js');
+    expect(instancesChangeOf(new URLSearchParams({ Action: 'TerminateInstances', 'InstanceId.1': 'i-1', 'InstanceId.2': 'i-2', Version: '2016-11-15' }))).toEqual({
+      action: 'TerminateInstances',
+      instanceIds: ['i-1', 'i-2'],
+    });
+    expect(instancesChangeOf(new URLSearchParams({ Action: 'StopInstances', 'InstanceId.1': 'i-3' }))?.instanceIds).toEqual(['i-3']);
+    expect(instancesChangeOf(new URLSearchParams({ Action: 'DescribeInstances', 'InstanceId.1': 'i-1' }))).toBeUndefined();
   });
 });
