@@ -40,9 +40,12 @@ export interface SpotWebConfig {
   readonly appPort: number;
   /** @default /health */
   readonly healthCheckPath: string;
-  /** @default 10 */
+  /**
+   * ALB's minimum: a replacement instance serves 5 s after it registers (two passing checks) and a dead one is
+   * out within 10 s, which matters on a fleet whose instances come and go. @default 5
+   */
   readonly healthCheckIntervalSeconds: number;
-  /** @default 5 */
+  /** Must be below the interval. @default 4 */
   readonly healthCheckTimeoutSeconds: number;
   /** @default 2 */
   readonly healthyThresholdCount: number;
@@ -72,8 +75,8 @@ export const DEFAULT_CONFIG: SpotWebConfig = {
   deregistrationDelaySeconds: 120,
   appPort: 8000,
   healthCheckPath: '/health',
-  healthCheckIntervalSeconds: 10,
-  healthCheckTimeoutSeconds: 5,
+  healthCheckIntervalSeconds: 5,
+  healthCheckTimeoutSeconds: 4,
   healthyThresholdCount: 2,
   unhealthyThresholdCount: 2,
   drainOnRebalance: false,

@@ -27,8 +27,15 @@ export class SynthError extends Error {
 export function synthesizeStack(outdir: string, context: Record<string, unknown> = {}): SynthesizedStack {
   try {
     const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as { context?: Record<string, unknown> };
-    // Asset metadata names each Lambda's bundle folder in the assembly (the CLI turns it on the same way).
-    const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true, ...context } });
+    const app = new App({
+      outdir,
+      // Asset metadata names each Lambda's bundle folder in the assembly (the CLI turns it on the same way).
+      context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true, ...context },
+      // CDK's built-in CloudFormation validation took 3-5 s of each start here (a WASM rule engine) and can only
+      // warn: CDK turns its errors into warnings. `cdk synth` and `cdk deploy` still run it, and the test suite
+      // lints the same template with cfn-lint. cdk-nag, which does fail a synth, still runs.
+      builtinCloudFormationValidation: false,
+    });
     const stack = buildApp(app);
     const assembly = app.synth();
     const artifact = assembly.getStackByName(stack.stackName);

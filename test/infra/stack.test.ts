@@ -39,7 +39,7 @@ describe('SpotWeb stack (defaults)', () => {
       TargetType: 'instance',
       Port: 8000,
       HealthCheckPath: '/health',
-      HealthCheckIntervalSeconds: 10,
+      HealthCheckIntervalSeconds: 5,
       HealthyThresholdCount: 2,
       UnhealthyThresholdCount: 2,
       TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '120' }]),
