@@ -45,7 +45,7 @@ export function outOfServiceAt(cloud: LocalCloud, instanceId: string, since: num
  * instance as it starts serving (the workshop's launch template did). Invocations run one at a time, as the local
  * Lambda runtime runs ours (one warm environment, reserved concurrency 1), so the two compare as algorithms.
  */
-export async function driveBaselineHandler(cloud: LocalCloud): Promise<{ errors: unknown[] }> {
+export async function driveBaselineHandler(cloud: LocalCloud): Promise<{ errors: unknown[]; handled(): number }> {
   Object.assign(process.env, { AWS_ENDPOINT_URL: cloud.endpoint, AWS_REGION: cloud.region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
   const errors: unknown[] = [];
   const tag = (instanceId: string) =>
@@ -54,6 +54,7 @@ export async function driveBaselineHandler(cloud: LocalCloud): Promise<{ errors:
   await Promise.all(cloud.fleet.instances().map((i) => tag(i.instanceId)));
   // As many at once as the local Lambda runtime gives our handler, so the two compare as algorithms.
   let running = 0;
+  let finished = 0;
   const pending: Array<() => void> = [];
   const run = async (event: Parameters<typeof baselineHandler>[0]): Promise<void> => {
     if (running >= DEFAULT_MAX_CONCURRENCY) await new Promise<void>((resolve) => pending.push(resolve));
@@ -62,6 +63,7 @@ export async function driveBaselineHandler(cloud: LocalCloud): Promise<{ errors:
       await baselineHandler(event);
     } finally {
       running--;
+      finished++;
       pending.shift()?.();
     }
   };
@@ -70,5 +72,5 @@ export async function driveBaselineHandler(cloud: LocalCloud): Promise<{ errors:
     const event = interruptionWarning(instanceId) as unknown as Parameters<typeof baselineHandler>[0];
     run(event).catch((e: unknown) => errors.push(e));
   });
-  return { errors };
+  return { errors, handled: () => finished };
 }
