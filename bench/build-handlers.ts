@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { HANDLER_BUNDLING } from '../infra/handler-bundling.js';
+import { HANDLER_BUNDLING, handlerBuildOptions } from '../infra/handler-bundling.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Inside the repo so the baseline's bare imports resolve to the repo's node_modules.
@@ -22,17 +22,17 @@ export async function buildHandlers(): Promise<BuiltHandlers> {
   mkdirSync(OUT_DIR, { recursive: true });
   const bundled = join(OUT_DIR, 'interruption.cjs');
   const baseline = join(OUT_DIR, 'baseline.cjs');
-  // NodejsFunction's defaults: CommonJS output for a Node target no newer than NODEJS_LATEST's runtime.
-  const common = { platform: 'node', target: 'node22', format: 'cjs', logLevel: 'warning' } as const;
+  await build(handlerBuildOptions(bundled));
+  // Transpiled only, in the same module format and for the same Node target as ours.
   await build({
-    ...common,
-    entryPoints: [join(REPO, 'handlers/interruption/index.ts')],
-    outfile: bundled,
-    bundle: true,
-    ...HANDLER_BUNDLING,
-    mainFields: [...HANDLER_BUNDLING.mainFields],
+    entryPoints: [join(REPO, 'bench/baseline/handler.ts')],
+    outfile: baseline,
+    bundle: false,
+    platform: 'node',
+    format: 'cjs',
+    target: HANDLER_BUNDLING.target,
+    logLevel: 'warning',
   });
-  await build({ ...common, entryPoints: [join(REPO, 'bench/baseline/handler.ts')], outfile: baseline, bundle: false });
   return {
     bundled,
     bundleBytes: statSync(bundled).size,

@@ -10,7 +10,7 @@
 //    publishing its notification) is printed beside it: there the overlaps start extra execution environments,
 //    each a cold start.
 // "Out of service" is the moment the local ALB stops routing new requests to the target: the handler's
-// DeregisterTargets, then the ALB's sync with the control plane (polled every 100 ms, as the ALB learns it).
+// DeregisterTargets, which the gateway hands to the ALB as soon as moto has applied it.
 // Run: npm run bench -- interruption   (BENCH_FLEET=50 BENCH_INTERRUPTIONS=100 BENCH_SERIAL_FLEET=10 by default)
 import type { LocalCloud } from '../local/cloud.js';
 import { countFromEnv, driveBaselineHandler, healthyIds, outOfServiceAt, startQuietCloud, waitFor, waitForHealthy } from './cloud-helpers.js';
@@ -91,13 +91,13 @@ interface Serial {
   readonly errors: number;
 }
 
-const oneAfterAnother = (backToBack: boolean) => async (cloud: LocalCloud, probe: Probe): Promise<Serial> => {
+const oneAfterAnother = ({ waitForHandler }: { waitForHandler: boolean }) => async (cloud: LocalCloud, probe: Probe): Promise<Serial> => {
   const warningMs = WARNING_MS * SERIAL_TIME_SCALE;
   const latencies: number[] = [];
   const deregisterLatencies: number[] = [];
   let missed = 0;
   for (let i = 0; i < INTERRUPTIONS; i++) {
-    if (!backToBack) await waitFor('the previous invocation to return', () => probe.handled() >= i, 30_000);
+    if (waitForHandler) await waitFor('the previous invocation to return', () => probe.handled() >= i, 30_000);
     const id = await waitFor('a healthy instance', () => healthyIds(cloud)[0], 60_000);
     const warnedAt = Date.now();
     cloud.fleet.interrupt(id);
@@ -114,12 +114,12 @@ const started = Date.now();
 const names = ['ours (EventBridge → Lambda)', 'baseline (workshop handler)'];
 const mass = [await withCloud(true, FLEET, 1, massInterruption), await withCloud(false, FLEET, 1, massInterruption)] as [Mass, Mass];
 const serial = [
-  await withCloud(true, SERIAL_FLEET, SERIAL_TIME_SCALE, oneAfterAnother(false)),
-  await withCloud(false, SERIAL_FLEET, SERIAL_TIME_SCALE, oneAfterAnother(false)),
+  await withCloud(true, SERIAL_FLEET, SERIAL_TIME_SCALE, oneAfterAnother({ waitForHandler: true })),
+  await withCloud(false, SERIAL_FLEET, SERIAL_TIME_SCALE, oneAfterAnother({ waitForHandler: true })),
 ] as [Serial, Serial];
 const backToBack = [
-  await withCloud(true, SERIAL_FLEET, SERIAL_TIME_SCALE, oneAfterAnother(true)),
-  await withCloud(false, SERIAL_FLEET, SERIAL_TIME_SCALE, oneAfterAnother(true)),
+  await withCloud(true, SERIAL_FLEET, SERIAL_TIME_SCALE, oneAfterAnother({ waitForHandler: false })),
+  await withCloud(false, SERIAL_FLEET, SERIAL_TIME_SCALE, oneAfterAnother({ waitForHandler: false })),
 ] as [Serial, Serial];
 
 print(`Interruption path on the local cloud, instance watcher off, up to 8 concurrent invocations each, node ${process.version}`);
@@ -148,6 +148,6 @@ const oursP99 = serialTable(
   serial,
 );
 print('');
-serialTable('The same back to back (each the moment the previous target is out of service; overlapping invocations start cold environments):', backToBack);
-print(`issue 5 target, p99 <= 200 ms over ${INTERRUPTIONS} interruptions (one after another): ${oursP99 <= 200 ? 'met' : 'NOT met'}`);
+const oursBackToBackP99 = serialTable('The same back to back (each the moment the previous target is out of service; overlapping invocations start cold environments):', backToBack);
+print(`issue 5 target, p99 <= 200 ms over ${INTERRUPTIONS} interruptions: one after another ${oursP99 <= 200 ? 'met' : 'NOT met'}, back to back ${oursBackToBackP99 <= 200 ? 'met' : 'NOT met'}`);
 print(`(benchmark took ${Math.round((Date.now() - started) / 1000)} s)`);

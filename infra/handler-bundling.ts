@@ -1,22 +1,48 @@
+import type { BuildOptions } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The bundling settings NodejsFunction takes for the interruption handler. */
+export interface HandlerBundling {
+  readonly minify: boolean;
+  readonly mainFields: string[];
+  readonly target: string;
+  /** Paths relative to the project root, where NodejsFunction runs esbuild (locally or in its Docker image). */
+  readonly alias: Readonly<Record<string, string>>;
+}
+
 /**
- * How the interruption handler is bundled, shared by its NodejsFunction and bench/handler-cold-start.ts so the
- * benchmark measures the bundle that ships.
+ * How the interruption handler is bundled: by its NodejsFunction, and through `handlerBuildOptions` by the
+ * benchmarks (bench/build-handlers.ts) and the moto integration test, so they measure and test what ships.
  */
-export const HANDLER_BUNDLING = {
+export const HANDLER_BUNDLING: HandlerBundling = {
   minify: true,
   // The SDK's ES module builds let esbuild drop what the handler never calls; its CommonJS builds (esbuild's
   // default pick on platform node) do not.
   mainFields: ['module', 'main'],
   target: 'node22',
   // The SDK's default credential chain → environment credentials only (why: handlers/interruption/env-credentials.ts).
-  alias: {
-    '@aws-sdk/credential-provider-node': fileURLToPath(new URL('../handlers/interruption/env-credentials.ts', import.meta.url)),
-  },
-} as const;
+  alias: { '@aws-sdk/credential-provider-node': './handlers/interruption/env-credentials.ts' },
+};
 
 /** The aliases as esbuild command-line arguments, the form NodejsFunction passes on. */
 export function aliasArgs(alias: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(alias).map(([from, to]) => [`--alias:${from}`, to]));
+}
+
+/** esbuild API options that bundle the handler into `outfile` as its NodejsFunction does (CommonJS, Node). */
+export function handlerBuildOptions(outfile: string): BuildOptions {
+  return {
+    entryPoints: [`${PROJECT_ROOT}handlers/interruption/index.ts`],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    // NodejsFunction runs esbuild in the project root; the aliases are relative to it.
+    absWorkingDir: PROJECT_ROOT,
+    logLevel: 'warning',
+    ...HANDLER_BUNDLING,
+    alias: { ...HANDLER_BUNDLING.alias },
+  };
 }

@@ -117,7 +117,7 @@ export class InterruptionRouting extends Construct {
       },
       bundling: {
         minify: HANDLER_BUNDLING.minify,
-        mainFields: [...HANDLER_BUNDLING.mainFields],
+        mainFields: HANDLER_BUNDLING.mainFields,
         target: HANDLER_BUNDLING.target,
         esbuildArgs: aliasArgs(HANDLER_BUNDLING.alias),
         // No source map: shipped unused it was four fifths of the package, and read with --enable-source-maps

@@ -247,10 +247,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     theFleet.on('terminated', (t) => log(`  instance ${t.instanceId} terminated`));
     theFleet.on('error', (err) => log(`  Spot Fleet emulation error: ${err.message}`));
     gateway.on('fleet-modified', (m) => theFleet.onModification(m));
-    gateway.on('instances-changed', () => {
+    const onInstancesChanged = (): void => {
       theFleet.onInstancesChanged();
       void sync.syncNow().catch(() => undefined);
-    });
+    };
+    gateway.on('instances-changed', onInstancesChanged);
+    closers.push(() => void gateway.off('instances-changed', onInstancesChanged));
     closers.push(() => theFleet.stop());
     await theFleet.start();
     await sync.syncNow();

@@ -90,6 +90,7 @@ interface Member {
 }
 
 const LIVE_STATES = new Set(['pending', 'running']);
+// The complement of LIVE_STATES: together they cover every EC2 instance state.
 const ENDED_STATES = ['shutting-down', 'terminated', 'stopping', 'stopped'];
 
 /**
@@ -115,7 +116,8 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
 
   /** Reads the fleet, boots what moto launched at request time, and starts following changes. */
   async start(): Promise<void> {
-    await this.reconcile();
+    // Through nudge, so a change announced while this first read runs queues behind it instead of racing it.
+    await this.nudge();
     const pollMs = this.props.pollMs ?? 2000;
     const tick = (): void => {
       if (this.stopped) return;
@@ -132,11 +134,15 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
   onModification(modification: FleetModification): void {
     if (modification.spotFleetRequestId !== this.props.fleetRequestId) return;
     this.policy = modification.excessCapacityTerminationPolicy;
-    void this.nudge().catch((err: Error) => this.emit('error', err));
+    this.lookNow();
   }
 
   /** An instance was terminated, stopped or started through the gateway: look now. */
   onInstancesChanged(): void {
+    this.lookNow();
+  }
+
+  private lookNow(): void {
     void this.nudge().catch((err: Error) => this.emit('error', err));
   }
 
@@ -252,16 +258,17 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
   }
 
   /**
-   * What changed among `ids`: members that are no longer live, and instances not seen before. A member's
-   * state is only ever news when it ended, so moto is asked for just those (a filtered call that usually
-   * matches nothing): rendering every live member on each poll made moto the local cloud's busiest process.
+   * What changed among `ids`: members that are no longer live, and live instances not seen before. A member's
+   * state is only ever news when it ended, and an unseen instance only when it is live, so moto is asked for
+   * just those (filtered calls that usually match nothing): rendering every live member on each poll made moto
+   * the local cloud's busiest process.
    */
   private async describeChanges(ids: string[]): Promise<Instance[]> {
     const known = ids.filter((id) => this.members.has(id));
     const unseen = ids.filter((id) => !this.members.has(id));
     const [ended, fresh] = await Promise.all([
       this.describe(known, [{ Name: 'instance-state-name', Values: ENDED_STATES }]),
-      this.describe(unseen),
+      this.describe(unseen, [{ Name: 'instance-state-name', Values: [...LIVE_STATES] }]),
     ]);
     return [...ended, ...fresh];
   }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { HANDLER_BUNDLING } from '../../infra/handler-bundling.js';
+import { handlerBuildOptions } from '../../infra/handler-bundling.js';
 import type { handler as Handler } from '../../handlers/interruption/index.js';
 import { interruptionWarning, rebalanceRecommendation } from '../support/ec2-events.js';
 import { createFleetFixture, motoClientConfig, register, registeredIds, type FleetFixture } from '../support/fleet-fixture.js';
@@ -55,17 +55,8 @@ beforeAll(async () => {
     vi.stubEnv(name, value);
   }
   bundleDir = mkdtempSync(join(tmpdir(), 'handler-bundle-'));
-  const bundle = join(bundleDir, 'index.js');
-  await build({
-    entryPoints: ['handlers/interruption/index.ts'],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    logLevel: 'silent',
-    ...HANDLER_BUNDLING,
-    mainFields: [...HANDLER_BUNDLING.mainFields],
-  });
+  const bundle = join(bundleDir, 'index.cjs');
+  await build(handlerBuildOptions(bundle));
   // The bundle reads its environment and builds its clients at load, as Lambda's init does.
   ({ handler } = createRequire(import.meta.url)(bundle) as { handler: typeof Handler });
 });

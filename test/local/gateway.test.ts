@@ -56,11 +56,13 @@ describe('AwsGateway', () => {
 
   it('announces the instances a TerminateInstances that went through named', async () => {
     const emitted: InstancesChange[] = [];
-    gateway.on('instances-changed', (c) => emitted.push(c));
+    const listener = (c: InstancesChange) => emitted.push(c);
+    gateway.on('instances-changed', listener);
     const ec2 = new EC2Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     // The stub upstream answers every call with the same document; only the announcement matters here.
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: ['i-0123456789abcdef0'] })).catch(() => undefined);
     expect(emitted).toEqual([{ action: 'TerminateInstances', instanceIds: ['i-0123456789abcdef0'] }]);
+    gateway.off('instances-changed', listener);
     ec2.destroy();
   });
 });
