@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { startImdsEmulator } from '../imds/emulator.js';
 import { probePort } from '../ports.js';
@@ -60,6 +61,11 @@ export class InstanceHost {
     return this.appPort === undefined || this.child?.exitCode !== null ? undefined : { host: '127.0.0.1', port: this.appPort };
   }
 
+  /** The instance app's process id while it runs. */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -81,6 +87,7 @@ export class InstanceHost {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    lowerPriority(child);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream! }).on('line', (line) => this.props.onLog?.(`${identity.instanceId} ${line}`));
     }
@@ -112,5 +119,22 @@ export class InstanceHost {
     }
     await this.imds?.close();
     this.imds = undefined;
+  }
+}
+
+/** Niceness of instance processes: below the emulated control plane, still well above idle work. */
+export const INSTANCE_NICENESS = 10;
+
+/**
+ * On AWS an instance has CPUs of its own; here it shares the machine's with the emulated control plane (moto, the
+ * Lambda runtime, the ALB), and an instance booting or serving must not stall the calls that take another one out
+ * of service. Where lowering a process's priority is not permitted, it simply keeps the normal one.
+ */
+function lowerPriority(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    setPriority(child.pid, INSTANCE_NICENESS);
+  } catch {
+    // Not permitted on this platform or for this user: normal priority.
   }
 }
