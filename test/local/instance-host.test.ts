@@ -33,7 +33,8 @@ describe('InstanceHost', () => {
   });
 
   it('runs the instance below the priority of the emulated control plane', () => {
-    // Lowering a process's priority is permitted for any user on Linux and macOS.
-    expect(getPriority(host.pid!)).toBe(Math.max(getPriority(), INSTANCE_NICENESS));
+    // Lowering a process's priority is permitted for any user on Linux and macOS; a test run that is itself
+    // niced further leaves its children at least as low.
+    expect(getPriority(host.pid!)).toBeGreaterThanOrEqual(INSTANCE_NICENESS);
   });
 });
