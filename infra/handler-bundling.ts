@@ -22,8 +22,12 @@ export const HANDLER_BUNDLING: HandlerBundling = {
   // default pick on platform node) do not.
   mainFields: ['module', 'main'],
   target: 'node22',
-  // The SDK's default credential chain → environment credentials only (why: handlers/interruption/env-credentials.ts).
-  alias: { '@aws-sdk/credential-provider-node': './handlers/interruption/env-credentials.ts' },
+  alias: {
+    // The SDK's default credential chain → environment credentials only (why: handlers/interruption/env-credentials.ts).
+    '@aws-sdk/credential-provider-node': './handlers/interruption/env-credentials.ts',
+    // Event-stream support, which neither client uses (why: handlers/interruption/no-event-streams.ts).
+    '@smithy/core/event-streams': './handlers/interruption/no-event-streams.ts',
+  },
 };
 
 /** The aliases as esbuild command-line arguments, the form NodejsFunction passes on. */
