@@ -53,7 +53,7 @@ export interface LoadBalancerCounters {
   readonly received: number;
   /** Requests routed to a target. */
   readonly routed: number;
-  /** Answered by the LB itself: no healthy target (503), target failed (502), target silent (504). */
+  /** Answered by the LB itself: no target to route to (503), target failed (502), target silent (504). */
   readonly elb503: number;
   readonly elb502: number;
   readonly elb504: number;
@@ -73,10 +73,10 @@ interface TargetRecord {
 /**
  * The data plane of an Application Load Balancer with one listener and one target group, on this machine:
  * health checks move targets between initial, healthy and unhealthy; requests go round robin to healthy
- * targets; deregistration drains.
+ * targets, and, as a real ALB "fails open", to the unhealthy ones when none is healthy; with neither (nothing
+ * registered, or only targets still in their first checks or draining) it answers 503; deregistration drains.
  *
- * Simplifications, on purpose: with no healthy target it answers 503 (a real ALB "fails open" to all
- * registered targets); a draining target is released as soon as its in-flight requests end, because idle
+ * Simplifications, on purpose: a draining target is released as soon as its in-flight requests end, because idle
  * pooled connections to it carry nothing (a real ALB also waits for active connections); no WebSocket
  * upgrades; one availability zone.
  */
@@ -254,9 +254,13 @@ export class LocalLoadBalancer {
   }
 
   private pick(): TargetRecord | undefined {
-    const healthy = [...this.records.values()].filter((r) => stateOf(r) === 'healthy');
-    if (healthy.length === 0) return undefined;
-    return healthy[this.nextIndex++ % healthy.length];
+    const records = [...this.records.values()];
+    let candidates = records.filter((r) => stateOf(r) === 'healthy');
+    // A target group with only unhealthy targets routes to all of them: a health check that fails everywhere
+    // at once is more likely wrong than every target dead.
+    if (candidates.length === 0) candidates = records.filter((r) => stateOf(r) === 'unhealthy');
+    if (candidates.length === 0) return undefined;
+    return candidates[this.nextIndex++ % candidates.length];
   }
 
   private remove(record: TargetRecord, from: TargetState): void {

@@ -70,17 +70,35 @@ describe('LocalLoadBalancer routing', () => {
     ]);
   });
 
-  it('answers 503 while no target is healthy', async () => {
+  it('answers 503 with no target registered and while its only target is in its first checks', async () => {
     const fleet = await targets('a');
     fleet.get('a')?.setHealth(500);
-    const { lb, url } = await balancer(fleet);
+    const { lb, url } = await balancer(fleet, { healthCheck: { ...FAST_CHECKS, intervalMs: 60_000 } });
 
     expect((await get(url)).status).toBe(503);
     lb.register('a');
-    await waitFor(() => stateOf(lb, 'a') === 'unhealthy');
+    expect(stateOf(lb, 'a')).toBe('initial');
     expect((await get(url)).status).toBe(503);
     expect(fleet.get('a')?.requests).toBe(0);
     expect(lb.counters()).toMatchObject({ received: 2, routed: 0, elb503: 2 });
+  });
+
+  it('fails open: with every target unhealthy, routes to all of them; once one is healthy, only to it', async () => {
+    const fleet = await targets('a', 'b');
+    for (const target of fleet.values()) target.setHealth(500);
+    const { lb, url } = await balancer(fleet);
+    lb.register('a');
+    lb.register('b');
+    await waitFor(() => stateOf(lb, 'a') === 'unhealthy' && stateOf(lb, 'b') === 'unhealthy');
+
+    const bodies: string[] = [];
+    for (let i = 0; i < 4; i++) bodies.push((await get(url)).body);
+    expect(bodies.sort()).toEqual(['a', 'a', 'b', 'b']);
+    expect(lb.counters()).toMatchObject({ elb503: 0 });
+
+    fleet.get('b')?.setHealth(200);
+    await waitFor(() => stateOf(lb, 'b') === 'healthy');
+    for (let i = 0; i < 4; i++) expect((await get(url)).body).toBe('b');
   });
 
   it('adds X-Forwarded-For/-Proto/-Port and streams bodies both ways', async () => {
