@@ -265,7 +265,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         timeScale,
         policy: { ...policy, scaleOutCooldownMs: policy.scaleOutCooldownMs * timeScale, scaleInCooldownMs: policy.scaleInCooldownMs * timeScale },
         requestCount: (windowMs) => loadBalancer.requestCount(Date.now() - windowMs),
-        targetsInService: () => loadBalancer.targets().filter((t) => t.state === 'healthy').length,
+        targetsInService: () => loadBalancer.targetsInService(),
         currentCapacity: () => theFleet.capacity,
         onScale: (from, to, perTarget) => log(`  autoscaling: ${Math.round(perTarget)} requests/target/min → capacity ${from} → ${to}`),
         onError: (err) => log(`  autoscaling error: ${err.message}`),

@@ -76,9 +76,10 @@ interface TargetRecord {
  * targets, and, as a real ALB "fails open", to the unhealthy ones when none is healthy; with neither (nothing
  * registered, or only targets still in their first checks or draining) it answers 503; deregistration drains.
  *
- * Simplifications, on purpose: a draining target is released as soon as its in-flight requests end, because idle
- * pooled connections to it carry nothing (a real ALB also waits for active connections); no WebSocket
- * upgrades; one availability zone.
+ * Simplifications, on purpose: failing open leaves out targets still in their first checks (AWS's wording
+ * differs between pages on whether they count; a target that has not answered once is the likeliest dead); a
+ * draining target is released as soon as its in-flight requests end, because idle pooled connections to it
+ * carry nothing (a real ALB also waits for active connections); no WebSocket upgrades; one availability zone.
  */
 export class LocalLoadBalancer {
   private readonly records = new Map<string, TargetRecord>();
@@ -208,12 +209,19 @@ export class LocalLoadBalancer {
   }
 
   /**
-   * ALBRequestCountPerTarget over the last `windowMs`: requests routed divided by healthy targets (by 1
-   * when none is healthy). A time-scaled autoscaler passes its scaled minute.
+   * The targets requests go to now: the healthy ones, or all unhealthy ones while failing open. Dividing by
+   * this, a fleet that fails open does not look like all its load on one target to the autoscaler.
+   */
+  targetsInService(): number {
+    return this.routable().length;
+  }
+
+  /**
+   * ALBRequestCountPerTarget over the last `windowMs`: requests routed divided by the targets in service (by
+   * 1 when there are none). A time-scaled autoscaler passes its scaled minute.
    */
   requestCountPerTarget(windowMs = 60_000): number {
-    const healthy = [...this.records.values()].filter((r) => stateOf(r) === 'healthy').length;
-    return this.requestCount(this.now() - windowMs) / Math.max(1, healthy);
+    return this.requestCount(this.now() - windowMs) / Math.max(1, this.targetsInService());
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -254,13 +262,17 @@ export class LocalLoadBalancer {
   }
 
   private pick(): TargetRecord | undefined {
-    const records = [...this.records.values()];
-    let candidates = records.filter((r) => stateOf(r) === 'healthy');
-    // A target group with only unhealthy targets routes to all of them: a health check that fails everywhere
-    // at once is more likely wrong than every target dead.
-    if (candidates.length === 0) candidates = records.filter((r) => stateOf(r) === 'unhealthy');
+    const candidates = this.routable();
     if (candidates.length === 0) return undefined;
     return candidates[this.nextIndex++ % candidates.length];
+  }
+
+  private routable(): TargetRecord[] {
+    const records = [...this.records.values()];
+    const healthy = records.filter((r) => stateOf(r) === 'healthy');
+    // A target group with only unhealthy targets routes to all of them: a health check that fails everywhere
+    // at once is more likely wrong than every target dead.
+    return healthy.length > 0 ? healthy : records.filter((r) => stateOf(r) === 'unhealthy');
   }
 
   private remove(record: TargetRecord, from: TargetState): void {

@@ -95,10 +95,12 @@ describe('LocalLoadBalancer routing', () => {
     for (let i = 0; i < 4; i++) bodies.push((await get(url)).body);
     expect(bodies.sort()).toEqual(['a', 'a', 'b', 'b']);
     expect(lb.counters()).toMatchObject({ elb503: 0 });
+    expect(lb.targetsInService()).toBe(2);
 
     fleet.get('b')?.setHealth(200);
     await waitFor(() => stateOf(lb, 'b') === 'healthy');
     for (let i = 0; i < 4; i++) expect((await get(url)).body).toBe('b');
+    expect(lb.targetsInService()).toBe(1);
   });
 
   it('adds X-Forwarded-For/-Proto/-Port and streams bodies both ways', async () => {
