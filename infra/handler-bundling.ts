@@ -8,7 +8,11 @@ export interface HandlerBundling {
   readonly minify: boolean;
   readonly mainFields: string[];
   readonly target: string;
-  /** Paths relative to the project root, where NodejsFunction runs esbuild (locally or in its Docker image). */
+  /**
+   * Paths relative to the project root, where NodejsFunction runs esbuild when it bundles locally. It always does
+   * here: esbuild is a pinned dev dependency and Docker bundling is off (its image runs esbuild in `/`, where these
+   * paths would not resolve).
+   */
   readonly alias: Readonly<Record<string, string>>;
 }
 
@@ -43,7 +47,7 @@ export function handlerBuildOptions(outfile: string): BuildOptions {
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    // NodejsFunction runs esbuild in the project root; the aliases are relative to it.
+    // NodejsFunction bundling locally runs esbuild in the project root; the aliases are relative to it.
     absWorkingDir: PROJECT_ROOT,
     logLevel: 'warning',
     ...HANDLER_BUNDLING,

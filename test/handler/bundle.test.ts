@@ -1,12 +1,13 @@
 // What goes into the shipped Lambda bundle: the aliases in infra/handler-bundling.ts must take effect. Were the
 // SDK to rename a specifier, an alias would silently stop matching and the dropped code would come back.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handlerBuildOptions } from '../../infra/handler-bundling.js';
 import { EventStreamSerde, eventStreamSerdeProvider } from '../../handlers/interruption/no-event-streams.js';
+import { synthesize } from '../support/synth.js';
 
 let dir: string;
 let inputs: string[];
@@ -30,6 +31,21 @@ describe('interruption handler bundle', () => {
   it('leaves event-stream support out', () => {
     expect(inputs).toContain('handlers/interruption/no-event-streams.ts');
     expect(inputs.filter((f) => f.includes('/submodules/event-streams/'))).toEqual([]);
+  });
+});
+
+describe('interruption handler asset', () => {
+  // The same aliases reach the asset through NodejsFunction's esbuild arguments, not through handlerBuildOptions.
+  it('is bundled by the stack with both stand-ins', () => {
+    const outdir = join(dir, 'cdk.out');
+    synthesize({}, { bundle: true, outdir }).app.synth();
+    const bundles = readdirSync(outdir)
+      .filter((name) => name.startsWith('asset.'))
+      .map((name) => readFileSync(join(outdir, name, 'index.js'), 'utf8'))
+      .filter((code) => code.includes('TARGET_GROUP_ARNS'));
+    expect(bundles).toHaveLength(1);
+    expect(bundles[0]).toContain('event streams are not bundled');
+    expect(bundles[0]).not.toMatch(/AWS_CONTAINER_CREDENTIALS_FULL_URI|AWS_WEB_IDENTITY_TOKEN_FILE/);
   });
 });
 
