@@ -16,6 +16,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { InvokeRequest, LambdaError, RunnerConfig, RunnerMessage } from './protocol.js';
+import { secureAsset } from './asset-guard.js';
 import { runnerBundlePath } from './runner-bundle.js';
 
 export type { LambdaError } from './protocol.js';
@@ -58,6 +59,7 @@ export interface LambdaWorker {
 /** Starts the child and loads the handler; rejects if the handler cannot be loaded. */
 export async function startLambdaWorker(opts: LambdaWorkerOptions): Promise<LambdaWorker> {
   validate(opts);
+  secureAsset(opts.assetDir);
   const worker = new ChildLambdaWorker(opts);
   await worker.warm();
   return worker;
