@@ -92,7 +92,7 @@ interface Serial {
 }
 
 const oneAfterAnother = ({ waitForHandler }: { waitForHandler: boolean }) => async (cloud: LocalCloud, probe: Probe): Promise<Serial> => {
-  const warningMs = WARNING_MS * SERIAL_TIME_SCALE;
+  const warningMs = cloud.clock.toReal(WARNING_MS);
   const latencies: number[] = [];
   const deregisterLatencies: number[] = [];
   let missed = 0;

@@ -4,9 +4,11 @@
 // Run: npm run bench -- scale-out   (BENCH_SCALE_CLIENTS=4 by default)
 import { countFromEnv, healthyIds, startQuietCloud, waitFor, waitForHealthy } from './cloud-helpers.js';
 import { msAt } from './stats.js';
+import { SimulatedClock } from '../local/clock.js';
 import { startTimedLoad } from './timed-load.js';
 
 const TIME_SCALE = 0.05;
+const CLOCK = new SimulatedClock(TIME_SCALE);
 const CLIENTS = countFromEnv('BENCH_SCALE_CLIENTS', 4);
 const MAX = 4;
 
@@ -51,7 +53,7 @@ print(`Scale-out on the local cloud (time scale ${TIME_SCALE}: a minute lasts 3 
 print('');
 print('                             capacity reached (local / AWS-equivalent)   requests   failed   p50        p99');
 for (const r of [scaling, fixed]) {
-  const reached = r.reachedMs === undefined ? '-' : `${(r.reachedMs / 1000).toFixed(1)} s / ${(r.reachedMs / 1000 / TIME_SCALE / 60).toFixed(1)} min`;
+  const reached = r.reachedMs === undefined ? '-' : `${(r.reachedMs / 1000).toFixed(1)} s / ${(CLOCK.toAws(r.reachedMs) / 60_000).toFixed(1)} min`;
   print(`${r.name.padEnd(29)}${reached.padStart(34)}${String(r.requests).padStart(20)}${String(r.failed).padStart(9)}${msAt(r.latencies, 50).padStart(10)}${msAt(r.latencies, 99).padStart(11)}`);
 }
 print(`failed requests while scaling out: ${scaling.failed} (target 0: ${scaling.failed === 0 ? 'met' : 'NOT met'})`);

@@ -11,6 +11,7 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LocalLoadBalancer, TargetGroupSync, readTargetGroupSettings } from '../local/alb/index.js';
+import { SimulatedClock } from '../local/clock.js';
 import { motoClientConfig, startMoto } from '../local/moto-server.js';
 
 const TARGETS = 20;
@@ -45,7 +46,7 @@ try {
   samples.sort((a, b) => a - b);
   console.log(`DescribeTargetHealth, ${TARGETS} targets: p50 ${samples[25]?.toFixed(1)} ms, p95 ${samples[47]?.toFixed(1)} ms`);
 
-  const settings = await readTargetGroupSettings(elbv2, arn, { timeScale: 0.05 });
+  const settings = await readTargetGroupSettings(elbv2, arn, new SimulatedClock(0.05));
   const lb = new LocalLoadBalancer({ ...settings, resolveTarget: () => undefined });
   await lb.start();
   const sync = new TargetGroupSync({ elbv2, targetGroupArn: arn, loadBalancer: lb, pollMs: POLL_MS });

@@ -18,11 +18,12 @@ import { NotificationInbox, type TopicNotification } from './notifications.js';
 import { SpotFleetEmulator, type AwsEvent } from './spot/fleet-emulator.js';
 import { findResource, scalingPolicyOf } from './stack-reader.js';
 import { synthesizeStack } from './synth.js';
+import { SimulatedClock } from './clock.js';
 
 export interface LocalCloudOptions {
   /** The local ALB's port. @default 8080 */
   readonly port?: number;
-  /** Multiplies every AWS interval: warning, drain, health checks, scaling. @default 1 (real time) */
+  /** Real time per AWS time for every interval (warning, drain, health checks, scaling), in (0, 1]. @default 1 (real time) */
   readonly timeScale?: number;
   /** Deliver interruption events to the handler Lambda. Off shows what the handler prevents. @default true */
   readonly handler?: boolean;
@@ -44,6 +45,8 @@ export interface LocalCloud {
   /** The AWS endpoint every client uses (`AWS_ENDPOINT_URL`). */
   readonly endpoint: string;
   readonly region: string;
+  /** Simulated time: AWS durations in real time (`options.timeScale`). */
+  readonly clock: SimulatedClock;
   readonly stackName: string;
   readonly outputs: Readonly<Record<string, string>>;
   readonly fleetRequestId: string;
@@ -96,10 +99,8 @@ async function waitForHealthy(lb: LocalLoadBalancer, count: number, timeoutMs: n
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const log = options.log ?? (() => undefined);
   const verbose = options.verboseLog ?? (() => undefined);
-  const timeScale = options.timeScale ?? 1;
-  if (!(Number.isFinite(timeScale) && timeScale > 0 && timeScale <= 1)) {
-    throw new Error(`--time-scale must be a number in (0, 1], got ${options.timeScale}`);
-  }
+  // The one clock every component keeps AWS's intervals on.
+  const clock = new SimulatedClock(options.timeScale ?? 1);
   const region = options.region ?? DEFAULT_REGION;
   const workDir = resolve(options.workDir ?? DEFAULT_WORK_DIR);
   mkdirSync(workDir, { recursive: true });
@@ -173,7 +174,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       clients,
       endpoint,
       region,
-      timeScale,
+      clock,
       invokeFunctions: options.handler ?? true,
       log,
       verbose,
@@ -188,7 +189,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await notifications.subscribe(clients.sns, topic.physicalId);
 
     // The ALB's data plane, configured from the target group as moto holds it.
-    const settings = await readTargetGroupSettings(clients.elbv2, targetGroupArn, { timeScale });
+    const settings = await readTargetGroupSettings(clients.elbv2, targetGroupArn, clock);
     let fleet: SpotFleetEmulator | undefined;
     const targetChanges: Array<TargetStateChange & { at: number }> = [];
     const loadBalancer = new LocalLoadBalancer({
@@ -234,7 +235,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       region,
       account: LOCAL_ACCOUNT_ID,
       appPath,
-      timeScale,
+      clock,
       spotWatcher: options.spotWatcher ?? true,
       publishEvent: async (event) => {
         await bus.publish(event);
@@ -262,8 +263,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       const autoscaler = new FleetAutoscaler({
         ec2: clients.ec2,
         fleetRequestId,
-        timeScale,
-        policy: { ...policy, scaleOutCooldownMs: policy.scaleOutCooldownMs * timeScale, scaleInCooldownMs: policy.scaleInCooldownMs * timeScale },
+        clock,
+        policy,
         requestCount: (windowMs) => loadBalancer.requestCount(Date.now() - windowMs),
         targetsInService: () => loadBalancer.targetsInService(),
         currentCapacity: () => theFleet.capacity,
@@ -296,7 +297,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       notifications: notifications.received.map((n) => ({ message: n.message, subject: n.subject, receivedAt: n.receivedAt.toISOString() })),
     });
     closers.push(gateway.intercept(controlApi(status)));
-    closers.push(gateway.intercept(fisInterceptor({ fleet: theFleet, timeScale, region, account: LOCAL_ACCOUNT_ID })));
+    closers.push(gateway.intercept(fisInterceptor({ fleet: theFleet, clock, region, account: LOCAL_ACCOUNT_ID })));
     // Where other processes (the CLI) find this local cloud.
     const stateFile = join(workDir, STATE_FILE);
     const state: LocalCloudState = { endpoint, url, region, stackName: synth.stackName, pid: process.pid };
@@ -307,6 +308,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       url,
       endpoint,
       region,
+      clock,
       stackName: synth.stackName,
       outputs: deployed.outputs,
       fleetRequestId,

@@ -5,6 +5,7 @@ import { PortInUseError } from './ports.js';
 import { startLocalCloud, type LocalCloud } from './cloud.js';
 import { silenceSdkNodeVersionWarning } from './sdk-warning.js';
 import { SynthError } from './synth.js';
+import { SimulatedClock } from './clock.js';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -51,9 +52,7 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be a port number, got "${values.port}"`);
   const timeScale = Number(values['time-scale']);
-  if (!(Number.isFinite(timeScale) && timeScale > 0 && timeScale <= 1)) {
-    throw new Error(`--time-scale must be a number greater than 0 and at most 1, got "${values['time-scale']}"`);
-  }
+  SimulatedClock.check(timeScale, '--time-scale', values['time-scale']);
   const context: Record<string, string> = {};
   for (const pair of values.context) {
     const eq = pair.indexOf('=');

@@ -5,6 +5,7 @@ import {
   type TargetGroup,
   type TargetGroupAttribute,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { SimulatedClock } from '../clock.js';
 import type { HealthCheckSettings } from './types.js';
 
 /** What a LocalLoadBalancer needs from a target group, durations in milliseconds. */
@@ -26,13 +27,13 @@ const DEFAULTS = {
 
 /**
  * Reads a target group's health check and deregistration delay (from DescribeTargetGroups and
- * DescribeTargetGroupAttributes), with every duration multiplied by `timeScale` (1 = real time).
+ * DescribeTargetGroupAttributes), every duration in the clock's real time.
  * The health check port is always the target's own ("traffic-port").
  */
 export async function readTargetGroupSettings(
   elbv2: ElasticLoadBalancingV2Client,
   targetGroupArn: string,
-  options: { readonly timeScale?: number } = {},
+  clock: SimulatedClock,
 ): Promise<TargetGroupSettings> {
   const [groups, attributes] = await Promise.all([
     elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] })),
@@ -40,7 +41,7 @@ export async function readTargetGroupSettings(
   ]);
   const group = groups.TargetGroups?.[0];
   if (!group) throw new Error(`target group ${targetGroupArn} was not found`);
-  return scaleSettings(settingsFromTargetGroup(group, attributes.Attributes ?? []), options.timeScale ?? 1);
+  return scaleSettings(settingsFromTargetGroup(group, attributes.Attributes ?? []), clock);
 }
 
 /** The settings a description states, in real time (ms). */
@@ -63,14 +64,11 @@ export function settingsFromTargetGroup(
 }
 
 /**
- * The one place where local time is compressed: every interval, timeout and delay is multiplied by
- * `timeScale` (0.05 turns a 120 s drain into 6 s). Thresholds are counts and stay.
+ * Every interval, timeout and delay in the clock's real time (at scale 0.05 a 120 s drain lasts 6 s), rounded to
+ * whole milliseconds the data plane's timers can keep. Thresholds are counts and stay.
  */
-export function scaleSettings(settings: TargetGroupSettings, timeScale: number): TargetGroupSettings {
-  if (!(Number.isFinite(timeScale) && timeScale > 0)) {
-    throw new RangeError(`timeScale must be a positive number (1 = real time), got ${timeScale}`);
-  }
-  const scale = (ms: number) => Math.max(1, Math.round(ms * timeScale));
+export function scaleSettings(settings: TargetGroupSettings, clock: SimulatedClock): TargetGroupSettings {
+  const scale = (ms: number) => Math.max(1, Math.round(clock.toReal(ms)));
   const intervalMs = Math.max(2, scale(settings.healthCheck.intervalMs));
   return {
     healthCheck: {

@@ -1,12 +1,14 @@
 import { type EC2Client, ModifySpotFleetRequestCommand } from '@aws-sdk/client-ec2';
+import type { SimulatedClock } from '../clock.js';
 import { desiredCapacity, SCALE_IN_DATAPOINTS, type TrackingPolicy } from './target-tracking.js';
 
 export interface FleetAutoscalerProps {
   readonly ec2: EC2Client;
   readonly fleetRequestId: string;
+  /** Cooldowns in AWS milliseconds, as the stack states them. */
   readonly policy: TrackingPolicy;
-  /** A datapoint is one minute, times this. */
-  readonly timeScale: number;
+  /** A datapoint is one AWS minute on this clock; cooldowns are kept on it too. */
+  readonly clock: SimulatedClock;
   /** Requests the load balancer routed in the last `windowMs`. */
   readonly requestCount: (windowMs: number) => number;
   /** Targets currently in service. */
@@ -28,10 +30,17 @@ export class FleetAutoscaler {
   private lastScaleInAt?: number;
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly props: FleetAutoscalerProps) {}
+  /** The policy with its cooldowns in real milliseconds, as `now` is. */
+  private readonly policy: TrackingPolicy;
 
+  constructor(private readonly props: FleetAutoscalerProps) {
+    const { policy, clock } = props;
+    this.policy = { ...policy, scaleOutCooldownMs: clock.toReal(policy.scaleOutCooldownMs), scaleInCooldownMs: clock.toReal(policy.scaleInCooldownMs) };
+  }
+
+  /** One datapoint's period, in real milliseconds. */
   get periodMs(): number {
-    return 60_000 * this.props.timeScale;
+    return this.props.clock.toReal(60_000);
   }
 
   start(): void {
@@ -44,15 +53,15 @@ export class FleetAutoscaler {
     clearInterval(this.timer);
   }
 
-  async evaluate(now = Date.now()): Promise<void> {
+  async evaluate(now = this.props.clock.now()): Promise<void> {
     const { props } = this;
     // The metric is requests per target per real minute: the time scale compresses the control loop, not the
     // traffic, so a compressed minute's count is scaled back up to a minute's worth.
-    const perTarget = props.requestCount(this.periodMs) / props.timeScale / Math.max(1, props.targetsInService());
+    const perTarget = (props.requestCount(this.periodMs) * 60_000) / this.periodMs / Math.max(1, props.targetsInService());
     this.datapoints.push(perTarget);
     if (this.datapoints.length > SCALE_IN_DATAPOINTS) this.datapoints.shift();
     const current = props.currentCapacity();
-    const desired = desiredCapacity(props.policy, current, { datapoints: this.datapoints, lastScaleOutAt: this.lastScaleOutAt, lastScaleInAt: this.lastScaleInAt }, now);
+    const desired = desiredCapacity(this.policy, current, { datapoints: this.datapoints, lastScaleOutAt: this.lastScaleOutAt, lastScaleInAt: this.lastScaleInAt }, now);
     if (desired === current) return;
     await props.ec2.send(new ModifySpotFleetRequestCommand({ SpotFleetRequestId: props.fleetRequestId, TargetCapacity: desired }));
     if (desired > current) this.lastScaleOutAt = now;

@@ -2,6 +2,7 @@ import { deadLetterMessageAttributes, deliverWithRetry, type DeliveryResult, typ
 import { compileEventPattern, type EventMatcher } from './pattern.js';
 import { renderTargetInput, type TargetInputSettings } from './target-input.js';
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
+import type { SimulatedClock } from '../clock.js';
 
 /** A rule target as CloudFormation / PutTargets describe it (physical ARNs resolved). */
 export interface RuleTarget extends TargetInputSettings {
@@ -28,7 +29,8 @@ export interface LocalEventBusProps {
   readonly deliverers: Readonly<Record<string, TargetDeliverer>>;
   /** Sends the original event to an SQS dead-letter queue, by the queue's ARN. */
   readonly sendToDeadLetterQueue: (queueArn: string, body: string, attributes: Record<string, MessageAttributeValue>) => Promise<void>;
-  readonly timeScale: number;
+  /** Keeps the retry back-off and event ages. */
+  readonly clock: SimulatedClock;
   readonly onDelivery?: (report: DeliveryReport) => void;
   readonly onRetry?: (rule: string, targetId: string, attempt: number, err: unknown) => void;
 }
@@ -95,7 +97,7 @@ export class LocalEventBus {
     const input = renderTargetInput(target, event, { ruleArn: rule.arn, ruleName: rule.name });
     const dlqArn = target.DeadLetterConfig?.Arn;
     const result = await deliverWithRetry(() => deliverer(target.Arn, input, event), policy, {
-      timeScale: props.timeScale,
+      clock: props.clock,
       onRetry: (attempt, err) => props.onRetry?.(rule.name, target.Id, attempt, err),
       deadLetter: dlqArn
         ? (err, failure) =>

@@ -8,11 +8,12 @@
  * both errors; without a dead-letter target the result says "dropped" (as AWS drops it) with the error.
  */
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
+import { REAL_TIME, type SimulatedClock } from '../clock.js';
 
 export interface RetryPolicy {
   /** 0 to 185 (AWS default 185). */
   readonly maximumRetryAttempts: number;
-  /** 60 s to 24 h (AWS default 24 h), in simulated milliseconds (see timeScale). */
+  /** 60 s to 24 h (AWS default 24 h), in AWS milliseconds (see DeliveryOptions.clock). */
   readonly maximumEventAgeMs: number;
 }
 
@@ -41,8 +42,8 @@ export interface DeliveryFailure {
 
 export interface DeliveryOptions {
   readonly backoff?: BackoffOptions;
-  /** Real wait = simulated delay × timeScale; event age is counted in simulated time. Default 1. */
-  readonly timeScale?: number;
+  /** Back-off waits and the event's age are AWS durations, kept on this clock. @default REAL_TIME */
+  readonly clock?: SimulatedClock;
   /** Simulated age of the event when delivery starts (ms). Default 0. */
   readonly initialAgeMs?: number;
   /** Default: every error is retryable. */
@@ -50,9 +51,7 @@ export interface DeliveryOptions {
   readonly onRetry?: (attempt: number, err: unknown, delayMs: number) => void;
   /** Sends the event to the dead-letter target; absent when the target has no DeadLetterConfig. */
   readonly deadLetter?: (err: unknown, failure: DeliveryFailure) => Promise<void>;
-  /** Injectable for tests; default setTimeout, Date.now and Math.random. */
-  readonly sleep?: (realMs: number) => Promise<void>;
-  readonly now?: () => number;
+  /** Injectable for tests. @default Math.random */
   readonly random?: () => number;
 }
 
@@ -82,13 +81,10 @@ export async function deliverWithRetry(
 ): Promise<DeliveryResult> {
   validatePolicy(policy);
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
-  const timeScale = opts.timeScale ?? 1;
-  if (!(timeScale > 0)) throw new RangeError(`timeScale must be positive, got ${timeScale}`);
-  const now = opts.now ?? Date.now;
+  const clock = opts.clock ?? REAL_TIME;
   const random = opts.random ?? Math.random;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const startedAt = now();
-  const ageMs = () => (opts.initialAgeMs ?? 0) + (now() - startedAt) / timeScale;
+  const startedAt = clock.now();
+  const ageMs = () => (opts.initialAgeMs ?? 0) + clock.toAws(clock.now() - startedAt);
 
   for (let attempt = 1; ; attempt++) {
     let error: unknown;
@@ -101,7 +97,7 @@ export async function deliverWithRetry(
     const next = decide(attempt, error);
     if (typeof next === 'number') {
       opts.onRetry?.(attempt, error, next);
-      await sleep(next * timeScale);
+      await clock.sleep(next);
       continue;
     }
     return giveUp(error, { attempts: attempt, retryAttempts: attempt - 1, ...(next && { exhaustedRetryCondition: next }) });

@@ -1,5 +1,6 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SimulatedClock } from '../clock.js';
 import type { AwsClients } from '../deploy/clients.js';
 import { LOCAL_ACCOUNT_ID } from '../deploy/clients.js';
 import type { DeployedStack } from '../deploy/deploy.js';
@@ -15,7 +16,7 @@ export interface StackEventBusProps {
   /** The AWS endpoint the functions' SDK clients use. */
   readonly endpoint: string;
   readonly region: string;
-  readonly timeScale: number;
+  readonly clock: SimulatedClock;
   /** Off: events for the stack's functions are dropped (shows what the handler prevents). */
   readonly invokeFunctions: boolean;
   readonly log: (line: string) => void;
@@ -67,7 +68,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
   const queueUrls = new Map<string, string>();
   const bus = new LocalEventBus({
     rules: rulesOf(props.deployed),
-    timeScale: props.timeScale,
+    clock: props.clock,
     deliverers: {
       lambda: async (arn, input) => {
         const fn = functions.find((f) => f.arn === arn);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { SimulatedClock } from '../clock.js';
 import { signedService, type GatewayRequest, type GatewayResponse, type Interceptor } from '../gateway.js';
 
 /**
@@ -15,8 +16,8 @@ const WARNING_MS = 120_000;
 export interface FisDeps {
   /** The Spot service: warns the instance now and reclaims it when the warning period ends; returns when. */
   readonly fleet: { interrupt(instanceId: string, action?: 'terminate'): Date };
-  /** The local cloud's time scale (0.05 makes PT2M 6 s). */
-  readonly timeScale: number;
+  /** The local cloud's clock (at scale 0.05 PT2M lasts 6 s). */
+  readonly clock: SimulatedClock;
   readonly region: string;
   readonly account: string;
 }
@@ -99,7 +100,7 @@ export function fisInterceptor(deps: FisDeps): Interceptor {
       const duration = isoDurationMs(action.parameters?.durationBeforeInterruption ?? 'PT2M');
       if (duration < WARNING_MS) return invalid('durationBeforeInterruption must be at least PT2M');
       // FIS sends the two-minute notice so that it ends when the duration does.
-      waitMs = Math.max(waitMs, (duration - WARNING_MS) * deps.timeScale);
+      waitMs = Math.max(waitMs, deps.clock.toReal(duration - WARNING_MS));
       for (const targetName of Object.values(action.targets ?? {})) {
         for (const resource of template.targets[targetName]?.resourceArns ?? []) instanceIds.push(resource.split('/').pop()!);
       }

@@ -15,6 +15,7 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventEmitter } from 'node:events';
+import type { SimulatedClock } from '../clock.js';
 import type { FleetModification } from '../gateway.js';
 import { InstanceHost } from '../instances/instance-host.js';
 import { type PooledInstance, planFleet, poolOf } from './fleet-plan.js';
@@ -58,9 +59,9 @@ export interface SpotFleetEmulatorProps {
   readonly account: string;
   /** The instance app extracted from the launch template's user data. */
   readonly appPath: string;
-  /** Multiplies the warning period and the instance app's poll interval. */
-  readonly timeScale: number;
-  /** The instance app's Spot watcher interval at time scale 1. @default 5000 */
+  /** Keeps the warning period, the shutting-down time and the instance app's poll interval. */
+  readonly clock: SimulatedClock;
+  /** The instance app's Spot watcher interval, in AWS time. @default 5000 */
   readonly spotPollIntervalMs?: number;
   /** Run the instance app's own Spot watcher. @default true */
   readonly spotWatcher?: boolean;
@@ -190,7 +191,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     const member = this.members.get(instanceId);
     if (!member) throw new Error(`${instanceId} is not an instance of fleet ${this.props.fleetRequestId}`);
     if (member.reclaimAt) return member.reclaimAt;
-    const reclaimAt = new Date(Date.now() + SPOT_WARNING_MS * this.props.timeScale);
+    const reclaimAt = new Date(this.props.clock.now() + this.props.clock.toReal(SPOT_WARNING_MS));
     member.reclaimAt = reclaimAt;
     member.host?.warn(action, reclaimAt);
     this.emit('warned', { instanceId, action, reclaimAt });
@@ -199,7 +200,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
       .catch((err: Error) => this.emit('error', new Error(`EventBridge delivery for ${instanceId} failed: ${err.message}`)));
     member.reclaimTimer = setTimeout(() => {
       void this.terminate(instanceId).catch((err: Error) => this.emit('error', err));
-    }, reclaimAt.getTime() - Date.now());
+    }, reclaimAt.getTime() - this.props.clock.now());
     return reclaimAt;
   }
 
@@ -238,7 +239,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     this.members.delete(instanceId);
     // The OS sees the shutdown coming (systemd sends SIGTERM), then the host is gone.
     await member.host?.stop(true);
-    await new Promise((resolve) => setTimeout(resolve, SHUTTING_DOWN_MS * this.props.timeScale));
+    await this.props.clock.sleep(SHUTTING_DOWN_MS);
     if (this.stopped) return;
     // moto, like ELB for a terminated instance, then drops it from its target groups.
     await this.props.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
@@ -366,7 +367,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
       identity: { instanceId: id, availabilityZone, instanceType: instance.InstanceType ?? '', lifecycle: 'spot' },
       appPath: this.props.appPath,
       // The app accepts no interval under 10 ms.
-      spotPollIntervalMs: Math.max(10, Math.round((this.props.spotPollIntervalMs ?? 5000) * this.props.timeScale)),
+      spotPollIntervalMs: Math.max(10, Math.round(this.props.clock.toReal(this.props.spotPollIntervalMs ?? 5000))),
       spotWatcher: this.props.spotWatcher ?? true,
       onLog: this.props.onLog,
     });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { REAL_TIME, SimulatedClock } from '../../local/clock.js';
 import { LocalEventBus, type RuleDefinition } from '../../local/events/bus.js';
 
 const warning = JSON.parse(readFileSync(new URL('../fixtures/events/spot-interruption-warning.json', import.meta.url), 'utf8'));
@@ -28,7 +29,7 @@ function bus(lambda: (input: string) => Promise<void>) {
   const dlq: Array<{ arn: string; body: string; attributes: Record<string, { StringValue?: string }> }> = [];
   const instance = new LocalEventBus({
     rules: [rule],
-    timeScale: 0.001,
+    clock: new SimulatedClock(0.001),
     deliverers: { lambda: (_arn, input) => lambda(input), sns: async (_arn, input) => void sns.push(input) },
     sendToDeadLetterQueue: async (arn, body, attributes) => void dlq.push({ arn, body, attributes }),
   });
@@ -70,7 +71,7 @@ describe('LocalEventBus', () => {
   it('refuses a rule whose target service it cannot deliver to', () => {
     const kinesis = { ...rule, targets: [{ Id: 'k', Arn: 'arn:aws:kinesis:us-east-1:123456789012:stream/s' }] };
     expect(
-      () => new LocalEventBus({ rules: [kinesis], timeScale: 1, deliverers: {}, sendToDeadLetterQueue: async () => undefined }),
+      () => new LocalEventBus({ rules: [kinesis], clock: REAL_TIME, deliverers: {}, sendToDeadLetterQueue: async () => undefined }),
     ).toThrow(/does not deliver to/);
   });
 });

@@ -7,21 +7,24 @@ import {
   type DeliveryFailure,
   type DeliveryOptions,
 } from '../../local/events/delivery.js';
+import { SimulatedClock } from '../../local/clock.js';
 
 const HOUR = 60 * 60 * 1000;
 
 /** A clock that only moves when the code under test sleeps, so retries over hours run instantly. */
-function fakeClock() {
+function fakeClock(scale = 1) {
   let now = 0;
   const sleeps: number[] = [];
   return {
     sleeps,
     options: {
-      now: () => now,
-      sleep: async (ms: number) => {
-        sleeps.push(ms);
-        now += ms;
-      },
+      clock: new SimulatedClock(scale, {
+        now: () => now,
+        sleep: async (ms: number) => {
+          sleeps.push(ms);
+          now += ms;
+        },
+      }),
       random: () => 0.5,
     } satisfies Partial<DeliveryOptions>,
   };
@@ -101,10 +104,9 @@ describe('deliverWithRetry', () => {
   });
 
   it('counts event age in simulated time when timeScale shrinks the waits', async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(0.001);
     const result = await deliverWithRetry(flakyTarget(Infinity).deliver, { maximumRetryAttempts: 185, maximumEventAgeMs: 2 * HOUR }, {
       ...clock.options,
-      timeScale: 0.001,
       backoff: { baseMs: HOUR, capMs: HOUR },
     });
     // Each wait is half an hour simulated, 1.8 s real: four fit in two simulated hours.
@@ -146,7 +148,7 @@ describe('deliverWithRetry', () => {
   it('waits for real with the default sleep, scaled down', async () => {
     const started = Date.now();
     const result = await deliverWithRetry(flakyTarget(2).deliver, { maximumRetryAttempts: 3, maximumEventAgeMs: HOUR }, {
-      timeScale: 0.01,
+      clock: new SimulatedClock(0.01),
       backoff: { baseMs: 1_000, capMs: 1_000 },
       random: () => 1,
     });

@@ -24,6 +24,7 @@ import {
   type SyncResult,
   type TargetGroupSettings,
 } from '../../local/alb/index.js';
+import { SimulatedClock } from '../../local/clock.js';
 import { motoClientConfig, startMoto, type MotoServer } from '../../local/moto-server.js';
 import { HttpTarget, get, waitFor } from './support/http-target.js';
 
@@ -81,13 +82,13 @@ describe('target group settings', () => {
   });
 
   it('scales every duration and no count', () => {
-    expect(scaleSettings(real, 0.05)).toEqual({
+    expect(scaleSettings(real, new SimulatedClock(0.05))).toEqual({
       healthCheck: { ...real.healthCheck, intervalMs: 500, timeoutMs: 250 },
       deregistrationDelayMs: 6_000,
     });
-    const tiny = scaleSettings(real, 0.0001);
+    const tiny = scaleSettings(real, new SimulatedClock(0.0001));
     expect(tiny.healthCheck.timeoutMs).toBeLessThan(tiny.healthCheck.intervalMs);
-    expect(() => scaleSettings(real, 0)).toThrow(/timeScale/);
+    expect(() => scaleSettings(real, new SimulatedClock(0))).toThrow(/timeScale/);
   });
 });
 
@@ -139,7 +140,7 @@ describe('TargetGroupSync against moto', () => {
       }),
     );
     // Real time / 100: checks every 100 ms, a 1.2 s drain.
-    const settings = await readTargetGroupSettings(elbv2, targetGroupArn, { timeScale: 0.01 });
+    const settings = await readTargetGroupSettings(elbv2, targetGroupArn, new SimulatedClock(0.01));
     lb = new LocalLoadBalancer({ ...settings, resolveTarget: (id) => fleet.get(id)?.endpoint });
     await lb.start();
     changes.length = 0;
@@ -162,7 +163,7 @@ describe('TargetGroupSync against moto', () => {
   const ids = () => lb.targets().map((t) => t.id).sort();
 
   it('reads the health check and deregistration delay from moto, scaled', async () => {
-    expect(await readTargetGroupSettings(elbv2, targetGroupArn, { timeScale: 0.05 })).toEqual({
+    expect(await readTargetGroupSettings(elbv2, targetGroupArn, new SimulatedClock(0.05))).toEqual({
       healthCheck: { path: '/health', intervalMs: 500, timeoutMs: 250, healthyThreshold: 2, unhealthyThreshold: 2, matcher: '200' },
       deregistrationDelayMs: 6_000,
     });
