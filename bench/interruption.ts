@@ -12,6 +12,7 @@
 // "Out of service" is the moment the local ALB stops routing new requests to the target: the handler's
 // DeregisterTargets, which the gateway hands to the ALB as soon as moto has applied it.
 // Run: npm run bench -- interruption   (BENCH_FLEET=50 BENCH_INTERRUPTIONS=100 BENCH_SERIAL_FLEET=10 by default)
+import { SPOT_WARNING_MS } from '../common/ec2-events.js';
 import type { LocalCloud } from '../local/cloud.js';
 import { countFromEnv, driveBaselineHandler, healthyIds, outOfServiceAt, startQuietCloud, waitFor, waitForHealthy } from './cloud-helpers.js';
 import { ms, msAt, percentile, ratio } from './stats.js';
@@ -20,7 +21,6 @@ const FLEET = countFromEnv('BENCH_FLEET', 50);
 const INTERRUPTIONS = countFromEnv('BENCH_INTERRUPTIONS', 100);
 const SERIAL_FLEET = countFromEnv('BENCH_SERIAL_FLEET', 10);
 const SERIAL_TIME_SCALE = 0.05;
-const WARNING_MS = 120_000;
 
 const print = console.log.bind(console);
 console.log = () => undefined;
@@ -74,9 +74,9 @@ interface Mass {
 async function massInterruption(cloud: LocalCloud, probe: Probe): Promise<Mass> {
   const ids = healthyIds(cloud).slice(0, FLEET);
   const warnedAt = Date.now();
-  const reclaimAt = warnedAt + WARNING_MS;
+  const reclaimAt = warnedAt + SPOT_WARNING_MS;
   for (const id of ids) cloud.fleet.interrupt(id);
-  await waitFor('every warned instance out of service, or the reclaim', () => ids.every((id) => outOfServiceAt(cloud, id, warnedAt, reclaimAt) !== undefined) || Date.now() > reclaimAt, WARNING_MS + 5_000);
+  await waitFor('every warned instance out of service, or the reclaim', () => ids.every((id) => outOfServiceAt(cloud, id, warnedAt, reclaimAt) !== undefined) || Date.now() > reclaimAt, SPOT_WARNING_MS + 5_000);
   const outAt = ids.map((id) => outOfServiceAt(cloud, id, warnedAt, reclaimAt));
   const latencies = outAt.flatMap((at) => (at === undefined ? [] : [at - warnedAt]));
   const missed = outAt.filter((at) => at === undefined).length;
@@ -92,7 +92,7 @@ interface Serial {
 }
 
 const oneAfterAnother = ({ waitForHandler }: { waitForHandler: boolean }) => async (cloud: LocalCloud, probe: Probe): Promise<Serial> => {
-  const warningMs = cloud.clock.toReal(WARNING_MS);
+  const warningMs = cloud.clock.toReal(SPOT_WARNING_MS);
   const latencies: number[] = [];
   const deregisterLatencies: number[] = [];
   let missed = 0;

@@ -8,7 +8,7 @@ import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balanc
 import type { LocalStatus } from '../local/control-api.js';
 import { CliError } from './errors.js';
 import type { Target } from './target.js';
-import { FLEET_TAG } from '../local/spot/fleet-tag.js';
+import { FLEET_TAG } from '../common/ec2-events.js';
 
 /** ALB target health as a console shows it; `unused` = not registered (or just deregistered). */
 export type TargetHealth = 'initial' | 'healthy' | 'unhealthy' | 'draining' | 'unused' | 'unavailable';

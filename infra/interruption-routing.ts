@@ -11,10 +11,9 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
+import { EC2_SOURCE, INTERRUPTION_WARNING, REBALANCE_RECOMMENDATION } from '../common/ec2-events.js';
 import { aliasArgs, HANDLER_BUNDLING } from './handler-bundling.js';
 
-export const INTERRUPTION_WARNING = 'EC2 Spot Instance Interruption Warning';
-export const REBALANCE_RECOMMENDATION = 'EC2 Instance Rebalance Recommendation';
 
 const HANDLER_ENTRY = fileURLToPath(new URL('../handlers/interruption/index.ts', import.meta.url));
 const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
@@ -151,7 +150,7 @@ export class InterruptionRouting extends Construct {
     const delivery = { deadLetterQueue: this.deadLetterQueue, retryAttempts, maxEventAge };
     this.warningRule = new events.Rule(this, 'WarningRule', {
       description: 'Spot interruption warnings: drain the instance and tell a human',
-      eventPattern: { source: ['aws.ec2'], detailType: [INTERRUPTION_WARNING] },
+      eventPattern: { source: [EC2_SOURCE], detailType: [INTERRUPTION_WARNING] },
     });
     this.warningRule.addTarget(new targets.LambdaFunction(this.handler, delivery));
     this.warningRule.addTarget(
@@ -168,7 +167,7 @@ export class InterruptionRouting extends Construct {
     if (props.drainOnRebalance) {
       this.rebalanceRule = new events.Rule(this, 'RebalanceRule', {
         description: 'Rebalance recommendations: drain the instance early',
-        eventPattern: { source: ['aws.ec2'], detailType: [REBALANCE_RECOMMENDATION] },
+        eventPattern: { source: [EC2_SOURCE], detailType: [REBALANCE_RECOMMENDATION] },
       });
       this.rebalanceRule.addTarget(new targets.LambdaFunction(this.handler, delivery));
     }

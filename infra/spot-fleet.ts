@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { STACK_TAG } from '../common/ec2-events.js';
 import type { AllocationStrategy } from './config.js';
 
 export interface WebSpotFleetProps {
@@ -83,7 +84,7 @@ export class WebSpotFleet extends Construct {
           ? { capacityRebalance: { replacementStrategy: 'launch' } }
           : undefined,
         tagSpecifications: [
-          { resourceType: 'spot-fleet-request', tags: [{ key: 'spotweb:stack', value: stackName }] },
+          { resourceType: 'spot-fleet-request', tags: [{ key: STACK_TAG, value: stackName }] },
         ],
       },
     });

@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { STACK_TAG } from '../common/ec2-events.js';
 import type { SpotWebConfig } from './config.js';
 import { FleetAutoScaling } from './fleet-autoscaling.js';
 import { InterruptionRouting } from './interruption-routing.js';
@@ -37,7 +38,7 @@ export class SpotWebStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const logRetention = config.logRetentionDays as logs.RetentionDays;
-    Tags.of(this).add('spotweb:stack', this.stackName, {
+    Tags.of(this).add(STACK_TAG, this.stackName, {
       // CDK would tag these too, but CloudFormation's published schemas (and cfn-lint) do not accept Tags on them.
       excludeResourceTypes: ['AWS::ElasticLoadBalancingV2::Listener', 'AWS::ApplicationAutoScaling::ScalableTarget'],
     });

@@ -7,10 +7,10 @@ import {
 } from '@aws-sdk/client-fis';
 import { CreateRoleCommand, GetRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { randomUUID } from 'node:crypto';
+import { FLEET_TAG, SPOT_INTERRUPTION_ACTION, STACK_TAG } from '../../common/ec2-events.js';
 import { CliError } from '../errors.js';
 import type { Clients, Target } from '../target.js';
 
-export const SPOT_INTERRUPTION_ACTION = 'aws:ec2:send-spot-instance-interruptions';
 
 /** The FIS experiment template that interrupts these Spot instances (AWS's spot interrupter tool builds the same). */
 export function interruptionTemplate(input: { instanceArns: readonly string[]; roleArn: string; durationBeforeInterruption: string; stackName: string }) {
@@ -29,7 +29,7 @@ export function interruptionTemplate(input: { instanceArns: readonly string[]; r
         targets: { SpotInstances: 'SpotInstances' },
       },
     },
-    tags: { Name: 'spotweb-interrupt', 'spotweb:stack': input.stackName },
+    tags: { Name: 'spotweb-interrupt', [STACK_TAG]: input.stackName },
   };
 }
 
@@ -42,7 +42,7 @@ export function fisRolePolicy(region: string, account: string, fleetRequestId: s
         Effect: 'Allow',
         Action: 'ec2:SendSpotInstanceInterruptions',
         Resource: `arn:aws:ec2:${region}:${account}:instance/*`,
-        Condition: { StringEquals: { 'aws:ResourceTag/aws:ec2spot:fleet-request-id': fleetRequestId } },
+        Condition: { StringEquals: { [`aws:ResourceTag/${FLEET_TAG}`]: fleetRequestId } },
       },
       // DescribeInstances has no resource-level permissions.
       { Effect: 'Allow', Action: 'ec2:DescribeInstances', Resource: '*' },

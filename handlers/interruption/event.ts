@@ -1,12 +1,8 @@
-export const INTERRUPTION_WARNING = 'EC2 Spot Instance Interruption Warning';
-export const REBALANCE_RECOMMENDATION = 'EC2 Instance Rebalance Recommendation';
-
-export const INSTANCE_ACTIONS = ['terminate', 'stop', 'hibernate'] as const;
-export type InstanceAction = (typeof INSTANCE_ACTIONS)[number];
+import { EC2_SOURCE, INTERRUPTION_WARNING, isSpotAction, REBALANCE_RECOMMENDATION, SPOT_ACTIONS, type SpotAction } from '../../common/ec2-events.js';
 
 /** What an incoming event asks of the handler, decided without any I/O. */
 export type ParsedEvent =
-  | { readonly kind: 'interruption'; readonly eventId: string | undefined; readonly instanceId: string; readonly action: InstanceAction }
+  | { readonly kind: 'interruption'; readonly eventId: string | undefined; readonly instanceId: string; readonly action: SpotAction }
   | { readonly kind: 'rebalance'; readonly eventId: string | undefined; readonly instanceId: string }
   | { readonly kind: 'other'; readonly eventId: string | undefined; readonly detailType: string }
   | { readonly kind: 'malformed'; readonly eventId: string | undefined; readonly reason: string };
@@ -20,7 +16,7 @@ export function parseEvent(event: unknown): ParsedEvent {
   const eventId = typeof event.id === 'string' && event.id !== '' ? event.id : undefined;
   const malformed = (reason: string): ParsedEvent => ({ kind: 'malformed', eventId, reason });
 
-  if (event.source !== 'aws.ec2') return malformed(`source must be "aws.ec2", got ${describe(event.source)}`);
+  if (event.source !== EC2_SOURCE) return malformed(`source must be "${EC2_SOURCE}", got ${describe(event.source)}`);
   const detailType = event['detail-type'];
   if (typeof detailType !== 'string' || detailType === '') {
     return malformed(`detail-type must be a non-empty string, got ${describe(detailType)}`);
@@ -38,18 +34,14 @@ export function parseEvent(event: unknown): ParsedEvent {
   if (detailType === REBALANCE_RECOMMENDATION) return { kind: 'rebalance', eventId, instanceId };
 
   const action = detail['instance-action'];
-  if (!isInstanceAction(action)) {
-    return malformed(`detail.instance-action must be one of ${INSTANCE_ACTIONS.join(', ')}, got ${describe(action)}`);
+  if (!isSpotAction(action)) {
+    return malformed(`detail.instance-action must be one of ${SPOT_ACTIONS.join(', ')}, got ${describe(action)}`);
   }
   return { kind: 'interruption', eventId, instanceId, action };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isInstanceAction(value: unknown): value is InstanceAction {
-  return (INSTANCE_ACTIONS as readonly unknown[]).includes(value);
 }
 
 /** Quotes a bad value for a log line without echoing arbitrarily large input. */

@@ -1,5 +1,5 @@
 import type { TargetGroupOutcome, TargetGroupResult } from './drain.js';
-import type { InstanceAction } from './event.js';
+import type { SpotAction } from '../../common/ec2-events.js';
 
 /**
  * `ignored`: an event type the handler does not act on (or a rebalance recommendation while draining on
@@ -11,7 +11,7 @@ export interface Outcome {
   readonly status: OutcomeStatus;
   readonly eventId: string | undefined;
   readonly instanceId?: string;
-  readonly action?: InstanceAction | 'rebalance';
+  readonly action?: SpotAction | 'rebalance';
   /** Per target group, for events that were acted on; empty otherwise. */
   readonly targetGroups: readonly TargetGroupResult[];
   /** Why an event was ignored or rejected. */

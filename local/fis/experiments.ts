@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type SpotAction, SPOT_INTERRUPTION_ACTION, SPOT_WARNING_MS } from '../../common/ec2-events.js';
 import type { SimulatedClock } from '../clock.js';
 import { signedService, type GatewayRequest, type GatewayResponse, type Interceptor } from '../gateway.js';
 
@@ -9,13 +10,10 @@ import { signedService, type GatewayRequest, type GatewayResponse, type Intercep
  * and reclaim as a real interruption.
  */
 
-export const SPOT_INTERRUPTION_ACTION = 'aws:ec2:send-spot-instance-interruptions';
-/** AWS's warning period: FIS sends the notice this long before it interrupts. */
-const WARNING_MS = 120_000;
 
 export interface FisDeps {
   /** The Spot service: warns the instance now and reclaims it when the warning period ends; returns when. */
-  readonly fleet: { interrupt(instanceId: string, action?: 'terminate'): Date };
+  readonly fleet: { interrupt(instanceId: string, action?: SpotAction): Date };
   /** The local cloud's clock (at scale 0.05 PT2M lasts 6 s). */
   readonly clock: SimulatedClock;
   readonly region: string;
@@ -98,9 +96,9 @@ export function fisInterceptor(deps: FisDeps): Interceptor {
     for (const action of Object.values(template.actions)) {
       if (action.actionId !== SPOT_INTERRUPTION_ACTION) return invalid(`the local cloud runs only ${SPOT_INTERRUPTION_ACTION}, not ${action.actionId}`);
       const duration = isoDurationMs(action.parameters?.durationBeforeInterruption ?? 'PT2M');
-      if (duration < WARNING_MS) return invalid('durationBeforeInterruption must be at least PT2M');
+      if (duration < SPOT_WARNING_MS) return invalid('durationBeforeInterruption must be at least PT2M');
       // FIS sends the two-minute notice so that it ends when the duration does.
-      waitMs = Math.max(waitMs, deps.clock.toReal(duration - WARNING_MS));
+      waitMs = Math.max(waitMs, deps.clock.toReal(duration - SPOT_WARNING_MS));
       for (const targetName of Object.values(action.targets ?? {})) {
         for (const resource of template.targets[targetName]?.resourceArns ?? []) instanceIds.push(resource.split('/').pop()!);
       }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isSpotAction, SPOT_ACTIONS, type SpotAction } from '../../common/ec2-events.js';
 
 /** The instance an emulator speaks for. */
 export interface EmulatedIdentity {
@@ -19,8 +20,6 @@ export interface ImdsEmulatorOptions {
   /** Clock for token expiry. @default Date.now */
   readonly now?: () => number;
 }
-
-export type SpotAction = 'terminate' | 'stop' | 'hibernate';
 
 /** One request the emulator answered, for tests and troubleshooting. */
 export interface ImdsRequestRecord {
@@ -134,8 +133,8 @@ export async function startImdsEmulator(
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     setSpotAction(action, time) {
-      if (action !== 'terminate' && action !== 'stop' && action !== 'hibernate') {
-        throw new TypeError(`spot action must be terminate, stop or hibernate, got ${String(action)}`);
+      if (!isSpotAction(action)) {
+        throw new TypeError(`spot action must be ${SPOT_ACTIONS.slice(0, -1).join(', ')} or ${SPOT_ACTIONS.at(-1)}, got ${String(action)}`);
       }
       const at = formatImdsTime(time);
       metadata.set('spot/instance-action', JSON.stringify({ action, time: at }));

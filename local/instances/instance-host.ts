@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
+import type { SpotAction } from '../../common/ec2-events.js';
 import { startImdsEmulator } from '../imds/emulator.js';
 import { probePort } from '../ports.js';
 
@@ -95,7 +96,7 @@ export class InstanceHost {
   }
 
   /** The two-minute warning, as IMDS shows it at `spot/instance-action`. */
-  warn(action: 'terminate' | 'stop' | 'hibernate', at: Date): void {
+  warn(action: SpotAction, at: Date): void {
     this.imds?.setSpotAction(action, at);
   }
 

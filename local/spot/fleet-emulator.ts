@@ -15,34 +15,19 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventEmitter } from 'node:events';
+import { type AwsEvent, ec2Event, FLEET_TAG, INTERRUPTION_WARNING, type SpotAction, SPOT_WARNING_MS } from '../../common/ec2-events.js';
 import type { SimulatedClock } from '../clock.js';
 import type { FleetModification } from '../gateway.js';
 import { InstanceHost } from '../instances/instance-host.js';
 import { type PooledInstance, planFleet, poolOf } from './fleet-plan.js';
-import { FLEET_TAG } from './fleet-tag.js';
 
-/** AWS's notice period between the interruption warning and the reclaim. */
-export const SPOT_WARNING_MS = 120_000;
+
 /**
  * Between a reclaimed host going dark and EC2 reporting the instance terminated (shutting-down lasts seconds to
  * tens of seconds on AWS). Meanwhile nothing tells the load balancer: only its health checks notice the dead
  * host, which is exactly the gap the interruption handler exists to close. A modelled value, scaled like the rest.
  */
 export const SHUTTING_DOWN_MS = 20_000;
-
-export type SpotAction = 'terminate' | 'stop' | 'hibernate';
-
-export interface AwsEvent {
-  readonly version: '0';
-  readonly id: string;
-  readonly 'detail-type': string;
-  readonly source: string;
-  readonly account: string;
-  readonly time: string;
-  readonly region: string;
-  readonly resources: readonly string[];
-  readonly detail: Record<string, unknown>;
-}
 
 export interface SpotFleetEmulatorProps {
   readonly ec2: EC2Client;
@@ -218,17 +203,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
 
   private interruptionEvent(instanceId: string, action: SpotAction): AwsEvent {
     const { region, account } = this.props;
-    return {
-      version: '0',
-      id: crypto.randomUUID(),
-      'detail-type': 'EC2 Spot Instance Interruption Warning',
-      source: 'aws.ec2',
-      account,
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region,
-      resources: [`arn:aws:ec2:${region}:${account}:instance/${instanceId}`],
-      detail: { 'instance-id': instanceId, 'instance-action': action },
-    };
+    return ec2Event({ detailType: INTERRUPTION_WARNING, instanceId, region, account, detail: { 'instance-action': action } });
   }
 
   private async terminate(instanceId: string): Promise<void> {

@@ -10,10 +10,10 @@ import { createHandler, type InterruptionHandler } from '../../handlers/interrup
 import { actionOf, throttle } from '../../local/faults.js';
 import { AwsGateway, signedService } from '../../local/gateway.js';
 import { motoClientConfig, startMoto, type MotoServer } from '../../local/moto-server.js';
+import { SPOT_WARNING_MS } from '../../common/ec2-events.js';
 import { interruptionWarning } from '../support/ec2-events.js';
 import { createFleetFixture, registeredIds, type FleetFixture } from '../support/fleet-fixture.js';
 
-const TWO_MINUTES = 120_000;
 
 let moto: MotoServer;
 let gateway: AwsGateway;
@@ -110,7 +110,7 @@ describe('fault: throttling', () => {
       expect(throttled.injected).toBe(3);
       // Every throttled call was retried: three answered with Throttling, then each action succeeded once.
       expect(elbCalls.length).toBe(3 + 2);
-      expect(elapsed).toBeLessThan(TWO_MINUTES);
+      expect(elapsed).toBeLessThan(SPOT_WARNING_MS);
       expect(await registeredIds(fleet.elbv2, fleet.targetGroupArn)).not.toContain(warned);
     } finally {
       remove();

@@ -1,8 +1,9 @@
+import { isSpotAction, type SpotAction } from '../../common/ec2-events.js';
 import type { ImdsClient } from './imds-client.js';
 
 /** What `spot/instance-action` says once EC2 has decided to interrupt this Spot instance. */
 export interface InterruptionNotice {
-  readonly action: 'terminate' | 'stop' | 'hibernate';
+  readonly action: SpotAction;
   /** When EC2 will act, as IMDS wrote it (UTC, ISO 8601). */
   readonly time: string;
 }
@@ -15,15 +16,13 @@ export interface RebalanceRecommendation {
 export const INSTANCE_ACTION_PATH = 'spot/instance-action';
 export const REBALANCE_PATH = 'events/recommendations/rebalance';
 
-const ACTIONS: ReadonlySet<string> = new Set(['terminate', 'stop', 'hibernate']);
-
 export function parseInterruptionNotice(body: string): InterruptionNotice {
   const data = parseObject(body, INSTANCE_ACTION_PATH);
   const { action, time } = data;
-  if (typeof action !== 'string' || !ACTIONS.has(action)) {
+  if (!isSpotAction(action)) {
     throw new Error(`${INSTANCE_ACTION_PATH}: "action" must be terminate, stop or hibernate`);
   }
-  return { action: action as InterruptionNotice['action'], time: requireTime(time, INSTANCE_ACTION_PATH, 'time') };
+  return { action, time: requireTime(time, INSTANCE_ACTION_PATH, 'time') };
 }
 
 export function parseRebalanceRecommendation(body: string): RebalanceRecommendation {
