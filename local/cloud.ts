@@ -2,7 +2,7 @@ import { DescribeLaunchTemplateVersionsCommand, type SpotFleetLaunchSpecificatio
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { extractAppBundle } from '../userdata/render.js';
-import { LocalLoadBalancer, readTargetGroupSettings, TargetGroupSync, type TargetStateChange } from './alb/index.js';
+import { LocalLoadBalancer, onTargetsChanged, readTargetGroupSettings, TargetGroupSync, type TargetStateChange } from './alb/index.js';
 import { FleetAutoscaler } from './autoscaling/fleet-autoscaler.js';
 import { createClients, destroyClients, LOCAL_ACCOUNT_ID, type AwsClients } from './deploy/clients.js';
 import { deployTemplate, type DeployedStack, type ProgressEvent } from './deploy/deploy.js';
@@ -11,7 +11,8 @@ import { createStackEventBus } from './events/stack-targets.js';
 import { DEFAULT_WORK_DIR, STATE_FILE, type LocalCloudState } from './contract.js';
 import { controlApi, type LocalStatus } from './control-api.js';
 import { fisInterceptor } from './fis/experiments.js';
-import { AwsGateway, type TargetChange } from './gateway.js';
+import { AwsGateway } from './gateway.js';
+import { fleetModificationInterceptor, onFleetModified, onInstancesChanged } from './spot/fleet-calls.js';
 import { startMoto, type MotoServer } from './moto-server.js';
 import { isAddressInUse, PortInUseError, probePort } from './ports.js';
 import { NotificationInbox, type TopicNotification } from './notifications.js';
@@ -127,6 +128,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     log(`moto (local AWS control plane) on ${moto.endpoint}`);
 
     const gateway = new AwsGateway({ upstream: moto.endpoint });
+    // Spot instances are reclaimed with a warning, by the emulation, never by moto at once.
+    gateway.intercept(fleetModificationInterceptor);
     const endpoint = await gateway.start();
     closers.push(() => gateway.close());
     const clients = createClients({ endpoint, region });
@@ -215,16 +218,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     closers.push(() => sync.stop());
     // A change through the gateway is applied at once, as ELB's control plane pushes registrations to its data
     // plane, then confirmed against moto.
-    const onTargetsChanged = (change: TargetChange): void => {
-      if (change.targetGroupArn !== targetGroupArn) return;
-      for (const id of change.targetIds) {
-        if (change.action === 'DeregisterTargets') loadBalancer.deregister(id);
-        else loadBalancer.register(id);
-      }
-      void sync.syncNow().catch(() => undefined);
-    };
-    gateway.on('targets-changed', onTargetsChanged);
-    closers.push(() => void gateway.off('targets-changed', onTargetsChanged));
+    closers.push(
+      gateway.observe(
+        onTargetsChanged((change) => {
+          if (change.targetGroupArn !== targetGroupArn) return;
+          for (const id of change.targetIds) {
+            if (change.action === 'DeregisterTargets') loadBalancer.deregister(id);
+            else loadBalancer.register(id);
+          }
+          void sync.syncNow().catch(() => undefined);
+        }),
+      ),
+    );
 
     // The Spot service.
     fleet = new SpotFleetEmulator({
@@ -248,13 +253,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     theFleet.on('warned', (w) => log(`  Spot interruption warning → ${w.instanceId} (${w.action} at ${w.reclaimAt.toISOString()})`));
     theFleet.on('terminated', (t) => log(`  instance ${t.instanceId} terminated`));
     theFleet.on('error', (err) => log(`  Spot Fleet emulation error: ${err.message}`));
-    gateway.on('fleet-modified', (m) => theFleet.onModification(m));
-    const onInstancesChanged = (): void => {
-      theFleet.onInstancesChanged();
-      void sync.syncNow().catch(() => undefined);
-    };
-    gateway.on('instances-changed', onInstancesChanged);
-    closers.push(() => void gateway.off('instances-changed', onInstancesChanged));
+    closers.push(gateway.observe(onFleetModified((m) => theFleet.onModification(m))));
+    closers.push(
+      gateway.observe(
+        onInstancesChanged(() => {
+          theFleet.onInstancesChanged();
+          void sync.syncNow().catch(() => undefined);
+        }),
+      ),
+    );
     closers.push(() => theFleet.stop());
     await theFleet.start();
     await sync.syncNow();

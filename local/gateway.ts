@@ -1,27 +1,17 @@
-import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * The local cloud's AWS endpoint: a pass-through proxy in front of moto that lets the local runtime play the
- * parts of the Spot service moto does not. Every client (the handler, the CLI, `aws --endpoint-url`) talks to
- * this endpoint exactly as to AWS; only one call is touched on its way:
+ * The local cloud's AWS endpoint: a pass-through proxy in front of moto. Every client (the handler, the CLI,
+ * `aws --endpoint-url`) talks to it exactly as to AWS. It knows no AWS API itself; the local runtime plugs in:
  *
- * ModifySpotFleetRequest. moto terminates excess instances the moment capacity drops, with no warning. On
- * AWS a reclaimed Spot instance gets a two-minute interruption notice first, which is the whole point of this
- * project. So moto is told `noTermination` (it then only records the new capacity) and the caller's policy is
- * reported to the runtime's Spot Fleet emulation, which warns and later terminates the instances itself.
- *
- * Changes that went through are also announced (registrations, instance state changes), so the local data
- * plane applies them at once, as AWS's control plane pushes them to its data plane, instead of polling moto.
+ * - interceptors, which answer a request themselves (an API moto lacks, an injected fault, the local cloud's own
+ *   status) or change it on its way to moto (local/spot/: ModifySpotFleetRequest without moto's instant
+ *   terminations), and
+ * - response observers, told of each request moto accepted, so the local data plane applies a change at once, as
+ *   AWS's control plane pushes it to its data plane, instead of polling moto (local/alb/: registrations;
+ *   local/spot/: fleet modifications and instance state changes).
  */
-
-export interface FleetModification {
-  readonly spotFleetRequestId: string;
-  readonly targetCapacity?: number;
-  /** What the caller asked for: `default` (terminate excess) unless it said `noTermination`. */
-  readonly excessCapacityTerminationPolicy: 'default' | 'noTermination';
-}
 
 export interface GatewayProps {
   /** moto's endpoint, e.g. http://127.0.0.1:5000. */
@@ -31,45 +21,24 @@ export interface GatewayProps {
   readonly port?: number;
 }
 
-export interface GatewayEvents {
-  'fleet-modified': [FleetModification];
-  /** RegisterTargets or DeregisterTargets went through. */
-  'targets-changed': [TargetChange];
-  /** An EC2 call that ends, stops or starts instances went through. */
-  'instances-changed': [InstancesChange];
+/** The parameters of a query-protocol call (EC2, ELB, SNS, SQS…: a form-encoded body), or undefined for others. */
+export function queryParams(req: GatewayRequest): URLSearchParams | undefined {
+  if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return undefined;
+  return new URLSearchParams(req.body.toString('utf8'));
 }
 
-export interface InstancesChange {
-  readonly action: string;
-  readonly instanceIds: readonly string[];
+/** An observer of the query-protocol calls `parse` recognizes: `listener` gets what it parsed. */
+export function queryObserver<T>(parse: (params: URLSearchParams) => T | undefined, listener: (parsed: T) => void): ResponseObserver {
+  return (req) => {
+    const params = queryParams(req);
+    const parsed = params && parse(params);
+    if (parsed !== undefined) listener(parsed);
+  };
 }
 
-/** EC2 calls after which an instance may no longer be live, or live again. */
-const INSTANCE_STATE_ACTIONS = new Set(['TerminateInstances', 'StopInstances', 'StartInstances']);
-
-/** The instances a TerminateInstances / StopInstances / StartInstances query-protocol call names, if it is one. */
-export function instancesChangeOf(params: URLSearchParams): InstancesChange | undefined {
-  const action = params.get('Action');
-  if (action === null || !INSTANCE_STATE_ACTIONS.has(action)) return undefined;
-  return { action, instanceIds: membersOf(params, /^InstanceId\.\d+$/) };
-}
-
-function membersOf(params: URLSearchParams, key: RegExp): string[] {
+/** The values of every parameter whose name matches `key` (`InstanceId.1`, `InstanceId.2`, …), in order. */
+export function membersOf(params: URLSearchParams, key: RegExp): string[] {
   return [...params.entries()].filter(([name]) => key.test(name)).map(([, value]) => value);
-}
-
-export interface TargetChange {
-  readonly action: 'RegisterTargets' | 'DeregisterTargets';
-  readonly targetGroupArn: string;
-  readonly targetIds: readonly string[];
-}
-
-/** The registration change a RegisterTargets / DeregisterTargets query-protocol body asks for, if it is one. */
-export function targetChangeOf(params: URLSearchParams): TargetChange | undefined {
-  const action = params.get('Action');
-  const targetGroupArn = params.get('TargetGroupArn');
-  if ((action !== 'RegisterTargets' && action !== 'DeregisterTargets') || !targetGroupArn) return undefined;
-  return { action, targetGroupArn, targetIds: membersOf(params, /^Targets\.member\.\d+\.Id$/) };
 }
 
 /** A request as the gateway received it, body read. */
@@ -86,45 +55,39 @@ export interface GatewayResponse {
   readonly body: string | Buffer;
 }
 
+/** Sends moto this request instead of the one received; later interceptors see it too. */
+export interface ForwardInstead {
+  readonly forward: GatewayRequest;
+}
+
+export type InterceptorResult = GatewayResponse | ForwardInstead | undefined;
+
 /**
- * Answers a request itself (an API moto lacks, a fault being injected, the local cloud's own status) or
- * returns undefined to let it through to moto.
+ * Answers a request itself (an API moto lacks, a fault being injected, the local cloud's own status), changes
+ * it on its way to moto (`{ forward }`), or returns undefined to let it through as it is.
  */
-export type Interceptor = (req: GatewayRequest) => Promise<GatewayResponse | undefined> | GatewayResponse | undefined;
+export type Interceptor = (req: GatewayRequest) => Promise<InterceptorResult> | InterceptorResult;
+
+/**
+ * Told of a request moto accepted (a 2xx answer), once moto has applied it: `request` is what the caller sent,
+ * before any interceptor changed it. Observers must not throw; they run before the answer goes back.
+ */
+export type ResponseObserver = (request: GatewayRequest, status: number) => void;
 
 /** The AWS service a SigV4-signed request is for (`ec2`, `elasticloadbalancing`, `sns`, …). */
 export function signedService(headers: http.IncomingHttpHeaders): string | undefined {
   return /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(headers.authorization ?? ''))?.[1];
 }
 
-/** For a ModifySpotFleetRequest query-protocol call, the body to send moto instead and what the caller asked. */
-export function rewriteFleetModification(params: URLSearchParams): { body: string; modification: FleetModification } | undefined {
-  if (params.get('Action') !== 'ModifySpotFleetRequest') return undefined;
-  const id = params.get('SpotFleetRequestId');
-  if (!id) return undefined;
-  const capacity = params.get('TargetCapacity');
-  const asked = params.get('ExcessCapacityTerminationPolicy');
-  const forMoto = new URLSearchParams(params);
-  forMoto.set('ExcessCapacityTerminationPolicy', 'noTermination');
-  return {
-    body: forMoto.toString(),
-    modification: {
-      spotFleetRequestId: id,
-      targetCapacity: capacity === null ? undefined : Number(capacity),
-      excessCapacityTerminationPolicy: asked === 'noTermination' ? 'noTermination' : 'default',
-    },
-  };
-}
-
-export class AwsGateway extends EventEmitter<GatewayEvents> {
+export class AwsGateway {
   private readonly server: http.Server;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly upstream: URL;
   private readonly interceptors: Interceptor[] = [];
+  private readonly observers: ResponseObserver[] = [];
   private url?: string;
 
   constructor(private readonly props: GatewayProps) {
-    super();
     this.upstream = new URL(props.upstream);
     this.server = http.createServer((req, res) => this.forward(req, res));
     this.server.keepAliveTimeout = 5_000;
@@ -147,13 +110,14 @@ export class AwsGateway extends EventEmitter<GatewayEvents> {
     return this.url;
   }
 
-  /** Interceptors run in the order added; the first answer wins. */
+  /** Interceptors run in the order added; the first answer wins. Returns what removes it. */
   intercept(interceptor: Interceptor): () => void {
-    this.interceptors.push(interceptor);
-    return () => {
-      const i = this.interceptors.indexOf(interceptor);
-      if (i >= 0) this.interceptors.splice(i, 1);
-    };
+    return addTo(this.interceptors, interceptor);
+  }
+
+  /** Observers run in the order added, for every request moto accepted. Returns what removes it. */
+  observe(observer: ResponseObserver): () => void {
+    return addTo(this.observers, observer);
   }
 
   async close(): Promise<void> {
@@ -175,41 +139,30 @@ export class AwsGateway extends EventEmitter<GatewayEvents> {
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse, received: Buffer): Promise<void> {
     const request: GatewayRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: received };
-    for (const interceptor of this.interceptors) {
-      const answer = await interceptor(request);
-      if (answer) {
+    let forwarded = request;
+    for (const interceptor of [...this.interceptors]) {
+      const answer = await interceptor(forwarded);
+      if (answer && 'forward' in answer) {
+        forwarded = answer.forward;
+      } else if (answer) {
         res.writeHead(answer.status, answer.headers);
         res.end(answer.body);
         return;
       }
     }
-    this.toMoto(req, res, received);
+    this.toMoto(request, forwarded, res);
   }
 
-  private toMoto(req: http.IncomingMessage, res: http.ServerResponse, received: Buffer): void {
-    let body = received;
-    let modification: FleetModification | undefined;
-    let targetChange: TargetChange | undefined;
-    let instancesChange: InstancesChange | undefined;
-    if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-      const params = new URLSearchParams(body.toString('utf8'));
-      const rewritten = rewriteFleetModification(params);
-      modification = rewritten?.modification;
-      if (rewritten) body = Buffer.from(rewritten.body, 'utf8');
-      targetChange = targetChangeOf(params);
-      instancesChange = instancesChangeOf(params);
-    }
-    const headers = { ...req.headers, host: this.upstream.host, 'content-length': String(body.length) };
+  private toMoto(request: GatewayRequest, forwarded: GatewayRequest, res: http.ServerResponse): void {
+    const { body } = forwarded;
+    const headers = { ...forwarded.headers, host: this.upstream.host, 'content-length': String(body.length) };
     const upstreamReq = http.request(
-      { host: this.upstream.hostname, port: this.upstream.port, method: req.method, path: req.url, headers, agent: this.agent },
+      { host: this.upstream.hostname, port: this.upstream.port, method: forwarded.method, path: forwarded.path, headers, agent: this.agent },
       (upstreamRes) => {
-        const ok = (upstreamRes.statusCode ?? 500) < 300;
-        if (ok && modification) this.emit('fleet-modified', modification);
-        // moto has applied the change by now. ELB's control plane pushes a registration change to its data plane
-        // at once; so does ours, rather than leaving it to the next poll.
-        if (ok && targetChange) this.emit('targets-changed', targetChange);
-        if (ok && instancesChange) this.emit('instances-changed', instancesChange);
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        const status = upstreamRes.statusCode ?? 502;
+        // moto has applied the change by now; observers hear of it before the caller does.
+        if (status < 300) for (const observe of [...this.observers]) observe(request, status);
+        res.writeHead(status, upstreamRes.headers);
         upstreamRes.pipe(res);
       },
     );
@@ -220,4 +173,12 @@ export class AwsGateway extends EventEmitter<GatewayEvents> {
     });
     upstreamReq.end(body);
   }
+}
+
+function addTo<T>(list: T[], item: T): () => void {
+  list.push(item);
+  return () => {
+    const i = list.indexOf(item);
+    if (i >= 0) list.splice(i, 1);
+  };
 }

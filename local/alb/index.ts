@@ -11,3 +11,5 @@ export { TargetGroupSync, diffTargets, registeredIds } from './target-sync.js';
 export type { SyncResult, TargetGroupSyncProps, TargetSet } from './target-sync.js';
 export { readTargetGroupSettings, scaleSettings, settingsFromTargetGroup } from './target-group-settings.js';
 export type { TargetGroupSettings } from './target-group-settings.js';
+export { onTargetsChanged, targetChangeOf } from './registration-calls.js';
+export type { TargetChange } from './registration-calls.js';

@@ -17,7 +17,7 @@ import {
 import { EventEmitter } from 'node:events';
 import { type AwsEvent, ec2Event, FLEET_TAG, INTERRUPTION_WARNING, type SpotAction, SPOT_WARNING_MS } from '../../common/ec2-events.js';
 import type { SimulatedClock } from '../clock.js';
-import type { FleetModification } from '../gateway.js';
+import type { FleetModification } from './fleet-calls.js';
 import { InstanceHost } from '../instances/instance-host.js';
 import { type PooledInstance, planFleet, poolOf } from './fleet-plan.js';
 

@@ -2,7 +2,15 @@ import { EC2Client, ModifySpotFleetRequestCommand, TerminateInstancesCommand } f
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsGateway, type FleetModification, type InstancesChange, rewriteFleetModification } from '../../local/gateway.js';
+import { AwsGateway } from '../../local/gateway.js';
+import {
+  type FleetModification,
+  fleetModificationInterceptor,
+  type InstancesChange,
+  onFleetModified,
+  onInstancesChanged,
+  rewriteFleetModification,
+} from '../../local/spot/fleet-calls.js';
 
 describe('rewriteFleetModification', () => {
   it('tells moto noTermination and reports what the caller asked', () => {
@@ -36,6 +44,7 @@ describe('AwsGateway', () => {
   beforeAll(async () => {
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     gateway = new AwsGateway({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` });
+    gateway.intercept(fleetModificationInterceptor);
     endpoint = await gateway.start();
   });
   afterAll(async () => {
@@ -45,7 +54,7 @@ describe('AwsGateway', () => {
 
   it('forwards an SDK call with the policy rewritten and emits the modification', async () => {
     const emitted: FleetModification[] = [];
-    gateway.on('fleet-modified', (m) => emitted.push(m));
+    gateway.observe(onFleetModified((m) => emitted.push(m)));
     const ec2 = new EC2Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     const out = await ec2.send(new ModifySpotFleetRequestCommand({ SpotFleetRequestId: 'sfr-abc', TargetCapacity: 1 }));
     expect(out.Return).toBe(true);
@@ -57,12 +66,12 @@ describe('AwsGateway', () => {
   it('announces the instances a TerminateInstances that went through named', async () => {
     const emitted: InstancesChange[] = [];
     const listener = (c: InstancesChange) => emitted.push(c);
-    gateway.on('instances-changed', listener);
+    const remove = gateway.observe(onInstancesChanged(listener));
     const ec2 = new EC2Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     // The stub upstream answers every call with the same document; only the announcement matters here.
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: ['i-0123456789abcdef0'] })).catch(() => undefined);
     expect(emitted).toEqual([{ action: 'TerminateInstances', instanceIds: ['i-0123456789abcdef0'] }]);
-    gateway.off('instances-changed', listener);
+    remove();
     ec2.destroy();
   });
 });
@@ -91,7 +100,7 @@ describe('AwsGateway interceptors', () => {
 
 describe('targetChangeOf', () => {
   it('names the target group of a registration change, nothing for other calls', async () => {
-    const { targetChangeOf } = await import('../../local/gateway.js');
+    const { targetChangeOf } = await import('../../local/alb/registration-calls.js');
     const arn = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/0123';
     expect(targetChangeOf(new URLSearchParams({ Action: 'DeregisterTargets', TargetGroupArn: arn, 'Targets.member.1.Id': 'i-1', 'Targets.member.2.Id': 'i-2', 'Targets.member.1.Port': '80' }))).toEqual({
       action: 'DeregisterTargets',
@@ -105,7 +114,7 @@ describe('targetChangeOf', () => {
 
 describe('instancesChangeOf', () => {
   it('names the instances a call ends, stops or starts, nothing for other calls', async () => {
-    const { instancesChangeOf } = await import('../../local/gateway.js');
+    const { instancesChangeOf } = await import('../../local/spot/fleet-calls.js');
     expect(instancesChangeOf(new URLSearchParams({ Action: 'TerminateInstances', 'InstanceId.1': 'i-1', 'InstanceId.2': 'i-2', Version: '2016-11-15' }))).toEqual({
       action: 'TerminateInstances',
       instanceIds: ['i-1', 'i-2'],
