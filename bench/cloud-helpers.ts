@@ -1,6 +1,7 @@
 // Shared by the local-cloud benchmarks: start a quiet local cloud, wait for its fleet, and follow targets.
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../local/cloud.js';
+import { localAwsEnvironment } from '../local/contract.js';
 import { waitFor } from '../test/support/wait-for.js';
 import { interruptionWarning } from '../test/support/ec2-events.js';
 import { handler as baselineHandler, TARGET_GROUP_TAG } from './baseline/handler.js';
@@ -49,7 +50,7 @@ export function outOfServiceAt(cloud: LocalCloud, instanceId: string, since: num
  * Lambda runtime runs ours (one warm environment, reserved concurrency 1), so the two compare as algorithms.
  */
 export async function driveBaselineHandler(cloud: LocalCloud): Promise<{ errors: unknown[]; handled(): number }> {
-  Object.assign(process.env, { AWS_ENDPOINT_URL: cloud.endpoint, AWS_REGION: cloud.region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+  Object.assign(process.env, localAwsEnvironment(cloud.endpoint, cloud.region));
   const errors: unknown[] = [];
   const tag = (instanceId: string) =>
     cloud.clients.ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: TARGET_GROUP_TAG, Value: cloud.targetGroupArn }] }));

@@ -9,6 +9,7 @@ import { TARGET_GROUP_TAG } from './baseline/handler.js';
 import { buildHandlers } from './build-handlers.js';
 import { startCountingProxy } from './counting-proxy.js';
 import { median, ms, percentile, ratio } from './stats.js';
+import { localAwsEnvironment } from '../local/contract.js';
 
 const EVENTS = 100;
 // The first call of each handler resolves credentials and endpoints; reported apart from the steady state.
@@ -36,10 +37,7 @@ try {
   });
 
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL: proxy.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
+    ...localAwsEnvironment(proxy.endpoint, 'us-east-1'),
     TARGET_GROUP_ARNS: fleet.targetGroupArn,
     POWERTOOLS_SERVICE_NAME: 'interruption-handler',
     POWERTOOLS_METRICS_NAMESPACE: 'spotweb',

@@ -5,10 +5,9 @@ import {
   type Instance,
 } from '@aws-sdk/client-ec2';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { LocalStatus } from '../local/control-api.js';
+import { FLEET_TAG, type LocalStatus } from '../local/contract.js';
 import { CliError } from './errors.js';
 import type { Target } from './target.js';
-import { FLEET_TAG } from '../common/ec2-events.js';
 
 /** ALB target health as a console shows it; `unused` = not registered (or just deregistered). */
 export type TargetHealth = 'initial' | 'healthy' | 'unhealthy' | 'draining' | 'unused' | 'unavailable';

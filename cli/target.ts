@@ -5,10 +5,10 @@ import { FisClient } from '@aws-sdk/client-fis';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LocalStatus } from '../local/control-api.js';
+import type { LocalStatus } from '../local/contract.js';
 import { CliError, explainAwsError } from './errors.js';
 import { stackFacts, type StackFacts } from './stack-facts.js';
-import { DEFAULT_WORK_DIR, LOCAL_CREDENTIALS, STATE_FILE } from '../local/contract.js';
+import { DEFAULT_WORK_DIR, LOCAL_CREDENTIALS, STATE_FILE, STATUS_PATH } from '../local/contract.js';
 
 export interface TargetOptions {
   /** The local cloud's work directory (`--local [dir]`); true means the default `.local-cloud`. */
@@ -69,7 +69,7 @@ function processAlive(pid: number): boolean {
 /** `GET <endpoint>/_local/status`, or undefined when the endpoint is not a local cloud. */
 export async function fetchLocalStatus(endpoint: string, timeoutMs = 3000): Promise<LocalStatus | undefined> {
   try {
-    const res = await fetch(new URL('/_local/status', endpoint), { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(new URL(STATUS_PATH, endpoint), { signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) return undefined;
     const body = (await res.json()) as LocalStatus;
     return body && typeof body === 'object' && body.fleet ? body : undefined;

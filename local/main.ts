@@ -6,6 +6,7 @@ import { startLocalCloud, type LocalCloud } from './cloud.js';
 import { silenceSdkNodeVersionWarning } from './sdk-warning.js';
 import { SynthError } from './synth.js';
 import { SimulatedClock } from './clock.js';
+import { localAwsEnvironment } from './contract.js';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -80,7 +81,7 @@ function banner(cloud: LocalCloud): string {
     ...instances.map((i) => `    ${i.instanceId}  ${i.instanceType.padEnd(10)} ${i.availabilityZone}`),
     '',
     '  Reach the local cloud with any AWS client:',
-    `    export AWS_ENDPOINT_URL=${cloud.endpoint} AWS_REGION=${cloud.region} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`,
+    `    export ${Object.entries(localAwsEnvironment(cloud.endpoint, cloud.region)).map(([name, value]) => `${name}=${value}`).join(' ')}`,
     `    aws ec2 describe-spot-fleet-instances --spot-fleet-request-id ${cloud.fleetRequestId}`,
     `    aws elbv2 describe-target-health --target-group-arn ${cloud.targetGroupArn}`,
     '  Interrupt an instance the workshop way (reduce the fleet by one):',

@@ -8,7 +8,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from '../contract.js';
+import { LOCAL_CREDENTIALS } from '../contract.js';
 
 export interface LocalCloudTarget {
   /** moto's base URL, e.g. http://127.0.0.1:5000 */
@@ -30,8 +30,6 @@ export interface AwsClients {
   readonly ssm: SSMClient;
 }
 
-
-export { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS };
 
 export function createClients(target: LocalCloudTarget): AwsClients {
   if (!/^https?:\/\/127\.0\.0\.1(:\d+)?\/?$|^https?:\/\/localhost(:\d+)?\/?$/.test(target.endpoint)) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeAvailabilityZonesCommand } from '@aws-sdk/client-ec2';
-import { createClients, destroyClients, LOCAL_ACCOUNT_ID, type AwsClients } from './clients.js';
+import { LOCAL_ACCOUNT_ID } from '../contract.js';
+import { createClients, destroyClients, type AwsClients } from './clients.js';
 import { evaluateConditions, resolveValue, type PseudoParameters, type ResolveContext } from './intrinsics.js';
 import { dependencyGraph, deploymentWaves, type TemplateResource } from './order.js';
 import { resolveParameters, unevaluatedRules, type NotApplicable, type TemplateParameter } from './parameters.js';

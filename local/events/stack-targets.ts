@@ -2,7 +2,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SimulatedClock } from '../clock.js';
 import type { AwsClients } from '../deploy/clients.js';
-import { LOCAL_ACCOUNT_ID } from '../deploy/clients.js';
+import { LOCAL_ACCOUNT_ID, localAwsEnvironment } from '../contract.js';
 import type { DeployedStack } from '../deploy/deploy.js';
 import { LambdaPool } from '../lambda/pool.js';
 import { lambdaFunctions, rulesOf, type LambdaFunctionSpec } from '../stack-reader.js';
@@ -51,10 +51,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
         accountId: LOCAL_ACCOUNT_ID,
         environment: {
           ...fn.environment,
-          AWS_ENDPOINT_URL: props.endpoint,
-          AWS_REGION: props.region,
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
+          ...localAwsEnvironment(props.endpoint, props.region),
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
         onLog: (line) => verbose(`[lambda ${fn.name}] ${line}`),

@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import type { InvokeRequest, LambdaError, RunnerConfig, RunnerMessage } from './protocol.js';
 import { secureAsset } from './asset-guard.js';
 import { runnerBundlePath } from './runner-bundle.js';
+import { LOCAL_ACCOUNT_ID } from '../contract.js';
 
 export type { LambdaError } from './protocol.js';
 
@@ -33,7 +34,7 @@ export interface LambdaWorkerOptions {
   readonly functionName: string;
   /** Default environment.AWS_REGION, else us-east-1. */
   readonly region?: string;
-  /** For the function ARN in context; default 123456789012 (moto's account). */
+  /** For the function ARN in context. @default LOCAL_ACCOUNT_ID (moto's account) */
   readonly accountId?: string;
   readonly onLog?: (line: string) => void;
   /** Lambda's init phase limit; default 10 s. */
@@ -88,7 +89,7 @@ class ChildLambdaWorker implements LambdaWorker {
   constructor(private readonly opts: LambdaWorkerOptions) {
     this.region = opts.region ?? opts.environment['AWS_REGION'] ?? 'us-east-1';
     this.memoryMb = opts.memoryMb ?? 128;
-    this.functionArn = `arn:aws:lambda:${this.region}:${opts.accountId ?? '123456789012'}:function:${opts.functionName}`;
+    this.functionArn = `arn:aws:lambda:${this.region}:${opts.accountId ?? LOCAL_ACCOUNT_ID}:function:${opts.functionName}`;
   }
 
   async warm(): Promise<void> {
