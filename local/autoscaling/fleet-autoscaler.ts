@@ -9,10 +9,8 @@ export interface FleetAutoscalerProps {
   readonly policy: TrackingPolicy;
   /** A datapoint is one AWS minute on this clock; cooldowns are kept on it too. */
   readonly clock: SimulatedClock;
-  /** Requests the load balancer routed in the last `windowMs`. */
-  readonly requestCount: (windowMs: number) => number;
-  /** Targets currently in service. */
-  readonly targetsInService: () => number;
+  /** The load balancer's ALBRequestCountPerTarget over the last `windowMs` real milliseconds. */
+  readonly requestCountPerTarget: (windowMs: number) => number;
   /** The fleet's current target capacity. */
   readonly currentCapacity: () => number;
   readonly onScale?: (from: number, to: number, requestsPerTarget: number) => void;
@@ -57,7 +55,7 @@ export class FleetAutoscaler {
     const { props } = this;
     // The metric is requests per target per real minute: the time scale compresses the control loop, not the
     // traffic, so a compressed minute's count is scaled back up to a minute's worth.
-    const perTarget = (props.requestCount(this.periodMs) * 60_000) / this.periodMs / Math.max(1, props.targetsInService());
+    const perTarget = (props.requestCountPerTarget(this.periodMs) * 60_000) / this.periodMs;
     this.datapoints.push(perTarget);
     if (this.datapoints.length > SCALE_IN_DATAPOINTS) this.datapoints.shift();
     const current = props.currentCapacity();
