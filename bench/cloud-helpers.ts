@@ -2,8 +2,8 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../local/cloud.js';
 import { localAwsEnvironment } from '../local/contract.js';
-import { waitFor } from '../test/support/wait-for.js';
-import { interruptionWarning } from '../test/support/ec2-events.js';
+import { waitFor } from '../harness/wait-for.js';
+import { interruptionWarning } from '../harness/ec2-events.js';
 import { handler as baselineHandler, TARGET_GROUP_TAG } from './baseline/handler.js';
 import { DEFAULT_MAX_CONCURRENCY } from '../local/lambda/pool.js';
 

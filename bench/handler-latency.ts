@@ -2,8 +2,8 @@
 // interleaved in one process, with the API calls each event costs counted on the wire.
 // Run: npx tsx bench/handler-latency.ts
 import { createRequire } from 'node:module';
-import { interruptionWarning } from '../test/support/ec2-events.js';
-import { createFleetFixture, registeredIds } from '../test/support/fleet-fixture.js';
+import { interruptionWarning } from '../harness/ec2-events.js';
+import { createFleetFixture, registeredIds } from '../harness/fleet-fixture.js';
 import { startMoto } from '../local/moto-server.js';
 import { TARGET_GROUP_TAG } from './baseline/handler.js';
 import { buildHandlers } from './build-handlers.js';

@@ -1,5 +1,7 @@
+import { UserError } from '../common/user-error.js';
+
 /** An error the user can act on: printed without a stack trace, exit code 1 (2 for usage errors). */
-export class CliError extends Error {
+export class CliError extends UserError {
   constructor(
     message: string,
     readonly exitCode = 1,

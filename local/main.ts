@@ -1,10 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MotoStartError } from './moto-server.js';
-import { PortInUseError } from './ports.js';
 import { startLocalCloud, type LocalCloud } from './cloud.js';
 import { silenceSdkNodeVersionWarning } from './sdk-warning.js';
-import { SynthError } from './synth.js';
+import { UserError } from '../common/user-error.js';
 import { SimulatedClock } from './clock.js';
 import { localAwsEnvironment } from './contract.js';
 
@@ -132,8 +130,7 @@ async function main(): Promise<void> {
       verboseLog: options.verbose ? log : undefined,
     });
   } catch (err) {
-    const known = err instanceof SynthError || err instanceof MotoStartError || err instanceof PortInUseError;
-    console.error(`\nnpm start failed: ${known ? (err as Error).message : (err as Error).stack}`);
+    console.error(`\nnpm start failed: ${err instanceof UserError ? err.message : (err as Error).stack}`);
     process.exit(1);
   }
   if (stopping) return;

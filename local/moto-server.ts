@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PortInUseError, assertValidPort, isAddressInUse, probePort } from './ports.js';
 import { LOCAL_CREDENTIALS } from './contract.js';
+import { UserError } from '../common/user-error.js';
 
 /** moto (the AWS emulator) running as a child process of this one. */
 export interface MotoServer {
@@ -37,7 +38,7 @@ export interface StartMotoOptions {
 
 export type MotoStartFailure = 'PYTHON_NOT_FOUND' | 'MOTO_NOT_INSTALLED' | 'START_TIMEOUT' | 'EXITED';
 
-export class MotoStartError extends Error {
+export class MotoStartError extends UserError {
   constructor(
     readonly code: MotoStartFailure,
     message: string,

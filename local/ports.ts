@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
+import { UserError } from '../common/user-error.js';
 
 /** A TCP port someone else already listens on; `hint` tells the user what to do about it. */
-export class PortInUseError extends Error {
+export class PortInUseError extends UserError {
   readonly code = 'PORT_IN_USE';
 
   constructor(

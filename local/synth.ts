@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { readFileSync } from 'node:fs';
 import { buildApp } from '../infra/build-app.js';
+import { UserError } from '../common/user-error.js';
 
 export interface SynthesizedStack {
   readonly stackName: string;
@@ -9,7 +10,7 @@ export interface SynthesizedStack {
   readonly template: Record<string, any>;
 }
 
-export class SynthError extends Error {
+export class SynthError extends UserError {
   constructor(cause: unknown) {
     super(
       `Synthesizing the CDK app failed: ${cause instanceof Error ? cause.message : String(cause)}\n` +

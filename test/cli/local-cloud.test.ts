@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
 import { startLoad } from '../support/load.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const run = promisify(execFile);
 

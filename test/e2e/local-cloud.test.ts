@@ -3,7 +3,7 @@ import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balanc
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
 import { distinctInstances, startLoad } from '../support/load.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 // 0.05: the two-minute warning and the 120 s drain take 6 s, health checks run every 0.5 s.
 const TIME_SCALE = 0.05;

@@ -11,8 +11,8 @@ import { actionOf, throttle } from '../../local/faults.js';
 import { AwsGateway, signedService } from '../../local/gateway.js';
 import { motoClientConfig, startMoto, type MotoServer } from '../../local/moto-server.js';
 import { SPOT_WARNING_MS } from '../../common/ec2-events.js';
-import { interruptionWarning } from '../support/ec2-events.js';
-import { createFleetFixture, registeredIds, type FleetFixture } from '../support/fleet-fixture.js';
+import { interruptionWarning } from '../../harness/ec2-events.js';
+import { createFleetFixture, registeredIds, type FleetFixture } from '../../harness/fleet-fixture.js';
 
 
 let moto: MotoServer;

@@ -8,9 +8,9 @@ import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
 import { DeadLetterFailedError } from '../../local/events/delivery.js';
 import { fromLambda, serviceOutage } from '../../local/faults.js';
 import { rulesOf } from '../../local/stack-reader.js';
-import { interruptionWarning } from '../support/ec2-events.js';
+import { interruptionWarning } from '../../harness/ec2-events.js';
 import { startLoad } from '../support/load.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 // 0.05: the warning and the drain take 6 s; the rule's retry policy (8 attempts / 120 s) becomes 6 s.
 const TIME_SCALE = 0.05;

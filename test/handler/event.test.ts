@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '../../handlers/interruption/event.js';
-import { interruptionWarning, rebalanceRecommendation, stateChangeNotification } from '../support/ec2-events.js';
+import { interruptionWarning, rebalanceRecommendation, stateChangeNotification } from '../../harness/ec2-events.js';
 
 const INSTANCE = 'i-1234567890abcdef0';
 

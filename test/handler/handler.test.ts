@@ -15,7 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HandlerConfig } from '../../handlers/interruption/config.js';
 import { createHandler } from '../../handlers/interruption/handler.js';
-import { interruptionWarning, rebalanceRecommendation, stateChangeNotification } from '../support/ec2-events.js';
+import { interruptionWarning, rebalanceRecommendation, stateChangeNotification } from '../../harness/ec2-events.js';
 
 const INSTANCE = 'i-0b662ef9931388ba0';
 const TG_WEB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';

@@ -12,8 +12,8 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handlerBuildOptions } from '../../infra/handler-bundling.js';
 import type { handler as Handler } from '../../handlers/interruption/index.js';
-import { interruptionWarning, rebalanceRecommendation } from '../support/ec2-events.js';
-import { createFleetFixture, motoClientConfig, register, registeredIds, type FleetFixture } from '../support/fleet-fixture.js';
+import { interruptionWarning, rebalanceRecommendation } from '../../harness/ec2-events.js';
+import { createFleetFixture, motoClientConfig, register, registeredIds, type FleetFixture } from '../../harness/fleet-fixture.js';
 import { startMoto, type MotoServer } from '../../local/moto-server.js';
 
 let moto: MotoServer;

@@ -7,7 +7,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createElbv2Client, RETRY_SETTINGS } from '../../handlers/interruption/clients.js';
 import { createHandler } from '../../handlers/interruption/handler.js';
-import { interruptionWarning } from '../support/ec2-events.js';
+import { interruptionWarning } from '../../harness/ec2-events.js';
 
 const INSTANCE = 'i-0b662ef9931388ba0';
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';

@@ -5,7 +5,7 @@ import { bundleInstanceApp } from '../../userdata/bundle.js';
 import { startApp, type AppProcess } from './support/app-process.js';
 import { startFaultyImds, type FaultyImds } from './support/faulty-imds.js';
 import { request } from './support/http.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const IDENTITY: EmulatedIdentity = {
   instanceId: 'i-0a1b2c3d4e5f60718',

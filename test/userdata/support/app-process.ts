@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../../support/wait-for.js';
+import { waitFor } from '../../../harness/wait-for.js';
 import { probePort } from '../../../local/ports.js';
 
 export interface LogLine {

@@ -7,7 +7,7 @@ import {
   ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { motoClientConfig } from '../../local/moto-server.js';
+import { motoClientConfig } from '../local/moto-server.js';
 
 export { motoClientConfig };
 
