@@ -33,6 +33,7 @@ const ENV = {
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
   TARGET_GROUP_ARNS: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef',
+  DEREGISTRATION_DELAY_SECONDS: '120',
   TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:interruptions',
   POWERTOOLS_SERVICE_NAME: 'interruption-handler',
   POWERTOOLS_METRICS_NAMESPACE: 'spotweb',

@@ -39,6 +39,7 @@ try {
   Object.assign(process.env, {
     ...localAwsEnvironment(proxy.endpoint, 'us-east-1'),
     TARGET_GROUP_ARNS: fleet.targetGroupArn,
+    DEREGISTRATION_DELAY_SECONDS: '120',
     POWERTOOLS_SERVICE_NAME: 'interruption-handler',
     POWERTOOLS_METRICS_NAMESPACE: 'spotweb',
     // Logging is silenced for both handlers alike: the figures are about the work, not the terminal.

@@ -1,22 +1,15 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
 import { EC2_SOURCE, INTERRUPTION_WARNING, REBALANCE_RECOMMENDATION } from '../common/ec2-events.js';
-import { aliasArgs, HANDLER_BUNDLING } from './handler-bundling.js';
-
-
-const HANDLER_ENTRY = fileURLToPath(new URL('../handlers/interruption/index.ts', import.meta.url));
-const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
+import { InterruptionHandler } from './interruption-handler.js';
 
 export interface InterruptionRoutingProps {
   /** Target group(s) the handler deregisters interrupted instances from. */
@@ -25,21 +18,23 @@ export interface InterruptionRoutingProps {
   readonly deregistrationDelay: Duration;
   /** Also route rebalance recommendations to the handler (not to the topic). */
   readonly drainOnRebalance: boolean;
-  /** Subscribed to the topic when set. */
+  /** Subscribed to the topic when set. @default no subscription */
   readonly notificationEmail?: string;
+  /** How long the handler's log group keeps its logs. */
   readonly logRetention: logs.RetentionDays;
   /**
    * Attempts EventBridge makes to deliver one event to a target. The warning is only useful for two
    * minutes, so retries stay inside that window and what still fails is parked in the dead-letter queue.
-   * @default 8 attempts within 2 minutes
+   * @default 8
    */
   readonly retryAttempts?: number;
+  /** How long EventBridge keeps retrying one event. @default Duration.minutes(2), the length of the warning */
   readonly maxEventAge?: Duration;
 }
 
 /**
- * Routes the Spot interruption warning to the handler Lambda (which takes the instance out of the target
- * group) and to an SNS topic that tells a human. Failed deliveries and failed invocations land in one
+ * Routes the Spot interruption warning to the handler Lambda (InterruptionHandler: it takes the instance out of
+ * the target group) and to an SNS topic that tells a human. Failed deliveries and failed invocations land in one
  * dead-letter queue.
  */
 export class InterruptionRouting extends Construct {
@@ -78,74 +73,14 @@ export class InterruptionRouting extends Construct {
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.notificationEmail));
     }
 
-    const logGroup = new logs.LogGroup(this, 'HandlerLogs', {
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // Our own role instead of the default one: the default attaches AWSLambdaBasicExecutionRole, which may
-    // write to any log group; this one writes to the handler's group only.
-    const role = new iam.Role(this, 'HandlerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'spotweb interruption handler',
-    });
-    logGroup.grantWrite(role);
-
-    this.handler = new nodejs.NodejsFunction(this, 'Handler', {
-      entry: HANDLER_ENTRY,
-      handler: 'handler',
-      depsLockFilePath: LOCK_FILE,
-      runtime: lambda.Runtime.NODEJS_LATEST,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      description: 'Deregisters Spot instances that received an interruption warning from the target group',
-      // Async invocations (EventBridge) that still fail after Lambda's own retries land in the DLQ.
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(1),
+    this.handler = new InterruptionHandler(this, 'Handler', {
+      targetGroups: props.targetGroups,
+      topic: this.topic,
       deadLetterQueue: this.deadLetterQueue,
-      environment: {
-        TARGET_GROUP_ARNS: props.targetGroups.map((tg) => tg.targetGroupArn).join(','),
-        TOPIC_ARN: this.topic.topicArn,
-        DRAIN_ON_REBALANCE: String(props.drainOnRebalance),
-        DEREGISTRATION_DELAY_SECONDS: String(props.deregistrationDelay.toSeconds()),
-        POWERTOOLS_SERVICE_NAME: 'spotweb-interruption-handler',
-        POWERTOOLS_METRICS_NAMESPACE: 'spotweb',
-      },
-      bundling: {
-        minify: HANDLER_BUNDLING.minify,
-        mainFields: HANDLER_BUNDLING.mainFields,
-        target: HANDLER_BUNDLING.target,
-        esbuildArgs: aliasArgs(HANDLER_BUNDLING.alias),
-        // No source map: shipped unused it was four fifths of the package, and read with --enable-source-maps
-        // it added 10-15 ms to every cold start here (parsing a 1.7 MB map).
-        sourceMap: false,
-        // The SDK is bundled so cold start does not pay for resolving node_modules at run time.
-        externalModules: [],
-        forceDockerBundling: false,
-      },
-    });
-
-    // DeregisterTargets is scoped to this stack's target groups. DescribeTargetHealth has no
-    // resource-level permissions in IAM, so it needs "*" (read-only).
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['elasticloadbalancing:DeregisterTargets'],
-        resources: props.targetGroups.map((tg) => tg.targetGroupArn),
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['elasticloadbalancing:DescribeTargetHealth'], resources: ['*'] }),
-    );
-    this.topic.grantPublish(role);
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only elasticloadbalancing:DescribeTargetHealth (read-only) is granted on "*": IAM supports no resource-level ' +
-        'permissions for it. The mutating DeregisterTargets is scoped to this stack\'s target group ARNs.',
-    });
+      deregistrationDelay: props.deregistrationDelay,
+      drainOnRebalance: props.drainOnRebalance,
+      logRetention: props.logRetention,
+    }).function;
 
     const delivery = { deadLetterQueue: this.deadLetterQueue, retryAttempts, maxEventAge };
     this.warningRule = new events.Rule(this, 'WarningRule', {

@@ -38,6 +38,8 @@ export class SpotWebStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const logRetention = config.logRetentionDays as logs.RetentionDays;
+    // The ALB's drain and what the handler tells a human about it: one value.
+    const deregistrationDelay = Duration.seconds(config.deregistrationDelaySeconds);
     Tags.of(this).add(STACK_TAG, this.stackName, {
       // CDK would tag these too, but CloudFormation's published schemas (and cfn-lint) do not accept Tags on them.
       excludeResourceTypes: ['AWS::ElasticLoadBalancingV2::Listener', 'AWS::ApplicationAutoScaling::ScalableTarget'],
@@ -52,7 +54,7 @@ export class SpotWebStack extends Stack {
       healthCheckTimeout: Duration.seconds(config.healthCheckTimeoutSeconds),
       healthyThresholdCount: config.healthyThresholdCount,
       unhealthyThresholdCount: config.unhealthyThresholdCount,
-      deregistrationDelay: Duration.seconds(config.deregistrationDelaySeconds),
+      deregistrationDelay,
       certificateArn: config.certificateArn,
     });
     this.launchTemplate = new WebLaunchTemplate(this, 'Instances', {
@@ -80,7 +82,7 @@ export class SpotWebStack extends Stack {
     });
     this.interruptionRouting = new InterruptionRouting(this, 'Interruptions', {
       targetGroups: [this.loadBalancer.targetGroup],
-      deregistrationDelay: Duration.seconds(config.deregistrationDelaySeconds),
+      deregistrationDelay,
       drainOnRebalance: config.drainOnRebalance,
       notificationEmail: config.notificationEmail,
       logRetention,

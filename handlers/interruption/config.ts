@@ -14,8 +14,6 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 120;
-
 const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
@@ -66,7 +64,10 @@ function parseBoolean(name: string, raw: string | undefined, fallback: boolean):
 
 function parseDelay(raw: string | undefined): number {
   const value = raw?.trim();
-  if (value === undefined || value === '') return DEFAULT_DEREGISTRATION_DELAY_SECONDS;
+  // Required: the stack states the delay once; a default here could only disagree with the target group.
+  if (value === undefined || value === '') {
+    throw new ConfigError('DEREGISTRATION_DELAY_SECONDS is required: the target groups\' deregistration delay in seconds, 0 to 3600');
+  }
   // ELBv2 accepts 0-3600 seconds for deregistration_delay.timeout_seconds.
   if (!/^\d+$/.test(value) || Number(value) > 3600) {
     throw new ConfigError(`DEREGISTRATION_DELAY_SECONDS must be an integer from 0 to 3600, got "${raw}"`);

@@ -6,8 +6,8 @@ const TG_B = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/ap
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:spotweb-interruptions';
 
 describe('parseConfig', () => {
-  it('applies defaults when only the target groups are given', () => {
-    expect(parseConfig({ TARGET_GROUP_ARNS: TG_A })).toEqual({
+  it('applies defaults when only the target groups and the deregistration delay are given', () => {
+    expect(parseConfig({ TARGET_GROUP_ARNS: TG_A, DEREGISTRATION_DELAY_SECONDS: '120' })).toEqual({
       targetGroupArns: [TG_A],
       drainOnRebalance: false,
       deregistrationDelaySeconds: 120,
@@ -26,13 +26,17 @@ describe('parseConfig', () => {
   });
 
   it('drops a target group listed twice', () => {
-    expect(parseConfig({ TARGET_GROUP_ARNS: `${TG_A},${TG_A}` }).targetGroupArns).toEqual([TG_A]);
+    expect(parseConfig({ TARGET_GROUP_ARNS: `${TG_A},${TG_A}`, DEREGISTRATION_DELAY_SECONDS: '120' }).targetGroupArns).toEqual([TG_A]);
   });
 
   it.each([undefined, '', ' , '])('fails fast when TARGET_GROUP_ARNS is %j', (value) => {
     expect(() => parseConfig({ TARGET_GROUP_ARNS: value })).toThrow(new ConfigError(
       'TARGET_GROUP_ARNS is required: a comma-separated list of target group ARNs',
     ));
+  });
+
+  it.each([undefined, ''])('fails fast when DEREGISTRATION_DELAY_SECONDS is %j: the handler keeps no default of its own', (value) => {
+    expect(() => parseConfig({ TARGET_GROUP_ARNS: TG_A, DEREGISTRATION_DELAY_SECONDS: value })).toThrow(/DEREGISTRATION_DELAY_SECONDS is required/);
   });
 
   it('names the values that are not target group ARNs', () => {
@@ -45,6 +49,6 @@ describe('parseConfig', () => {
     [{ DEREGISTRATION_DELAY_SECONDS: '2m' }, /DEREGISTRATION_DELAY_SECONDS must be an integer from 0 to 3600/],
     [{ DEREGISTRATION_DELAY_SECONDS: '3601' }, /DEREGISTRATION_DELAY_SECONDS must be an integer from 0 to 3600/],
   ])('rejects %j', (env, message) => {
-    expect(() => parseConfig({ TARGET_GROUP_ARNS: TG_A, ...env })).toThrow(message);
+    expect(() => parseConfig({ TARGET_GROUP_ARNS: TG_A, DEREGISTRATION_DELAY_SECONDS: '120', ...env })).toThrow(message);
   });
 });

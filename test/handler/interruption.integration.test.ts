@@ -46,6 +46,7 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     TARGET_GROUP_ARNS: `${fleet.targetGroupArn},${secondTargetGroupArn}`,
+    DEREGISTRATION_DELAY_SECONDS: '120',
     TOPIC_ARN: topicArn,
     POWERTOOLS_SERVICE_NAME: 'interruption-handler-test',
     POWERTOOLS_METRICS_NAMESPACE: 'spotweb-test',
