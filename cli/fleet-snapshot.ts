@@ -28,6 +28,14 @@ export interface InstanceView {
   readonly reclaimAt?: string;
 }
 
+/** The local ALB's listener counters since it started (local cloud only: on AWS, CloudWatch has them). */
+export interface LoadBalancerCountersView {
+  readonly received: number;
+  readonly elb502: number;
+  readonly elb503: number;
+  readonly elb504: number;
+}
+
 export interface FleetSnapshot {
   readonly at: string;
   readonly target: 'aws' | 'local';
@@ -35,11 +43,15 @@ export interface FleetSnapshot {
   readonly url: string;
   readonly fleetRequestId: string;
   readonly fleetState: string;
+  /** How the fleet chooses Spot capacity pools (e.g. capacityOptimized, priceCapacityOptimized). */
+  readonly allocationStrategy?: string;
   readonly targetCapacity: number;
   readonly fulfilledCapacity: number;
   readonly instances: readonly InstanceView[];
   /** The topic's latest notifications, newest last (local cloud only: its inbox subscribes to the topic). */
   readonly notifications?: ReadonlyArray<{ readonly receivedAt: string; readonly subject?: string; readonly message: string }>;
+  /** The local ALB's counters (local cloud only). */
+  readonly loadBalancer?: LoadBalancerCountersView;
 }
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
@@ -75,6 +87,7 @@ export async function readFleetSnapshot(target: Target): Promise<FleetSnapshot> 
     url: target.facts.url,
     fleetRequestId,
     fleetState: config.SpotFleetRequestState ?? 'unknown',
+    allocationStrategy: config.SpotFleetRequestConfig?.AllocationStrategy,
     targetCapacity: config.SpotFleetRequestConfig?.TargetCapacity ?? 0,
     fulfilledCapacity: config.SpotFleetRequestConfig?.FulfilledCapacity,
     instances: [...byId.values()],
@@ -91,6 +104,7 @@ export function fleetSnapshot(input: {
   url: string;
   fleetRequestId: string;
   fleetState: string;
+  allocationStrategy?: string;
   targetCapacity: number;
   fulfilledCapacity?: number;
   instances: readonly Instance[];
@@ -129,10 +143,12 @@ export function fleetSnapshot(input: {
     url: input.url,
     fleetRequestId: input.fleetRequestId,
     fleetState: input.fleetState,
+    ...(input.allocationStrategy ? { allocationStrategy: input.allocationStrategy } : {}),
     targetCapacity: input.targetCapacity,
     // moto does not keep FulfilledCapacity; what runs is what is fulfilled (each instance weighs 1 here).
     fulfilledCapacity: input.fulfilledCapacity ?? instances.filter((i) => i.state === 'running').length,
     instances,
     ...(input.local ? { notifications: input.local.notifications.slice(-NOTIFICATIONS_SHOWN) } : {}),
+    ...(input.local?.loadBalancer ? { loadBalancer: input.local.loadBalancer } : {}),
   };
 }

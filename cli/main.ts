@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { interruptCommand, loadCommand, statusCommand, type Io } from './commands.js';
+import { consoleCommand } from './console/command.js';
 import { CliError } from './errors.js';
-import { collectInstanceIds, parseDuration, parseFisDuration, parsePositiveInteger, parsePositiveNumber } from './parse.js';
+import { collectInstanceIds, parseDuration, parseFisDuration, parsePort, parsePositiveInteger, parsePositiveNumber } from './parse.js';
 import { DEFAULT_STACK_NAME } from './target.js';
 import { silenceSdkNodeVersionWarning } from '../local/sdk-warning.js';
 
@@ -55,6 +56,12 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .addOption(new Option('--timeout <d>', 'per-request timeout').argParser(parseDuration).default(10_000, '10s'))
     .option('--url <url>', "target URL instead of the stack's load balancer")
     .action(async (o) => setExitCode(await loadCommand({ ...o, durationMs: o.duration, timeoutMs: o.timeout }, io)));
+
+  withTargetOptions(program.command('console'))
+    .description('a live console in the browser: the fleet, a timeline of traffic and interruptions, notifications, alarms, and buttons')
+    .addOption(new Option('--port <n>', 'port on 127.0.0.1 (default: a free one)').argParser(parsePort))
+    .addOption(new Option('--interval <duration>', 'how often the fleet is read (default 500ms locally, 2s on AWS)').argParser(parseDuration))
+    .action(async (o) => setExitCode(await consoleCommand({ ...o, intervalMs: o.interval }, io)));
 
   return program;
 }

@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FisClient } from '@aws-sdk/client-fis';
@@ -25,6 +26,7 @@ export interface Clients {
   readonly elbv2: ElasticLoadBalancingV2Client;
   readonly iam: IAMClient;
   readonly fis: FisClient;
+  readonly cloudwatch: CloudWatchClient;
 }
 
 /** Where the CLI acts: the same SDK calls either way; only the endpoint differs. */
@@ -95,6 +97,7 @@ function createClients(region: string | undefined, endpoint: string | undefined)
     elbv2: new ElasticLoadBalancingV2Client(config),
     iam: new IAMClient(config),
     fis: new FisClient(config),
+    cloudwatch: new CloudWatchClient(config),
   };
 }
 

@@ -301,6 +301,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         })),
       },
       targets: loadBalancer.targets(),
+      loadBalancer: loadBalancer.counters(),
       notifications: notifications.received.map((n) => ({ message: n.message, subject: n.subject, receivedAt: n.receivedAt.toISOString() })),
     });
     closers.push(gateway.intercept(controlApi(status)));

@@ -1,0 +1,169 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { startConsole, TOKEN_HEADER, type ConsoleServer } from '../../cli/console/server.js';
+import { resolveTarget, type Target } from '../../cli/target.js';
+import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
+import { launchBrowser } from '../support/browser.js';
+
+/**
+ * The console in Debian's Chromium against the local cloud: what a workshop user does with it. Screenshots go to
+ * the test's temporary directory, which is kept when a test fails (its path is printed) and removed otherwise.
+ */
+describe('live console in a real browser against the local cloud', () => {
+  let dir: string;
+  let keep = false;
+  let cloud: LocalCloud;
+  let target: Target;
+  let server: ConsoleServer;
+  let browser: { context: BrowserContext; close(): Promise<void> };
+  let page: Page;
+  const shot = (name: string, p: Page = page) => p.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+  const keepOnFailure = () => onTestFailed(() => void (keep = true));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'spotweb-console-'));
+    cloud = await startLocalCloud({ port: 0, timeScale: 0.05, workDir: join(dir, 'cloud'), context: { requestsPerTarget: '1000000' } });
+    target = await resolveTarget({ endpoint: cloud.endpoint });
+    server = await startConsole({ target, intervalMs: 100 });
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    target?.close();
+    await cloud?.close();
+    if (keep) console.log(`console test: screenshots and work files kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows two healthy targets; "interrupt" (confirmed) shows the target leave service, the instance go, and the warning on the timeline', async () => {
+    keepOnFailure();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.urlWithToken);
+    await page.locator('#instances tbody tr[data-health="healthy"]').nth(1).waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.locator('#instances tbody tr').count()).toBe(2);
+    await expect.poll(() => page.locator('#connection').textContent()).toBe('live');
+    await shot('1-two-healthy');
+
+    // Every health and state the page showed per instance, so a short-lived state is not missed between polls.
+    await page.evaluate(() => {
+      const seen: Record<string, string[]> = {};
+      (window as unknown as { seen: typeof seen }).seen = seen;
+      const record = () => {
+        for (const row of document.querySelectorAll<HTMLElement>('#instances tbody tr')) {
+          const list = (seen[row.dataset.instance!] ??= []);
+          const value = `${row.dataset.state}/${row.dataset.health}`;
+          if (list.at(-1) !== value) list.push(value);
+        }
+      };
+      new MutationObserver(record).observe(document.querySelector('#instances tbody')!, { childList: true, subtree: true });
+    });
+
+    // A steady load from the console's own button, so the target has requests in flight when it is deregistered.
+    await page.fill('#load-rate', '50');
+    await page.click('#act-load');
+    await page.click('#confirm-ok');
+    await expect.poll(() => page.locator('#act-load').textContent(), { timeout: 10_000 }).toMatch(/^Stop load/);
+
+    await page.click('#act-interrupt');
+    await expect.poll(() => page.locator('#confirm-text').textContent()).toMatch(/from 2 to 1/);
+    await shot('2-confirm');
+    await page.click('#confirm-ok');
+
+    const warning = page.locator('#markers li[data-kind="warning"]');
+    await warning.first().waitFor({ timeout: 20_000 });
+    const victim = /(i-[0-9a-f]+)/.exec((await warning.first().textContent()) ?? '')![1]!;
+    await page.locator(`#instances tr[data-instance="${victim}"] .detail.reclaim`).waitFor({ timeout: 5_000 }).catch(() => undefined);
+    await shot('3-warned');
+    // The instance leaves the table once EC2 no longer lists it.
+    await page.locator(`#instances tr[data-instance="${victim}"]`).waitFor({ state: 'detached', timeout: 60_000 });
+    await shot('4-gone');
+    await expect.poll(() => page.locator('#instances tbody tr').count()).toBe(1);
+    expect(await page.locator('#fleet-summary').textContent()).toMatch(/1 \/ 1/);
+
+    const seen = await page.evaluate((id) => (window as unknown as { seen: Record<string, string[]> }).seen[id], victim);
+    // Out of the load balancer while it still ran: draining (or already deregistered, when nothing was in flight).
+    expect(seen.some((s) => /^running\/(draining|unused)$/.test(s))).toBe(true);
+    expect(seen.indexOf(seen.find((s) => /\/(draining|unused)$/.test(s))!)).toBeGreaterThan(seen.indexOf('running/healthy'));
+    const kinds = await page.locator('#markers li').evaluateAll((items) => items.map((i) => `${(i as HTMLElement).dataset.kind} ${i.textContent}`));
+    expect(kinds.some((k) => k.startsWith('scaling') && k.includes('2 → 1'))).toBe(true);
+    expect(kinds.some((k) => k.startsWith('deregistration') && k.includes(victim))).toBe(true);
+    expect(kinds.some((k) => k.startsWith('termination') && k.includes(victim))).toBe(true);
+    await expect.poll(() => page.locator('#action-log [data-action="interrupt"]').getAttribute('data-action-state'), { timeout: 10_000 }).toBe('succeeded');
+
+    await page.click('#act-load');
+    await expect.poll(() => page.locator('#act-load').textContent(), { timeout: 10_000 }).toBe('Start load');
+    const load = (await page.locator('#action-log [data-action="load"]').textContent()) ?? '';
+    // The load's own summary (whether it saw failures is the interruption tests' business, not the console's).
+    expect(load).toMatch(/\d+ requests, \d+ failed/);
+    expect(cloud.fleet.capacity).toBe(1);
+    expect(errors).toEqual([]);
+    await shot('5-after');
+  });
+
+  it('is usable in a narrow window and in the dark scheme', async () => {
+    keepOnFailure();
+    const narrow = await browser.context.newPage();
+    await narrow.setViewportSize({ width: 390, height: 844 });
+    await narrow.emulateMedia({ colorScheme: 'dark' });
+    await narrow.goto(server.urlWithToken);
+    await narrow.locator('#instances tbody tr').first().waitFor({ timeout: 10_000 });
+    await shot('6-narrow-dark', narrow);
+    // Nothing wider than the window: no sideways scrolling.
+    expect(await narrow.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const background = await narrow.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(luminance(background)).toBeLessThan(0.1);
+    expect(await narrow.locator('#act-interrupt').isVisible()).toBe(true);
+    await narrow.close();
+    expect(luminance(await page.evaluate(() => getComputedStyle(document.body).backgroundColor))).toBeGreaterThan(0.8);
+  });
+
+  it('refuses actions without the token, from another origin, and through another host name', async () => {
+    keepOnFailure();
+    const post = (headers: Record<string, string>) =>
+      fetch(new URL('/api/actions', server.url), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ action: 'interrupt' }) });
+    expect((await post({})).status).toBe(401);
+    expect((await post({ [TOKEN_HEADER]: 'wrong' })).status).toBe(401);
+    expect((await post({ [TOKEN_HEADER]: server.token, origin: 'http://evil.example' })).status).toBe(403);
+    expect((await post({ [TOKEN_HEADER]: server.token, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    const asForm = await fetch(new URL('/api/actions', server.url), { method: 'POST', headers: { [TOKEN_HEADER]: server.token, 'content-type': 'text/plain' }, body: '{"action":"interrupt"}' });
+    expect(asForm.status).toBe(415);
+    // The safety rail of the CLI holds here too: not below one instance.
+    const refused = await post({ [TOKEN_HEADER]: server.token });
+    expect(refused.status).toBe(409);
+    expect((await refused.json()).message).toMatch(/at least 1 instance must keep serving/);
+    expect(cloud.fleet.capacity).toBe(1);
+    // DNS rebinding: a page of another site that resolves its name to 127.0.0.1 does not get the data either.
+    const port = new URL(server.url).port;
+    const rebound = await new Promise<number>((resolve, reject) => {
+      import('node:http').then(({ get }) => get({ host: '127.0.0.1', port, path: '/api/view', headers: { host: `evil.example:${port}` } }, (res) => resolve(res.statusCode ?? 0)).on('error', reject));
+    });
+    expect(rebound).toBe(421);
+  });
+
+  it('says when it lost its data source', async () => {
+    keepOnFailure();
+    await cloud.close();
+    const banner = page.locator('#lost');
+    await banner.waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await banner.textContent()).toMatch(/Lost the data source/);
+    expect(await page.locator('#connection').textContent()).toBe('data source lost');
+    expect(await page.locator('#act-interrupt').isDisabled()).toBe(true);
+    await shot('7-source-lost');
+  });
+});
+
+/** Relative luminance (0 black … 1 white) of a CSS `rgb(r, g, b)` colour. */
+function luminance(rgb: string): number {
+  const [r, g, b] = (rgb.match(/\d+(\.\d+)?/g) ?? ['0', '0', '0']).slice(0, 3).map((c) => {
+    const v = Number(c) / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
