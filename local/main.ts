@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { startConsoleForEndpoint } from '../cli/console/command.js';
 import { parseArgs } from 'node:util';
 import { startLocalCloud, type LocalCloud } from './cloud.js';
 import { silenceSdkNodeVersionWarning } from './sdk-warning.js';
@@ -69,11 +70,12 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
   };
 }
 
-function banner(cloud: LocalCloud): string {
+function banner(cloud: LocalCloud, consoleUrl: string | undefined): string {
   const instances = cloud.fleet.instances();
   const lines = [
     '',
     `  spotweb is up:  ${cloud.url}`,
+    ...(consoleUrl ? [`  Live console:   ${consoleUrl}`, '                  (the #token part lets the page interrupt instances: keep it to yourself)'] : []),
     '',
     `  Spot Fleet ${cloud.fleetRequestId} (target capacity ${cloud.fleet.capacity})`,
     ...instances.map((i) => `    ${i.instanceId}  ${i.instanceType.padEnd(10)} ${i.availabilityZone}`),
@@ -107,11 +109,13 @@ async function main(): Promise<void> {
   const started = Date.now();
   const log = (line: string): void => console.log(line);
   let cloud: LocalCloud | undefined;
+  let liveConsole: { urlWithToken: string; close(): Promise<void> } | undefined;
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log(`\n${signal}: shutting the local cloud down…`);
+    await liveConsole?.close();
     await cloud?.close();
     log('Stopped: instances, load balancer, Lambda workers and moto are gone, ports freed.');
     process.exit(0);
@@ -134,7 +138,12 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (stopping) return;
-  log(banner(cloud));
+  try {
+    liveConsole = await startConsoleForEndpoint(cloud.endpoint);
+  } catch (err) {
+    log(`  The live console did not start (${(err as Error).message}); the local cloud runs without it.`);
+  }
+  log(banner(cloud, liveConsole?.urlWithToken));
   log(`  Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }
 

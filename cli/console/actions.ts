@@ -117,9 +117,10 @@ export class ConsoleActions {
     const instanceId = fis ? request.instanceId : undefined;
     this.interrupting = true;
     const view = this.record(fis ? 'interrupt-fis' : 'interrupt', [fis ? `FIS: interrupting ${instanceId ?? 'one instance'}…` : 'Lowering the target capacity by 1…']);
+    let started = false;
     let accepted!: () => void;
     let refused!: (err: unknown) => void;
-    const started = new Promise<void>((resolve, reject) => {
+    const acceptance = new Promise<void>((resolve, reject) => {
       accepted = resolve;
       refused = reject;
     });
@@ -131,6 +132,7 @@ export class ConsoleActions {
       fleet: this.target.facts.fleetRequestId,
       signal: this.stopping.signal,
       onProgress: (snapshot, followed, startedAt) => {
+        started = true;
         accepted();
         const views = new Map(snapshot.instances.map((i) => [i.instanceId, i]));
         view.lines = [view.lines[0]!, ...followed.map((f) => describeInterruption(f, views.get(f.instanceId), startedAt))];
@@ -148,6 +150,8 @@ export class ConsoleActions {
       (err: Error) => {
         view.state = 'failed';
         view.lines = [...view.lines, err.message];
+        // Refused before anything was done (a safety rail): the page shows the refusal; nothing to keep.
+        if (!started) this.history.splice(this.history.indexOf(view), 1);
         refused(err);
       },
     ).finally(() => {
@@ -155,7 +159,7 @@ export class ConsoleActions {
       this.interrupting = false;
       accepted();
     });
-    await started;
+    await acceptance;
     return { ...view, lines: [...view.lines] };
   }
 

@@ -1,5 +1,5 @@
 import { DescribeAlarmsCommand, GetMetricDataCommand, type CloudWatchClient, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { DescribeTargetGroupsCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeTargetGroupAttributesCommand, DescribeTargetGroupsCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AlarmView, TrafficSample } from './view.js';
 
 /** ALB publishes its metrics once a minute (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html). */
@@ -13,6 +13,16 @@ export async function albDimension(elbv2: ElasticLoadBalancingV2Client, targetGr
   const groups = await elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] }));
   const arn = groups.TargetGroups?.[0]?.LoadBalancerArns?.[0];
   return arn ? loadBalancerDimension(arn) : undefined;
+}
+
+/**
+ * The target group's deregistration delay in seconds (`deregistration_delay.timeout_seconds`): the longest a
+ * target stays draining. ELB does not say how long a draining target has left; the console counts from this.
+ */
+export async function deregistrationDelaySeconds(elbv2: ElasticLoadBalancingV2Client, targetGroupArn: string): Promise<number | undefined> {
+  const attributes = await elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: targetGroupArn }));
+  const value = Number(attributes.Attributes?.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value);
+  return Number.isFinite(value) ? value : undefined;
 }
 
 /** `arn:aws:elasticloadbalancing:r:a:loadbalancer/app/n/id` → `app/n/id`. */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { readFleetSnapshot, type FleetSnapshot, type LoadBalancerCountersView } from '../fleet-snapshot.js';
 import type { Target } from '../target.js';
 import type { ConsoleActions } from './actions.js';
-import { albDimension, readAlbTraffic, readStackAlarms } from './cloudwatch.js';
+import { albDimension, deregistrationDelaySeconds, readAlbTraffic, readStackAlarms } from './cloudwatch.js';
 import { albRate, markersBetween, withinWindow } from './timeline.js';
 import type { AlarmView, ConsoleView, SourceView, TimelineMarker, TrafficSample } from './view.js';
 
@@ -37,6 +37,7 @@ export class ConsoleCollector extends EventEmitter<{ view: [ConsoleView] }> {
   private alarmsReadAt = 0;
   private metricsReadAt = 0;
   private dimension?: string | null;
+  private delaySeconds?: number | null;
   private lastLoad?: { at: number; requests: number; failures: number };
   private albBase?: { at: number; counters: LoadBalancerCountersView };
   private timer?: NodeJS.Timeout;
@@ -75,6 +76,7 @@ export class ConsoleCollector extends EventEmitter<{ view: [ConsoleView] }> {
       windowMs: this.windowMs,
       ...(this.alarms ? { alarms: this.alarms } : {}),
       ...(load ? { load } : {}),
+      ...(typeof this.delaySeconds === 'number' ? { deregistrationDelaySeconds: this.delaySeconds } : {}),
       actions: this.props.actions.actions(),
       trafficSources: [
         this.props.target.kind === 'local' ? 'local ALB counters' : 'CloudWatch ALB metrics (1-minute sums)',
@@ -98,7 +100,12 @@ export class ConsoleCollector extends EventEmitter<{ view: [ConsoleView] }> {
   private async read(): Promise<void> {
     const { target } = this.props;
     const now = Date.now();
-    await Promise.all([this.readFleet(), this.readAlarms(now), target.kind === 'aws' ? this.readCloudWatchTraffic(now) : undefined]);
+    await Promise.all([
+      this.readFleet(),
+      this.readAlarms(now),
+      target.kind === 'aws' ? this.readCloudWatchTraffic(now) : undefined,
+      target.kind === 'aws' ? this.readDeregistrationDelay() : undefined,
+    ]);
     this.sampleLoad(Date.now());
     const end = Date.now();
     this.markers = withinWindow(this.markers, end, this.windowMs);
@@ -159,6 +166,12 @@ export class ConsoleCollector extends EventEmitter<{ view: [ConsoleView] }> {
     } catch (err) {
       this.alarms = { alarms: this.alarms?.alarms ?? [], error: `DescribeAlarms failed: ${(err as Error).message}` };
     }
+  }
+
+  private async readDeregistrationDelay(): Promise<void> {
+    if (this.delaySeconds !== undefined) return;
+    const { target } = this.props;
+    this.delaySeconds = (await deregistrationDelaySeconds(target.clients.elbv2, target.facts.targetGroupArn).catch(() => undefined)) ?? null;
   }
 
   private async readCloudWatchTraffic(now: number): Promise<void> {

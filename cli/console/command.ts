@@ -28,3 +28,24 @@ export async function consoleCommand(options: CommonOptions & { port?: number; i
     target.close();
   }
 }
+
+/**
+ * The console for a local cloud started in this process (`npm start`): the same server, reading through the
+ * local endpoint as `console --endpoint` would. Stop it before the local cloud.
+ */
+export async function startConsoleForEndpoint(endpoint: string): Promise<{ readonly urlWithToken: string; close(): Promise<void> }> {
+  const target = await resolveTarget({ endpoint });
+  try {
+    const server = await startConsole({ target });
+    return {
+      urlWithToken: server.urlWithToken,
+      async close() {
+        await server.close();
+        target.close();
+      },
+    };
+  } catch (err) {
+    target.close();
+    throw err;
+  }
+}

@@ -68,6 +68,8 @@ export interface ConsoleView {
   /** Whether the console's steady load is running, and at what rate. */
   readonly load?: { readonly rate: number; readonly startedAt: number; readonly requests: number; readonly failures: number };
   readonly actions: readonly ActionView[];
+  /** The target group's deregistration delay (AWS only: locally each draining target says how long it has left). */
+  readonly deregistrationDelaySeconds?: number;
   /** Where traffic figures come from, for the chart's legend (e.g. "local ALB counters"). */
   readonly trafficSources: readonly string[];
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { OUTPUTS } from '../../infra/spot-web-stack.js';
-import type { FleetSnapshot, InstanceView } from '../../cli/fleet-snapshot.js';
 import { chooseInstances, drained, interruptedSince, observe, reducedCapacity, type Interruption } from '../../cli/interrupt/plan.js';
 import { formatLoadSummary } from '../../cli/load/format.js';
 import { LoadTally, percentile } from '../../cli/load/stats.js';
@@ -8,26 +7,7 @@ import { collectInstanceIds, parseDuration, parseFisDuration } from '../../cli/p
 import { OUTPUT_KEYS, stackFacts } from '../../cli/stack-facts.js';
 import { formatStatus } from '../../cli/status/format.js';
 import { isoDurationMs } from '../../local/fis/experiments.js';
-
-const instance = (id: string, over: Partial<InstanceView> = {}): InstanceView => ({
-  instanceId: id,
-  availabilityZone: 'us-east-1a',
-  instanceType: 't3.micro',
-  state: 'running',
-  health: 'healthy',
-  ...over,
-});
-const snapshot = (instances: InstanceView[], at = '2025-01-01T00:00:00.000Z'): FleetSnapshot => ({
-  at,
-  target: 'local',
-  stackName: 'SpotWeb',
-  url: 'http://127.0.0.1:8080',
-  fleetRequestId: 'sfr-1',
-  fleetState: 'active',
-  targetCapacity: instances.length,
-  fulfilledCapacity: instances.length,
-  instances,
-});
+import { instance, snapshot } from '../support/snapshots.js';
 
 describe('stack outputs', () => {
   it('uses the stack’s output keys', () => {

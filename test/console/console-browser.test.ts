@@ -38,7 +38,8 @@ describe('live console in a real browser against the local cloud', () => {
     target?.close();
     await cloud?.close();
     if (keep) console.log(`console test: screenshots and work files kept in ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
+    else if (!process.env.SPOTWEB_KEEP_CONSOLE_SHOTS) rmSync(dir, { recursive: true, force: true });
+    else console.log(`console test: screenshots in ${dir}`);
   });
 
   it('shows two healthy targets; "interrupt" (confirmed) shows the target leave service, the instance go, and the warning on the timeline', async () => {
@@ -52,18 +53,18 @@ describe('live console in a real browser against the local cloud', () => {
     await shot('1-two-healthy');
 
     // Every health and state the page showed per instance, so a short-lived state is not missed between polls.
-    await page.evaluate(() => {
-      const seen: Record<string, string[]> = {};
-      (window as unknown as { seen: typeof seen }).seen = seen;
+    // (Page code as text: the test program is type-checked without the DOM library.)
+    await page.evaluate(`{
+      const seen = (window.seen = {});
       const record = () => {
-        for (const row of document.querySelectorAll<HTMLElement>('#instances tbody tr')) {
-          const list = (seen[row.dataset.instance!] ??= []);
-          const value = `${row.dataset.state}/${row.dataset.health}`;
+        for (const row of document.querySelectorAll('#instances tbody tr')) {
+          const list = (seen[row.dataset.instance] ??= []);
+          const value = row.dataset.state + '/' + row.dataset.health;
           if (list.at(-1) !== value) list.push(value);
         }
       };
-      new MutationObserver(record).observe(document.querySelector('#instances tbody')!, { childList: true, subtree: true });
-    });
+      new MutationObserver(record).observe(document.querySelector('#instances tbody'), { childList: true, subtree: true });
+    }`);
 
     // A steady load from the console's own button, so the target has requests in flight when it is deregistered.
     await page.fill('#load-rate', '50');
@@ -87,11 +88,11 @@ describe('live console in a real browser against the local cloud', () => {
     await expect.poll(() => page.locator('#instances tbody tr').count()).toBe(1);
     expect(await page.locator('#fleet-summary').textContent()).toMatch(/1 \/ 1/);
 
-    const seen = await page.evaluate((id) => (window as unknown as { seen: Record<string, string[]> }).seen[id], victim);
+    const seen = (await page.evaluate(`window.seen[${JSON.stringify(victim)}]`)) as string[];
     // Out of the load balancer while it still ran: draining (or already deregistered, when nothing was in flight).
     expect(seen.some((s) => /^running\/(draining|unused)$/.test(s))).toBe(true);
     expect(seen.indexOf(seen.find((s) => /\/(draining|unused)$/.test(s))!)).toBeGreaterThan(seen.indexOf('running/healthy'));
-    const kinds = await page.locator('#markers li').evaluateAll((items) => items.map((i) => `${(i as HTMLElement).dataset.kind} ${i.textContent}`));
+    const kinds = (await page.evaluate(`[...document.querySelectorAll('#markers li')].map((li) => li.dataset.kind + ' ' + li.textContent)`)) as string[];
     expect(kinds.some((k) => k.startsWith('scaling') && k.includes('2 → 1'))).toBe(true);
     expect(kinds.some((k) => k.startsWith('deregistration') && k.includes(victim))).toBe(true);
     expect(kinds.some((k) => k.startsWith('termination') && k.includes(victim))).toBe(true);
@@ -116,12 +117,12 @@ describe('live console in a real browser against the local cloud', () => {
     await narrow.locator('#instances tbody tr').first().waitFor({ timeout: 10_000 });
     await shot('6-narrow-dark', narrow);
     // Nothing wider than the window: no sideways scrolling.
-    expect(await narrow.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    const background = await narrow.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(await narrow.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    const background = (await narrow.evaluate('getComputedStyle(document.body).backgroundColor')) as string;
     expect(luminance(background)).toBeLessThan(0.1);
     expect(await narrow.locator('#act-interrupt').isVisible()).toBe(true);
     await narrow.close();
-    expect(luminance(await page.evaluate(() => getComputedStyle(document.body).backgroundColor))).toBeGreaterThan(0.8);
+    expect(luminance((await page.evaluate('getComputedStyle(document.body).backgroundColor')) as string)).toBeGreaterThan(0.8);
   });
 
   it('refuses actions without the token, from another origin, and through another host name', async () => {
@@ -137,7 +138,7 @@ describe('live console in a real browser against the local cloud', () => {
     // The safety rail of the CLI holds here too: not below one instance.
     const refused = await post({ [TOKEN_HEADER]: server.token });
     expect(refused.status).toBe(409);
-    expect((await refused.json()).message).toMatch(/at least 1 instance must keep serving/);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/at least 1 instance must keep serving/);
     expect(cloud.fleet.capacity).toBe(1);
     // DNS rebinding: a page of another site that resolves its name to 127.0.0.1 does not get the data either.
     const port = new URL(server.url).port;

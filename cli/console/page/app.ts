@@ -101,7 +101,7 @@ function render(): void {
   for (const i of s.instances) if (i.health === 'draining' && !drainingSince.has(i.instanceId)) drainingSince.set(i.instanceId, Date.parse(s.at));
   for (const id of drainingSince.keys()) if (!s.instances.some((i) => i.instanceId === id && i.health === 'draining')) drainingSince.delete(id);
   renderSummary(s);
-  renderInstances(s, view.now, drainingSince, canAct && !interrupting ? (id) => void interruptWithFis(id) : undefined);
+  renderInstances(s, view.now, drainingSince, view.deregistrationDelaySeconds, canAct && !interrupting ? (id) => void interruptWithFis(id) : undefined);
   const first = Math.min(view.now - 60_000, ...view.traffic.map((t) => t.at), ...view.markers.map((m) => m.at));
   chart.update(view.traffic, view.markers, [Math.max(view.now - view.windowMs, first), view.now]);
 }

@@ -112,7 +112,7 @@ export class TimelineChart {
           value: (_u: uPlot, v: number | null) => (v == null ? '–' : v.toFixed(1)),
         })),
       ],
-      legend: { live: true },
+      legend: { live: false },
       cursor: { drag: { x: false, y: false } },
       plugins: [markerPlugin(() => this.markers)],
     };

@@ -41,10 +41,16 @@ export function renderSummary(s: FleetSnapshot): void {
   );
 }
 
-function healthCell(i: InstanceView, now: number, drainingSince: ReadonlyMap<string, number>): HTMLElement {
+function healthCell(i: InstanceView, now: number, drainingSince: ReadonlyMap<string, number>, delaySeconds: number | undefined): HTMLElement {
   const cell = el('td', { attrs: { 'data-label': 'Target health' } }, [el('span', { text: i.health, className: 'badge', attrs: { 'data-health': i.health } })]);
   if (i.health === 'draining') {
-    const left = i.drainingSecondsLeft !== undefined ? `${i.drainingSecondsLeft.toFixed(1)} s left` : `draining for ${seconds(now - (drainingSince.get(i.instanceId) ?? now))}`;
+    const since = now - (drainingSince.get(i.instanceId) ?? now);
+    const left =
+      i.drainingSecondsLeft !== undefined
+        ? `${i.drainingSecondsLeft.toFixed(1)} s left`
+        : delaySeconds !== undefined
+          ? `at most ${seconds(delaySeconds * 1000 - since)} left`
+          : `draining for ${seconds(since)}`;
     cell.append(el('span', { text: left, className: 'detail draining-left' }));
   }
   if (i.healthReason) cell.append(el('span', { text: i.healthReason, className: 'detail reason' }));
@@ -52,7 +58,13 @@ function healthCell(i: InstanceView, now: number, drainingSince: ReadonlyMap<str
 }
 
 /** One row per instance, with the FIS button on each serving one. */
-export function renderInstances(s: FleetSnapshot, now: number, drainingSince: ReadonlyMap<string, number>, onFis: ((id: string) => void) | undefined): void {
+export function renderInstances(
+  s: FleetSnapshot,
+  now: number,
+  drainingSince: ReadonlyMap<string, number>,
+  delaySeconds: number | undefined,
+  onFis: ((id: string) => void) | undefined,
+): void {
   const rows = s.instances.map((i) => {
     const state = el('td', { attrs: { 'data-label': 'EC2 state' } }, [el('span', { text: i.state, className: 'badge', attrs: { 'data-state': i.state } })]);
     if (i.reclaimAt) state.append(el('span', { text: `reclaim in ${seconds(Date.parse(i.reclaimAt) - now)}`, className: 'detail reclaim' }));
@@ -63,7 +75,7 @@ export function renderInstances(s: FleetSnapshot, now: number, drainingSince: Re
       el('td', { text: i.instanceId, className: 'mono', attrs: { 'data-label': 'Instance' } }),
       el('td', { text: i.instanceType, attrs: { 'data-label': 'Type · AZ' } }, [el('span', { text: i.availabilityZone, className: 'detail' })]),
       state,
-      healthCell(i, now, drainingSince),
+      healthCell(i, now, drainingSince, delaySeconds),
       el('td', { text: i.requests === undefined ? '–' : String(i.requests), className: 'num', attrs: { 'data-label': 'Requests' } }),
       el('td', { attrs: { 'data-label': '' } }, [fis]),
     ]);
