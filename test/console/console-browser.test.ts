@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { ConsoleActions } from '../../cli/console/actions.js';
+import { ConsoleCollector } from '../../cli/console/collector.js';
 import { startConsole, TOKEN_HEADER, type ConsoleServer } from '../../cli/console/server.js';
 import { resolveTarget, type Target } from '../../cli/target.js';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
@@ -104,8 +106,30 @@ describe('live console in a real browser against the local cloud', () => {
     // The load's own summary (whether it saw failures is the interruption tests' business, not the console's).
     expect(load).toMatch(/\d+ requests, \d+ failed/);
     expect(cloud.fleet.capacity).toBe(1);
+
+    // FIS on the last serving instance: confirmed, then refused by the CLI's rail, and the page says why.
+    await page.locator('#instances tbody tr button[data-fis]').first().click();
+    await page.click('#confirm-ok');
+    await expect.poll(() => page.locator('#action-error').textContent(), { timeout: 10_000 }).toMatch(/^Refused: refusing to interrupt 1 of 1 serving instance/);
     expect(errors).toEqual([]);
     await shot('5-after');
+  });
+
+  it('reads the AWS way too: the same collector, without the local extras, on the same endpoint', async () => {
+    keepOnFailure();
+    // What the console does against AWS (CloudWatch metrics and alarms, the deregistration delay), through moto.
+    const asAws: Target = { ...target, kind: 'aws', localStatus: undefined };
+    const collector = new ConsoleCollector({ target: asAws, actions: new ConsoleActions(asAws), intervalMs: 100 });
+    await collector.start();
+    await collector.stop();
+    const view = collector.view();
+    expect(view.source).toMatchObject({ ok: true });
+    expect(view.snapshot?.target).toBe('aws');
+    expect(view.snapshot?.instances.map((i) => i.instanceId)).toEqual(cloud.fleet.instances().map((i) => i.instanceId));
+    expect(view.snapshot?.loadBalancer).toBeUndefined();
+    expect(view.deregistrationDelaySeconds).toBe(120);
+    expect(view.alarms?.error).toBeUndefined();
+    expect(view.trafficSources).toEqual(['CloudWatch ALB metrics (1-minute sums)']);
   });
 
   it('is usable in a narrow window and in the dark scheme', async () => {
