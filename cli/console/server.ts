@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { isAddressInUse } from '../../local/ports.js';
 import { CliError } from '../errors.js';
 import type { Target } from '../target.js';
 import { ConsoleActions, parseActionRequest } from './actions.js';
@@ -82,9 +83,6 @@ export async function startConsole(props: ConsoleServerProps): Promise<ConsoleSe
     for (const res of streams) res.write(data);
   };
   collector.on('view', send);
-  const heartbeat = setInterval(() => {
-    for (const res of streams) res.write(': keep-alive\n\n');
-  }, HEARTBEAT_MS);
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: Error) => {
@@ -139,10 +137,15 @@ export async function startConsole(props: ConsoleServerProps): Promise<ConsoleSe
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) =>
+      reject(isAddressInUse(err) ? new CliError(`port ${props.port} on 127.0.0.1 is in use: pass another --port, or leave it out for a free one`) : err),
+    );
     server.listen({ port: props.port ?? 0, host: '127.0.0.1', exclusive: true }, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
+  const heartbeat = setInterval(() => {
+    for (const res of streams) res.write(': keep-alive\n\n');
+  }, HEARTBEAT_MS);
   await collector.start();
   const url = `http://127.0.0.1:${port}/`;
   return {

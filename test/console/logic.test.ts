@@ -3,7 +3,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_LOAD_RATE, parseActionRequest } from '../../cli/console/actions.js';
 import { loadBalancerDimension, readAlbTraffic, readStackAlarms } from '../../cli/console/cloudwatch.js';
-import { refuseAction, TOKEN_HEADER } from '../../cli/console/server.js';
+import { refuseAction, startConsole, TOKEN_HEADER } from '../../cli/console/server.js';
+import { CliError } from '../../cli/errors.js';
+import type { Target } from '../../cli/target.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { albRate, markersBetween, withinWindow } from '../../cli/console/timeline.js';
 import { instance, snapshot } from '../support/snapshots.js';
 
@@ -76,6 +80,20 @@ describe('console actions from the page', () => {
     expect(refuseAction({ headers: { ...ok, origin: 'null' } }, 'secret', origins)?.status).toBe(403);
     expect(refuseAction({ headers: { ...ok, 'sec-fetch-site': 'same-site' } }, 'secret', origins)?.status).toBe(403);
     expect(refuseAction({ headers: { ...ok, 'content-type': 'application/x-www-form-urlencoded' } }, 'secret', origins)?.status).toBe(415);
+  });
+});
+
+describe('console server start-up', () => {
+  it('says a busy --port is busy and what to do', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      // The port is taken before anything is read, so no stack is needed to see the refusal.
+      await expect(startConsole({ target: {} as Target, port })).rejects.toThrow(new CliError(`port ${port} on 127.0.0.1 is in use: pass another --port, or leave it out for a free one`));
+    } finally {
+      busy.close();
+    }
   });
 });
 
