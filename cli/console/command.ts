@@ -4,8 +4,10 @@ import { startConsole } from './server.js';
 
 /** What `spotweb console` prints: where to open the page, and what the token is for. */
 export function consoleBanner(stackName: string, where: 'aws' | 'local', urlWithToken: string): string {
+  // The stack name comes from the command line or the local cloud's status: no escape sequences on the terminal.
+  const name = stackName.replace(/\p{Cc}/gu, '?');
   return [
-    `spotweb console for ${stackName} (${where === 'local' ? 'local cloud' : 'AWS'}):`,
+    `spotweb console for ${name} (${where === 'local' ? 'local cloud' : 'AWS'}):`,
     `  ${urlWithToken}`,
     'The #token part lets the page interrupt instances and drive load: keep it to yourself. Ctrl-C stops the console.',
   ].join('\n');

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_LOAD_RATE, parseActionRequest } from '../../cli/console/actions.js';
 import { loadBalancerDimension, readAlbTraffic, readStackAlarms } from '../../cli/console/cloudwatch.js';
+import { consoleBanner } from '../../cli/console/command.js';
 import { refuseAction, startConsole, TOKEN_HEADER } from '../../cli/console/server.js';
 import { CliError } from '../../cli/errors.js';
 import type { Target } from '../../cli/target.js';
@@ -84,6 +85,14 @@ describe('console actions from the page', () => {
 });
 
 describe('console server start-up', () => {
+  it('prints where to open it, with no control characters from outside', () => {
+    expect(consoleBanner('Spot\u001b[2JWeb', 'local', 'http://127.0.0.1:1/#token=t').split('\n')).toEqual([
+      'spotweb console for Spot?[2JWeb (local cloud):',
+      '  http://127.0.0.1:1/#token=t',
+      'The #token part lets the page interrupt instances and drive load: keep it to yourself. Ctrl-C stops the console.',
+    ]);
+  });
+
   it('says a busy --port is busy and what to do', async () => {
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
