@@ -9,7 +9,8 @@ export function consoleBanner(stackName: string, where: 'aws' | 'local', urlWith
   return [
     `spotweb console for ${name} (${where === 'local' ? 'local cloud' : 'AWS'}):`,
     `  ${urlWithToken}`,
-    'The #token part lets the page interrupt instances and drive load: keep it to yourself. Ctrl-C stops the console.',
+    'The #token part lets the page interrupt instances and drive load: keep it to',
+    'yourself. Ctrl-C stops the console.',
   ].join('\n');
 }
 

@@ -89,7 +89,8 @@ describe('console server start-up', () => {
     expect(consoleBanner('Spot\u001b[2JWeb', 'local', 'http://127.0.0.1:1/#token=t').split('\n')).toEqual([
       'spotweb console for Spot?[2JWeb (local cloud):',
       '  http://127.0.0.1:1/#token=t',
-      'The #token part lets the page interrupt instances and drive load: keep it to yourself. Ctrl-C stops the console.',
+      'The #token part lets the page interrupt instances and drive load: keep it to',
+    'yourself. Ctrl-C stops the console.',
     ]);
   });
 
