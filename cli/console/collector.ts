@@ -3,6 +3,7 @@ import { readFleetSnapshot, type FleetSnapshot, type LoadBalancerCountersView } 
 import type { Target } from '../target.js';
 import type { ConsoleActions } from './actions.js';
 import { albDimension, deregistrationDelaySeconds, readAlbTraffic, readStackAlarms } from './cloudwatch.js';
+import { readInterruptionNotices } from './spot-warnings.js';
 import { albRate, markersBetween, withinWindow } from './timeline.js';
 import type { AlarmView, ConsoleView, SourceView, TimelineMarker, TrafficSample } from './view.js';
 
@@ -38,6 +39,8 @@ export class ConsoleCollector extends EventEmitter<{ view: [ConsoleView] }> {
   private metricsReadAt = 0;
   private dimension?: string | null;
   private delaySeconds?: number | null;
+  /** Instances whose interruption notice is on the timeline already (AWS). */
+  private readonly noticed = new Set<string>();
   private lastLoad?: { at: number; requests: number; failures: number };
   private albBase?: { at: number; counters: LoadBalancerCountersView };
   private timer?: NodeJS.Timeout;
@@ -106,6 +109,7 @@ export class ConsoleCollector extends EventEmitter<{ view: [ConsoleView] }> {
       target.kind === 'aws' ? this.readCloudWatchTraffic(now) : undefined,
       target.kind === 'aws' ? this.readDeregistrationDelay() : undefined,
     ]);
+    if (target.kind === 'aws') await this.readNotices();
     this.sampleLoad(Date.now());
     const end = Date.now();
     this.markers = withinWindow(this.markers, end, this.windowMs);
@@ -166,6 +170,20 @@ export class ConsoleCollector extends EventEmitter<{ view: [ConsoleView] }> {
     } catch (err) {
       this.alarms = { alarms: this.alarms?.alarms ?? [], error: `DescribeAlarms failed: ${(err as Error).message}` };
     }
+  }
+
+  /**
+   * On AWS the snapshot has no reclaim time; the Spot request's status shows the notice. Errors are ignored: the
+   * timeline still shows the deregistration and termination.
+   */
+  private async readNotices(): Promise<void> {
+    const ids = (this.snapshot?.instances ?? []).map((i) => i.instanceId).filter((id) => !this.noticed.has(id));
+    const notices = await readInterruptionNotices(this.props.target.clients.ec2, ids).catch(() => new Map<string, { at: number; code: string }>());
+    for (const [instanceId, { at, code }] of notices) {
+      this.noticed.add(instanceId);
+      this.markers.push({ at, kind: 'warning', instanceId, text: `${instanceId} Spot interruption notice (Spot request ${code})` });
+    }
+    this.markers.sort((a, b) => a.at - b.at);
   }
 
   private async readDeregistrationDelay(): Promise<void> {

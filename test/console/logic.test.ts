@@ -1,4 +1,5 @@
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeSpotInstanceRequestsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_LOAD_RATE, parseActionRequest } from '../../cli/console/actions.js';
@@ -9,6 +10,7 @@ import { CliError } from '../../cli/errors.js';
 import type { Target } from '../../cli/target.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readInterruptionNotices } from '../../cli/console/spot-warnings.js';
 import { albRate, markersBetween, withinWindow } from '../../cli/console/timeline.js';
 import { instance, snapshot } from '../support/snapshots.js';
 
@@ -104,6 +106,28 @@ describe('console server start-up', () => {
     } finally {
       busy.close();
     }
+  });
+});
+
+describe('Spot interruption notices on AWS', () => {
+  const ec2 = mockClient(EC2Client);
+  afterEach(() => ec2.reset());
+
+  it("reads them from the instances' Spot requests, with the time their status changed", async () => {
+    ec2.on(DescribeSpotInstanceRequestsCommand).resolves({
+      SpotInstanceRequests: [
+        { InstanceId: 'i-a', Status: { Code: 'marked-for-termination', UpdateTime: new Date('2025-01-01T00:00:05Z') } },
+        { InstanceId: 'i-b', Status: { Code: 'fulfilled' } },
+      ],
+    });
+    const notices = await readInterruptionNotices(new EC2Client({ region: 'eu-west-1' }), ['i-a', 'i-b']);
+    expect([...notices]).toEqual([['i-a', { at: Date.parse('2025-01-01T00:00:05Z'), code: 'marked-for-termination' }]]);
+    expect(ec2.commandCalls(DescribeSpotInstanceRequestsCommand)[0]!.args[0].input.Filters).toEqual([
+      { Name: 'instance-id', Values: ['i-a', 'i-b'] },
+      { Name: 'status-code', Values: ['marked-for-termination', 'marked-for-stop', 'marked-for-hibernation'] },
+    ]);
+    expect(await readInterruptionNotices(new EC2Client({ region: 'eu-west-1' }), [])).toEqual(new Map());
+    expect(ec2.commandCalls(DescribeSpotInstanceRequestsCommand)).toHaveLength(1);
   });
 });
 
