@@ -11,7 +11,7 @@ function withTargetOptions(command: Command): Command {
     .option('--local [workDir]', 'the local cloud started by `npm start` (reads <workDir>/state.json)', false)
     .option('--endpoint <url>', 'an AWS endpoint instead of AWS itself (e.g. the local cloud gateway)')
     .option('--stack-name <name>', `CloudFormation stack (default ${DEFAULT_STACK_NAME}, or the local cloud's)`)
-    .option('--region <region>', 'AWS region (default: AWS_REGION or your profile)')
+    .option('--region <region>', 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or your profile)')
     .option('--json', 'machine-readable output on stdout', false);
 }
 

@@ -56,6 +56,15 @@ export function readLocalState(workDir: string): { endpoint: string; region: str
   return { endpoint: state.endpoint, region: typeof state.region === 'string' ? state.region : 'us-east-1', pid: state.pid };
 }
 
+/**
+ * The region the environment names: AWS_REGION (the SDKs' and AWS CLI v2's), else AWS_DEFAULT_REGION (AWS CLI
+ * v1's, which the SDK for JavaScript v3 does not read but users of the AWS CLI have set). Undefined leaves it to
+ * the SDK's profile lookup.
+ */
+export function regionFromEnvironment(env: NodeJS.ProcessEnv): string | undefined {
+  return env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -126,6 +135,7 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
       throw new CliError(`the local cloud runs stack ${local.stackName}, not ${options.stackName}`);
     }
   }
+  region ??= regionFromEnvironment(process.env);
   const clients = createClients(region, endpoint);
   const close = (): void => {
     for (const c of Object.values(clients)) c.destroy();

@@ -165,8 +165,64 @@ function healthCheckPath(raw: Raw): string {
   return value;
 }
 
-/** Validates raw values (CDK context strings or typed values) and fills in the defaults. */
+/**
+ * Context keys CDK itself uses without a namespace (`cdk acknowledge` and `cdk cli-telemetry` write them into
+ * cdk.json). Every other key of CDK's is namespaced: feature flags (`@aws-cdk/core:…`), the toolkit's
+ * (`aws:cdk:…`) and cached lookups (`availability-zones:account=…`) all hold a colon.
+ */
+const CDK_PLAIN_KEYS: ReadonlySet<string> = new Set(['acknowledged-issue-numbers', 'cli-telemetry']);
+
+/** True for a context key that belongs to CDK rather than to this app. */
+export function isCdkContextKey(key: string): boolean {
+  return key.includes(':') || key.startsWith('@') || CDK_PLAIN_KEYS.has(key);
+}
+
+/** Edit distance (insertions, deletions, substitutions, adjacent swaps), case-insensitive. */
+function editDistance(a: string, b: string): number {
+  const s = a.toLowerCase();
+  const t = b.toLowerCase();
+  const d: number[][] = Array.from({ length: s.length + 1 }, (_, i) => Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= s.length; i++) {
+    for (let j = 1; j <= t.length; j++) {
+      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[s.length]![t.length]!;
+}
+
+/** The known key nearest to `key`, when one is near enough to be what was meant. */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const k of known) {
+    const distance = editDistance(key, k);
+    if (!best || distance < best.distance) best = { key: k, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.key : undefined;
+}
+
+/**
+ * A misspelt `-c` key would otherwise be ignored and deploy the default (`-c minCapcity=3` → 2), so any key
+ * that is neither this app's nor CDK's own is an error naming the closest known key.
+ */
+function rejectUnknownKeys(raw: Raw): void {
+  for (const key of Object.keys(raw)) {
+    if ((CONFIG_KEYS as readonly string[]).includes(key) || isCdkContextKey(key)) continue;
+    const near = closestKey(key, CONFIG_KEYS);
+    throw new ConfigError(
+      key,
+      near ? `unknown key; did you mean "${near}"? (README, Configuration)` : `unknown key; the keys this app reads are ${CONFIG_KEYS.join(', ')}`,
+    );
+  }
+}
+
+/**
+ * Validates raw values (CDK context strings or typed values) and fills in the defaults. `raw` may be the app's
+ * whole context: CDK's own keys are left alone, any other unknown key is an error.
+ */
 export function resolveConfig(raw: Raw): SpotWebConfig {
+  rejectUnknownKeys(raw);
   const minCapacity = integer(raw, 'minCapacity', 1, 1000, DEFAULT_CONFIG.minCapacity);
   const maxCapacity = integer(raw, 'maxCapacity', 1, 1000, DEFAULT_CONFIG.maxCapacity);
   if (minCapacity > maxCapacity) {
@@ -209,7 +265,7 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
   };
 }
 
-/** The context keys `resolveConfig` understands, for reading them off a CDK app. */
+/** The context keys `resolveConfig` understands. */
 export const CONFIG_KEYS = Object.keys(DEFAULT_CONFIG).concat(['certificateArn', 'notificationEmail']) as ReadonlyArray<
   keyof SpotWebConfig
 >;
