@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { LocalStatus } from '../local/contract.js';
 import { CliError, explainAwsError } from './errors.js';
 import { stackFacts, type StackFacts } from './stack-facts.js';
-import { DEFAULT_WORK_DIR, LOCAL_CREDENTIALS, STATE_FILE, STATUS_PATH } from '../local/contract.js';
+import { DEFAULT_WORK_DIR, LOCAL_CREDENTIALS, processAlive, STATE_FILE, STATUS_PATH } from '../local/contract.js';
 
 export interface TargetOptions {
   /** The local cloud's work directory (`--local [dir]`); true means the default `.local-cloud`. */
@@ -63,16 +63,6 @@ export function readLocalState(workDir: string): { endpoint: string; region: str
  */
 export function regionFromEnvironment(env: NodeJS.ProcessEnv): string | undefined {
   return env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** `GET <endpoint>/_local/status`, or undefined when the endpoint is not a local cloud. */

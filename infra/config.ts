@@ -3,6 +3,7 @@
  * synth-time error naming the context key. Pure: it reads a plain record, so the app entry reads CDK
  * context once and everything below receives typed values.
  */
+import { closestName } from './closest-name.js';
 
 export const ALLOCATION_STRATEGIES = [
   'diversified',
@@ -177,31 +178,6 @@ export function isCdkContextKey(key: string): boolean {
   return key.includes(':') || key.startsWith('@') || CDK_PLAIN_KEYS.has(key);
 }
 
-/** Edit distance (insertions, deletions, substitutions, adjacent swaps), case-insensitive. */
-function editDistance(a: string, b: string): number {
-  const s = a.toLowerCase();
-  const t = b.toLowerCase();
-  const d: number[][] = Array.from({ length: s.length + 1 }, (_, i) => Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= s.length; i++) {
-    for (let j = 1; j <= t.length; j++) {
-      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
-    }
-  }
-  return d[s.length]![t.length]!;
-}
-
-/** The known key nearest to `key`, when one is near enough to be what was meant. */
-export function closestKey(key: string, known: readonly string[]): string | undefined {
-  let best: { key: string; distance: number } | undefined;
-  for (const k of known) {
-    const distance = editDistance(key, k);
-    if (!best || distance < best.distance) best = { key: k, distance };
-  }
-  return best && best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.key : undefined;
-}
-
 /**
  * A misspelt `-c` key would otherwise be ignored and deploy the default (`-c minCapcity=3` → 2), so any key
  * that is neither this app's nor CDK's own is an error naming the closest known key.
@@ -209,7 +185,7 @@ export function closestKey(key: string, known: readonly string[]): string | unde
 function rejectUnknownKeys(raw: Raw): void {
   for (const key of Object.keys(raw)) {
     if ((CONFIG_KEYS as readonly string[]).includes(key) || isCdkContextKey(key)) continue;
-    const near = closestKey(key, CONFIG_KEYS);
+    const near = closestName(key, CONFIG_KEYS);
     throw new ConfigError(
       key,
       near ? `unknown key; did you mean "${near}"? (README, Configuration)` : `unknown key; the keys this app reads are ${CONFIG_KEYS.join(', ')}`,

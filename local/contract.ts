@@ -54,13 +54,25 @@ export interface LocalStatus {
   readonly fleet: {
     readonly requestId: string;
     readonly targetCapacity: number;
-    readonly instances: ReadonlyArray<{ instanceId: string; instanceType: string; availabilityZone: string; reclaimAt?: string }>;
+    /** `warnedAt`: when the Spot interruption warning went out; `reclaimAt`: when it said the instance goes. */
+    readonly instances: ReadonlyArray<{ instanceId: string; instanceType: string; availabilityZone: string; reclaimAt?: string; warnedAt?: string }>;
   };
   /** The ALB data plane's view (states moto does not keep: initial, unhealthy, draining with time left). */
   readonly targets: ReadonlyArray<{ id: string; state: string; reason?: string; drainingUntil?: number; inFlight: number; requests: number }>;
   readonly notifications: ReadonlyArray<{ message: string; subject?: string; receivedAt: string }>;
+}
 
 /** `export K=V …` for a shell, from `localAwsEnvironment`. */
 export function exportLine(env: Readonly<Record<string, string>>): string {
   return `export ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+}
+
+/** True while the process that wrote a state or lock file runs (EPERM: it exists but belongs to someone else). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
