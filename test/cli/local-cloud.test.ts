@@ -13,6 +13,7 @@ import { DEFAULT_WORK_DIR } from '../../local/contract.js';
 import { banner } from '../../local/main.js';
 import { LocalCloudRunningError } from '../../local/work-dir-lock.js';
 import { onPath } from '../support/system-tools.js';
+import { openPane } from '../support/tmux.js';
 import { startLoad } from '../support/load.js';
 import { waitFor } from '../../harness/wait-for.js';
 
@@ -55,7 +56,8 @@ describe('spotweb CLI against the local cloud', () => {
       expect(JSON.parse(result.stdout).fleetRequestId).toBe(cloud.fleetRequestId);
     }
     // No directory: found from where the user is (npm names it INIT_CWD).
-    const { stdout } = await run('npx', ['tsx', join(process.cwd(), 'cli/main.ts'), 'status', '--local', '--json'], { cwd: sub, env: { ...process.env, INIT_CWD: sub } });
+    const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
+    const { stdout } = await run(tsx, [join(process.cwd(), 'cli/main.ts'), 'status', '--local', '--json'], { cwd: sub, env: { ...process.env, INIT_CWD: sub } });
     expect(JSON.parse(stdout).fleetRequestId).toBe(cloud.fleetRequestId);
   });
 
@@ -132,6 +134,55 @@ describe('spotweb CLI against the local cloud', () => {
     await waitFor('the replacement to serve', () => cloud.loadBalancer.targets().filter((t) => t.state === 'healthy').length >= capacity, 30_000);
   });
 
+
+  // In a real terminal (tmux): the watch view redraws one frame at a time at any size, through an interruption
+  // (reclaim rows, draining, a notification, an instance that leaves), with nothing printed into it.
+  it.each([
+    { columns: 80, rows: 24, interrupt: true },
+    { columns: 200, rows: 50, interrupt: false },
+  ])('status --watch at $columns×$rows draws clean frames (interrupt during it: $interrupt)', async ({ columns, rows, interrupt }) => {
+    const pane = await openPane(`npx tsx cli/main.ts status --local ${project} --watch --interval 200ms`, { columns, rows }, { FORCE_COLOR: '1' });
+    try {
+      const frames: string[][] = [];
+      const capture = async (): Promise<void> => void frames.push(await pane.screen());
+      await waitFor('the first frame', async () => (await pane.screen()).some((l) => l.startsWith('Fleet capacity')), 60_000);
+      const victim = cloud.fleet.instances().find((i) => !i.reclaimAt)!.instanceId;
+      const interrupting = interrupt ? cli('interrupt', '--endpoint', cloud.endpoint, '--fis', '--instance', victim, '--timeout', '60s') : undefined;
+      // Past the 11th redraw, where an abort listener per wait made Node print MaxListenersExceededWarning.
+      const until = Date.now() + 7_000;
+      while (Date.now() < until || (interrupting && frames.length < 60)) {
+        await capture();
+        await new Promise((r) => setTimeout(r, 150));
+        if (Date.now() > until + 30_000) break;
+      }
+      // What is asserted here is the display; interrupt's own outcome is the tests' above and below.
+      await interrupting;
+      await capture();
+      await pane.keys('C-c');
+      await waitFor('the watch to stop on Ctrl-C', () => pane.exited(), 15_000);
+      const after = await pane.screen();
+      if (interrupt) expect(frames.some((f) => f.some((l) => l.includes(victim) && /reclaim in/.test(l)))).toBe(true);
+      for (const frame of frames) {
+        const text = frame.join('\n');
+        for (const line of frame) expect(line.length, `a line wider than ${columns}: ${line}`).toBeLessThanOrEqual(columns);
+        expect(text).not.toMatch(/Warning|\(node:\d+\)/);
+        // One frame at a time: one header, each instance on one row that carries its target health.
+        expect(frame.filter((l) => l.startsWith('Fleet capacity'))).toHaveLength(1);
+        expect(frame.filter((l) => l.startsWith('SpotWeb (local cloud)'))).toHaveLength(1);
+        const rowsOf = (id: string): string[] => frame.filter((l) => l.startsWith(id) || l.startsWith(`│ ${id}`));
+        for (const id of new Set(frame.flatMap((l) => /^(?:│ )?(i-[0-9a-f]+)/.exec(l)?.[1] ?? []))) {
+          expect(rowsOf(id)).toHaveLength(1);
+          expect(rowsOf(id)[0]).toMatch(/healthy|initial|draining|unhealthy|unused|unavailable/);
+        }
+      }
+      // Ctrl-C leaves the last frame on the normal screen, and no warning.
+      expect(after.join('\n')).toMatch(/Fleet capacity/);
+      expect(after.join('\n')).not.toMatch(/Warning/);
+      await waitFor('the fleet to be whole again', () => cloud.loadBalancer.targets().filter((t) => t.state === 'healthy').length >= cloud.fleet.capacity, 30_000);
+    } finally {
+      await pane.close();
+    }
+  });
 
   it('interrupt lowers the capacity and reports the interrupted instance drained and gone, with no failed request', async () => {
     const before = cloud.fleet.capacity;

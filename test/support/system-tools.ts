@@ -18,7 +18,7 @@ export interface SystemTool {
 export const TEST_TOOLS: readonly SystemTool[] = [
   { command: 'shellcheck', debianPackage: 'shellcheck', neededBy: 'the user data lint (test/userdata/render.test.ts)' },
   { command: 'systemd-analyze', debianPackage: 'systemd', neededBy: "the instance app's unit check (test/userdata/render.test.ts)" },
-  { command: 'tmux', debianPackage: 'tmux', neededBy: 'status --watch in a real terminal (test/cli/watch-terminal.test.ts)' },
+  { command: 'tmux', debianPackage: 'tmux', neededBy: 'status --watch in a real terminal (test/cli/local-cloud.test.ts)' },
 ];
 
 /** What to do about the tools: nothing, install these packages, or stop with this one-line message. */
