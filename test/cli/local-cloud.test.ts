@@ -70,7 +70,7 @@ describe('spotweb CLI against the local cloud', () => {
   });
 
   it.skipIf(!onPath('aws'))("the banner's AWS CLI lines work with the AWS CLI installed here (v1 reads only AWS_DEFAULT_REGION)", async () => {
-    const text = banner(cloud, { handler: true, spotWatcher: true, timeScale: 0.05 });
+    const text = banner(cloud, { handler: true, spotWatcher: true });
     const exported = /export (.+)/.exec(text)![1]!;
     const env: Record<string, string> = Object.fromEntries(exported.split(' ').map((kv) => kv.split('=') as [string, string]));
     expect(env).toMatchObject({ AWS_REGION: cloud.region, AWS_DEFAULT_REGION: cloud.region, AWS_ENDPOINT_URL: cloud.endpoint });
