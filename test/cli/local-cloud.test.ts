@@ -47,6 +47,17 @@ describe('spotweb CLI against the local cloud', () => {
     rmSync(project, { recursive: true, force: true });
   });
 
+  it('status --json matches the fleet (through the state file, in a separate process)', async () => {
+    const { stdout } = await run('npx', ['tsx', 'cli/main.ts', 'status', '--local', workDir, '--json'], { cwd: process.cwd() });
+    const status = JSON.parse(stdout);
+    expect(status.target).toBe('local');
+    expect(status.fleetRequestId).toBe(cloud.fleetRequestId);
+    expect(status.targetCapacity).toBe(cloud.fleet.capacity);
+    expect(status.instances.map((i: { instanceId: string }) => i.instanceId).sort()).toEqual(cloud.fleet.instances().map((i) => i.instanceId).sort());
+    const healthy = cloud.loadBalancer.targets().filter((t) => t.state === 'healthy').map((t) => t.id).sort();
+    expect(status.instances.filter((i: { health: string }) => i.health === 'healthy').map((i: { instanceId: string }) => i.instanceId).sort()).toEqual(healthy);
+  });
+
   it('--local finds the local cloud from the project directory, a subdirectory, or its work directory', async () => {
     const sub = join(project, 'some', 'subdir');
     mkdirSync(sub, { recursive: true });
@@ -82,17 +93,6 @@ describe('spotweb CLI against the local cloud', () => {
       const { stdout } = await run('aws', [...args, '--output', 'json'], { env: { ...clean, ...env } });
       expect(JSON.parse(stdout)).toBeTypeOf('object');
     }
-  });
-
-  it('status --json matches the fleet (through the state file, in a separate process)', async () => {
-    const { stdout } = await run('npx', ['tsx', 'cli/main.ts', 'status', '--local', workDir, '--json'], { cwd: process.cwd() });
-    const status = JSON.parse(stdout);
-    expect(status.target).toBe('local');
-    expect(status.fleetRequestId).toBe(cloud.fleetRequestId);
-    expect(status.targetCapacity).toBe(cloud.fleet.capacity);
-    expect(status.instances.map((i: { instanceId: string }) => i.instanceId).sort()).toEqual(cloud.fleet.instances().map((i) => i.instanceId).sort());
-    const healthy = cloud.loadBalancer.targets().filter((t) => t.state === 'healthy').map((t) => t.id).sort();
-    expect(status.instances.filter((i: { health: string }) => i.health === 'healthy').map((i: { instanceId: string }) => i.instanceId).sort()).toEqual(healthy);
   });
 
   it('interrupt refuses a fleet that is not the stack\'s and a reduction below 1', async () => {
