@@ -26,6 +26,8 @@ export interface InstanceView {
   readonly requests?: number;
   /** When a Spot interruption warning said the instance will be reclaimed (local cloud only). */
   readonly reclaimAt?: string;
+  /** When that warning went out (local cloud only). */
+  readonly warnedAt?: string;
 }
 
 /** The local ALB's listener counters since it started (local cloud only: on AWS, CloudWatch has them). */
@@ -113,7 +115,7 @@ export function fleetSnapshot(input: {
   now: number;
 }): FleetSnapshot {
   const dataPlane = new Map((input.local?.targets ?? []).map((t) => [t.id, t]));
-  const reclaims = new Map((input.local?.fleet.instances ?? []).map((i) => [i.instanceId, i.reclaimAt]));
+  const warnings = new Map((input.local?.fleet.instances ?? []).map((i) => [i.instanceId, i]));
   const instances: InstanceView[] = input.instances
     .map((i): InstanceView => {
       const id = i.InstanceId!;
@@ -132,7 +134,8 @@ export function fleetSnapshot(input: {
           ? { drainingSecondsLeft: Math.max(0, Math.round((plane.drainingUntil - input.now) / 100) / 10) }
           : {}),
         ...(plane ? { requests: plane.requests } : {}),
-        ...(reclaims.get(id) ? { reclaimAt: reclaims.get(id) } : {}),
+        ...(warnings.get(id)?.reclaimAt ? { reclaimAt: warnings.get(id)!.reclaimAt } : {}),
+        ...(warnings.get(id)?.warnedAt ? { warnedAt: warnings.get(id)!.warnedAt } : {}),
       };
     })
     .sort((a, b) => a.availabilityZone.localeCompare(b.availabilityZone) || a.instanceId.localeCompare(b.instanceId));

@@ -3,6 +3,7 @@
  * synth-time error naming the context key. Pure: it reads a plain record, so the app entry reads CDK
  * context once and everything below receives typed values.
  */
+import { closestName } from './closest-name.js';
 
 export const ALLOCATION_STRATEGIES = [
   'diversified',
@@ -165,8 +166,39 @@ function healthCheckPath(raw: Raw): string {
   return value;
 }
 
-/** Validates raw values (CDK context strings or typed values) and fills in the defaults. */
+/**
+ * Context keys CDK itself uses without a namespace (`cdk acknowledge` and `cdk cli-telemetry` write them into
+ * cdk.json). Every other key of CDK's is namespaced: feature flags (`@aws-cdk/core:…`), the toolkit's
+ * (`aws:cdk:…`) and cached lookups (`availability-zones:account=…`) all hold a colon.
+ */
+const CDK_PLAIN_KEYS: ReadonlySet<string> = new Set(['acknowledged-issue-numbers', 'cli-telemetry']);
+
+/** True for a context key that belongs to CDK rather than to this app. */
+export function isCdkContextKey(key: string): boolean {
+  return key.includes(':') || key.startsWith('@') || CDK_PLAIN_KEYS.has(key);
+}
+
+/**
+ * A misspelt `-c` key would otherwise be ignored and deploy the default (`-c minCapcity=3` → 2), so any key
+ * that is neither this app's nor CDK's own is an error naming the closest known key.
+ */
+function rejectUnknownKeys(raw: Raw): void {
+  for (const key of Object.keys(raw)) {
+    if ((CONFIG_KEYS as readonly string[]).includes(key) || isCdkContextKey(key)) continue;
+    const near = closestName(key, CONFIG_KEYS);
+    throw new ConfigError(
+      key,
+      near ? `unknown key; did you mean "${near}"? (README, Configuration)` : `unknown key; the keys this app reads are ${CONFIG_KEYS.join(', ')}`,
+    );
+  }
+}
+
+/**
+ * Validates raw values (CDK context strings or typed values) and fills in the defaults. `raw` may be the app's
+ * whole context: CDK's own keys are left alone, any other unknown key is an error.
+ */
 export function resolveConfig(raw: Raw): SpotWebConfig {
+  rejectUnknownKeys(raw);
   const minCapacity = integer(raw, 'minCapacity', 1, 1000, DEFAULT_CONFIG.minCapacity);
   const maxCapacity = integer(raw, 'maxCapacity', 1, 1000, DEFAULT_CONFIG.maxCapacity);
   if (minCapacity > maxCapacity) {
@@ -209,7 +241,7 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
   };
 }
 
-/** The context keys `resolveConfig` understands, for reading them off a CDK app. */
+/** The context keys `resolveConfig` understands. */
 export const CONFIG_KEYS = Object.keys(DEFAULT_CONFIG).concat(['certificateArn', 'notificationEmail']) as ReadonlyArray<
   keyof SpotWebConfig
 >;

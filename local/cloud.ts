@@ -21,6 +21,9 @@ import type { AwsEvent } from '../common/ec2-events.js';
 import { findResource, scalingPolicyOf } from './stack-reader.js';
 import { synthesizeStack } from './synth.js';
 import { SimulatedClock } from './clock.js';
+import { checkLocalRegion, checkPlayable } from './preflight.js';
+import { lockWorkDir } from './work-dir-lock.js';
+import { withRealTime } from './time-scale-text.js';
 
 export interface LocalCloudOptions {
   /** The local ALB's port. @default 8080 */
@@ -104,13 +107,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   // The one clock every component keeps AWS's intervals on.
   const clock = new SimulatedClock(options.timeScale ?? 1);
   const region = options.region ?? DEFAULT_REGION;
+  checkLocalRegion(region);
   const workDir = resolve(options.workDir ?? DEFAULT_WORK_DIR);
   mkdirSync(workDir, { recursive: true });
+  const lock = lockWorkDir(workDir, options.port ?? 8080);
   // Lambda loads a bundle as CommonJS from /var/task; here the project's package.json ("type": "module") would
   // make Node read the assets in cdk.out as ES modules, so the work directory declares its own module type.
   writeFileSync(join(workDir, 'package.json'), '{ "type": "commonjs" }\n');
 
-  const closers: Array<() => Promise<void> | void> = [];
+  const closers: Array<() => Promise<void> | void> = [() => lock.release()];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
     closers.length = 0;
@@ -124,6 +129,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const motoStarting = startMoto({ loadManagedPolicies: true });
     closers.push(async () => (await motoStarting.catch(() => undefined))?.stop());
     const synth = synthesizeStack(join(workDir, 'cdk.out'), options.context);
+    checkPlayable(synth.template);
     const moto: MotoServer = await motoStarting;
     log(`moto (local AWS control plane) on ${moto.endpoint}`);
 
@@ -187,7 +193,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const bus = events.bus;
 
     // A human's inbox for the topic.
-    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${n.message}`));
+    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${withRealTime(n.message, clock)}`));
     closers.push(() => notifications.close());
     const topic = findResource(deployed, 'AWS::SNS::Topic');
     await notifications.subscribe(clients.sns, topic.physicalId);
@@ -210,6 +216,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     const url = await loadBalancer.start();
     closers.push(() => loadBalancer.close());
+    lock.update(Number(new URL(url).port), url);
     // Registrations through the gateway reach the ALB at once (below), and so does moto dropping a terminated
     // instance from the group (on the gateway's instances-changed); the poll is only a safety net, so it can be
     // slow and spare moto's CPU.
@@ -250,6 +257,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     const theFleet = fleet;
     theFleet.on('launched', (i) => log(`  instance ${i.instanceId} launched (${i.instanceType}, ${i.availabilityZone})`));
+    // When each warning went out, for the CLI's report (the reclaim time alone does not say it under a time scale).
+    const warnedAt = new Map<string, Date>();
+    theFleet.on('warned', (w) => warnedAt.set(w.instanceId, new Date()));
+    theFleet.on('terminated', (t) => warnedAt.delete(t.instanceId));
     theFleet.on('warned', (w) => log(`  Spot interruption warning → ${w.instanceId} (${w.action} at ${w.reclaimAt.toISOString()})`));
     theFleet.on('terminated', (t) => log(`  instance ${t.instanceId} terminated`));
     theFleet.on('error', (err) => log(`  Spot Fleet emulation error: ${err.message}`));
@@ -275,14 +286,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         policy,
         requestCountPerTarget: (windowMs) => loadBalancer.requestCountPerTarget(windowMs),
         currentCapacity: () => theFleet.capacity,
-        onScale: (from, to, perTarget) => log(`  autoscaling: ${Math.round(perTarget)} requests/target/min → capacity ${from} → ${to}`),
+        onScale: (from, to, perTarget, reason) => log(`  autoscaling: ${Math.round(perTarget)} requests/target/min → capacity ${from} → ${to} (${reason})`),
         onError: (err) => log(`  autoscaling error: ${err.message}`),
       });
       autoscaler.start();
       closers.push(() => autoscaler.stop());
     }
 
-    await waitForHealthy(loadBalancer, 1, Math.max(10_000, settings.healthCheck.intervalMs * 10));
+    // Ready when every instance the fleet started with serves: a banner shown while one is still in its first
+    // health checks would send the first reloads to a single instance.
+    await waitForHealthy(loadBalancer, theFleet.capacity, Math.max(30_000, settings.healthCheck.intervalMs * 10));
 
     const status = (): LocalStatus => ({
       url,
@@ -298,6 +311,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           instanceType: i.instanceType,
           availabilityZone: i.availabilityZone,
           reclaimAt: i.reclaimAt?.toISOString(),
+          warnedAt: warnedAt.get(i.instanceId)?.toISOString(),
         })),
       },
       targets: loadBalancer.targets(),

@@ -60,4 +60,26 @@ describe('resolveConfig', () => {
   it('fails synth with the same message when the value comes from -c context', () => {
     expect(() => synthesize({ minCapacity: '4', maxCapacity: '3' })).toThrow(/Invalid configuration "minCapacity"/);
   });
+
+  it('rejects a misspelt key instead of deploying the default, naming the closest known key', () => {
+    expect(() => resolveConfig({ minCapcity: '3' })).toThrow(/Invalid configuration "minCapcity": unknown key; did you mean "minCapacity"\?/);
+    expect(() => resolveConfig({ DeregistrationDelaySeconds: '60' })).toThrow(/did you mean "deregistrationDelaySeconds"/);
+    expect(() => resolveConfig({ 'notification-email': 'a@b.example' })).toThrow(/did you mean "notificationEmail"/);
+    // Nothing near: the message lists the keys instead.
+    expect(() => resolveConfig({ colour: 'blue' })).toThrow(/"colour": unknown key; the keys this app reads are instanceTypes, /);
+  });
+
+  it("leaves CDK's own context keys alone", () => {
+    expect(resolveConfig({
+      '@aws-cdk/core:checkSecretUsage': true,
+      'aws:cdk:enable-asset-metadata': true,
+      'availability-zones:account=123456789012:region=us-east-1': ['us-east-1a'],
+      'acknowledged-issue-numbers': [34892],
+      'cli-telemetry': false,
+    })).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('fails synth on a misspelt -c key (the whole context is checked, as cdk synth and npm start build it)', () => {
+    expect(() => synthesize({ minCapcity: '3' })).toThrow(/Invalid configuration "minCapcity": unknown key; did you mean "minCapacity"/);
+  });
 });

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InstanceIdentity } from './identity.js';
-import { renderHelloPage } from './page.js';
+import { FAVICON_SVG, renderHelloPage } from './page.js';
 
 export interface AppServerOptions {
   readonly healthPath: string;
@@ -59,6 +59,11 @@ export function createAppServer(options: AppServerOptions): AppServer {
       send(response, 200, 'text/html; charset=utf-8', renderHelloPage(identity));
       return;
     }
+    if (path === '/favicon.ico') {
+      // Cached for a day: a browser that asks at all asks once, not on every reload.
+      send(response, 200, 'image/svg+xml', FAVICON_SVG, 'public, max-age=86400');
+      return;
+    }
     send(response, 404, 'text/plain', 'not found\n');
   }
 
@@ -94,11 +99,11 @@ export function createAppServer(options: AppServerOptions): AppServer {
   };
 }
 
-function send(response: http.ServerResponse, status: number, contentType: string, body: string): void {
+function send(response: http.ServerResponse, status: number, contentType: string, body: string, cacheControl = 'no-store'): void {
   response.writeHead(status, {
     'content-type': contentType,
     'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
+    'cache-control': cacheControl,
   });
   response.end(response.req.method === 'HEAD' ? undefined : body);
 }
