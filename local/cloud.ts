@@ -1,7 +1,9 @@
 import { DescribeLaunchTemplateVersionsCommand, type SpotFleetLaunchSpecification } from '@aws-sdk/client-ec2';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { extractAppBundle } from '../userdata/render.js';
+import { extractAppBundle, extractAppEnvironment } from '../userdata/render.js';
+import { readIdleTimeoutMs } from './alb/load-balancer-settings.js';
+import { localAppEnvironment } from './instances/app-environment.js';
 import { LocalLoadBalancer, onTargetsChanged, readTargetGroupSettings, TargetGroupSync, type TargetStateChange } from './alb/index.js';
 import { FleetAutoscaler } from './autoscaling/fleet-autoscaler.js';
 import { createClients, destroyClients, type AwsClients } from './deploy/clients.js';
@@ -170,6 +172,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const userData = Buffer.from(versions.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.UserData ?? '', 'base64').toString('utf8');
     const appPath = join(workDir, 'instance-app.cjs');
     writeFileSync(appPath, extractAppBundle(userData));
+    // ... and its environment as systemd would set it (keep-alive above the load balancer's idle timeout).
+    const appEnvironment = localAppEnvironment(extractAppEnvironment(userData), clock);
 
     // EventBridge → Lambda / SNS, with retries and the dead-letter queue.
     const events = createStackEventBus({
@@ -194,12 +198,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     // The ALB's data plane, configured from the target group as moto holds it.
     const settings = await readTargetGroupSettings(clients.elbv2, targetGroupArn, clock);
+    const albResource = findResource(deployed, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const idleTimeoutMs = await readIdleTimeoutMs(clients.elbv2, albResource.physicalId, clock);
     let fleet: SpotFleetEmulator | undefined;
     const targetChanges: Array<TargetStateChange & { at: number }> = [];
     const loadBalancer = new LocalLoadBalancer({
       port: options.port ?? 8080,
       healthCheck: settings.healthCheck,
       deregistrationDelayMs: settings.deregistrationDelayMs,
+      idleTimeoutMs,
       resolveTarget: (id) => fleet?.resolve(id),
       portInUseHint: 'pass `npm start -- --port <free port>`, or stop the program using it',
       onTargetStateChange: (c) => {
@@ -241,6 +248,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       region,
       account: LOCAL_ACCOUNT_ID,
       appPath,
+      appEnvironment,
       clock,
       spotWatcher: options.spotWatcher ?? true,
       publishEvent: async (event) => {
