@@ -15,6 +15,7 @@ import { controlApi } from './control-api.js';
 import { fisInterceptor } from './fis/experiments.js';
 import { AwsGateway } from './gateway.js';
 import { fleetModificationInterceptor, onFleetModified, onInstancesChanged } from './spot/fleet-calls.js';
+import { cloudFormationReads } from './cloudformation/stack-reads.js';
 import { startMoto, type MotoServer } from './moto-server.js';
 import { isAddressInUse, PortInUseError, probePort } from './ports.js';
 import { NotificationInbox, type TopicNotification } from './notifications.js';
@@ -33,6 +34,12 @@ export interface LocalCloudOptions {
   readonly handler?: boolean;
   /** The instance app's own Spot watcher. @default true */
   readonly spotWatcher?: boolean;
+  /**
+   * Serve the local cloud's own status (`GET <endpoint>/_local/status`: data-plane target states, the topic's inbox)
+   * beside the AWS APIs. Off, the endpoint shows only what AWS shows, and the CLI takes its AWS path (the stack
+   * found through CloudFormation's outputs). @default true
+   */
+  readonly localExtras?: boolean;
   readonly region?: string;
   /** Working directory for the synthesized assembly and the extracted instance app. @default .local-cloud */
   readonly workDir?: string;
@@ -148,6 +155,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         if (e.status === 'created') verbose(`  created ${e.type} ${e.logicalId}`);
       },
     });
+    // CloudFormation's read calls answer for the deployed stack, which moto does not hold.
+    closers.push(gateway.intercept(cloudFormationReads(deployed)));
     const created = Object.keys(deployed.resources).length;
     log(`  ${created} resources created through the AWS APIs.`);
     if (deployed.skipped.length > 0) {
@@ -312,7 +321,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       loadBalancer: loadBalancer.counters(),
       notifications: notifications.received.map((n) => ({ message: n.message, subject: n.subject, receivedAt: n.receivedAt.toISOString() })),
     });
-    closers.push(gateway.intercept(controlApi(status)));
+    if (options.localExtras ?? true) closers.push(gateway.intercept(controlApi(status)));
     closers.push(gateway.intercept(fisInterceptor({ fleet: theFleet, clock, region, account: LOCAL_ACCOUNT_ID })));
     // Where other processes (the CLI) find this local cloud.
     const stateFile = join(workDir, STATE_FILE);
