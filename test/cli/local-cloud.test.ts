@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -105,6 +105,51 @@ describe('spotweb CLI against the local cloud', () => {
     expect(traffic.failures).toBe(0);
   });
 
+});
+
+describe('spotweb CLI, AWS path, against the local cloud with its local extras off', () => {
+  let cloud: LocalCloud;
+  const instanceLog: string[] = [];
+  const workDir = mkdtempSync(join(tmpdir(), 'spotweb-cli-aws-'));
+
+  beforeAll(async () => {
+    cloud = await startLocalCloud({
+      port: 0,
+      timeScale: 0.05,
+      workDir,
+      context: { requestsPerTarget: '1000000' },
+      localExtras: false,
+      verboseLog: (line) => instanceLog.push(line),
+    });
+  });
+  afterAll(async () => {
+    await cloud?.close();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('finds the stack through CloudFormation\'s outputs, then reads EC2 and ELB, as on AWS', async () => {
+    // Nothing beside the AWS APIs: the CLI cannot tell this endpoint from AWS's.
+    expect((await fetch(`${cloud.endpoint}/_local/status`)).ok).toBe(false);
+    const { code, stdout, stderr } = await cli('status', '--endpoint', cloud.endpoint, '--region', cloud.region, '--json');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const status = JSON.parse(stdout);
+    expect(status.target).toBe('aws');
+    expect(status.stackName).toBe(cloud.stackName);
+    expect(status.fleetRequestId).toBe(cloud.fleetRequestId);
+    // The output as CloudFormation holds it: the ALB's DNS name, not the local listener.
+    expect(status.url).toBe(cloud.outputs.LoadBalancerUrl);
+    expect(status.instances.map((i: { instanceId: string }) => i.instanceId).sort()).toEqual(
+      cloud.fleet.instances().map((i) => i.instanceId).sort(),
+    );
+  });
+
+  it('starts each instance app with its keep-alive above the load balancer\'s idle timeout, both scaled', () => {
+    // 60 s idle timeout and 65 s keep-alive from the user data, at time scale 0.05.
+    const started = instanceLog.filter((line) => line.includes('"event":"started"'));
+    expect(started.length).toBeGreaterThan(0);
+    for (const line of started) expect(line).toContain('"keepAliveTimeoutMs":3250');
+  });
 });
 
 describe('spotweb load against a port that refuses connections', () => {
