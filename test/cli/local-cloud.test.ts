@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
+import { STATUS_PATH } from '../../local/contract.js';
 import { startLoad } from '../support/load.js';
 import { waitFor } from '../../harness/wait-for.js';
 
@@ -129,7 +130,7 @@ describe('spotweb CLI, AWS path, against the local cloud with its local extras o
 
   it('finds the stack through CloudFormation\'s outputs, then reads EC2 and ELB, as on AWS', async () => {
     // Nothing beside the AWS APIs: the CLI cannot tell this endpoint from AWS's.
-    expect((await fetch(`${cloud.endpoint}/_local/status`)).ok).toBe(false);
+    expect((await fetch(new URL(STATUS_PATH, cloud.endpoint))).ok).toBe(false);
     const { code, stdout, stderr } = await cli('status', '--endpoint', cloud.endpoint, '--region', cloud.region, '--json');
     expect(stderr).toBe('');
     expect(code).toBe(0);
