@@ -14,7 +14,11 @@ export function buildApp(app: App): SpotWebStack {
   const stack = new SpotWebStack(app, STACK_NAME, {
     description: 'spotweb: a web app on a diversified Spot Fleet behind an ALB, drained on interruption warnings',
     config,
-    userData: renderUserData({ appPort: config.appPort, appBundle: bundleInstanceApp() }),
+    userData: renderUserData({
+      appPort: config.appPort,
+      appBundle: bundleInstanceApp(),
+      loadBalancerIdleTimeoutSeconds: config.idleTimeoutSeconds,
+    }),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return stack;

@@ -5,6 +5,8 @@
  */
 import { closestName } from './closest-name.js';
 
+import { DEFAULT_IDLE_TIMEOUT_SECONDS, IDLE_TIMEOUT_RANGE_SECONDS } from '../userdata/app/keep-alive.js';
+
 export const ALLOCATION_STRATEGIES = [
   'diversified',
   'priceCapacityOptimized',
@@ -39,6 +41,12 @@ export interface SpotWebConfig {
   readonly deregistrationDelaySeconds: number;
   /** Port the instance app listens on, and the target group's port. @default 8000 */
   readonly appPort: number;
+  /**
+   * The ALB's connection idle timeout (`idle_timeout.timeout_seconds`, 1-4000 s, as ELB accepts). The instance
+   * app's keep-alive timeout is set above it through the user data, so the ALB, not the app, closes idle
+   * connections (else the ALB answers 502 on a connection the app has just closed). @default 60
+   */
+  readonly idleTimeoutSeconds: number;
   /** @default /health */
   readonly healthCheckPath: string;
   /**
@@ -75,6 +83,7 @@ export const DEFAULT_CONFIG: SpotWebConfig = {
   scaleInCooldownSeconds: 300,
   deregistrationDelaySeconds: 120,
   appPort: 8000,
+  idleTimeoutSeconds: DEFAULT_IDLE_TIMEOUT_SECONDS,
   healthCheckPath: '/health',
   healthCheckIntervalSeconds: 5,
   healthCheckTimeoutSeconds: 4,
@@ -228,6 +237,7 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
     scaleInCooldownSeconds: integer(raw, 'scaleInCooldownSeconds', 0, 3600, DEFAULT_CONFIG.scaleInCooldownSeconds),
     deregistrationDelaySeconds: integer(raw, 'deregistrationDelaySeconds', 0, 3600, DEFAULT_CONFIG.deregistrationDelaySeconds),
     appPort: integer(raw, 'appPort', 1024, 65535, DEFAULT_CONFIG.appPort),
+    idleTimeoutSeconds: integer(raw, 'idleTimeoutSeconds', IDLE_TIMEOUT_RANGE_SECONDS.min, IDLE_TIMEOUT_RANGE_SECONDS.max, DEFAULT_CONFIG.idleTimeoutSeconds),
     healthCheckPath: healthCheckPath(raw),
     healthCheckIntervalSeconds,
     healthCheckTimeoutSeconds,

@@ -55,6 +55,7 @@ export class SpotWebStack extends Stack {
       healthyThresholdCount: config.healthyThresholdCount,
       unhealthyThresholdCount: config.unhealthyThresholdCount,
       deregistrationDelay,
+      idleTimeout: Duration.seconds(config.idleTimeoutSeconds),
       certificateArn: config.certificateArn,
     });
     this.launchTemplate = new WebLaunchTemplate(this, 'Instances', {

@@ -1,7 +1,9 @@
 import { DescribeLaunchTemplateVersionsCommand, type SpotFleetLaunchSpecification } from '@aws-sdk/client-ec2';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { extractAppBundle } from '../userdata/render.js';
+import { extractAppBundle, extractAppEnvironment } from '../userdata/render.js';
+import { readIdleTimeoutMs } from './alb/load-balancer-settings.js';
+import { localAppEnvironment } from './instances/app-environment.js';
 import { LocalLoadBalancer, onTargetsChanged, readTargetGroupSettings, TargetGroupSync, type TargetStateChange } from './alb/index.js';
 import { FleetAutoscaler } from './autoscaling/fleet-autoscaler.js';
 import { createClients, destroyClients, type AwsClients } from './deploy/clients.js';
@@ -13,6 +15,7 @@ import { controlApi } from './control-api.js';
 import { fisInterceptor } from './fis/experiments.js';
 import { AwsGateway } from './gateway.js';
 import { fleetModificationInterceptor, onFleetModified, onInstancesChanged } from './spot/fleet-calls.js';
+import { cloudFormationReads } from './cloudformation/stack-reads.js';
 import { startMoto, type MotoServer } from './moto-server.js';
 import { isAddressInUse, PortInUseError, probePort } from './ports.js';
 import { NotificationInbox, type TopicNotification } from './notifications.js';
@@ -34,6 +37,12 @@ export interface LocalCloudOptions {
   readonly handler?: boolean;
   /** The instance app's own Spot watcher. @default true */
   readonly spotWatcher?: boolean;
+  /**
+   * Serve the local cloud's own status (`GET <endpoint>/_local/status`: data-plane target states, the topic's inbox)
+   * beside the AWS APIs. Off, the endpoint shows only what AWS shows, and the CLI takes its AWS path (the stack
+   * found through CloudFormation's outputs). @default true
+   */
+  readonly localExtras?: boolean;
   readonly region?: string;
   /** Working directory for the synthesized assembly and the extracted instance app. @default .local-cloud */
   readonly workDir?: string;
@@ -152,6 +161,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         if (e.status === 'created') verbose(`  created ${e.type} ${e.logicalId}`);
       },
     });
+    // CloudFormation's read calls answer for the deployed stack, which moto does not hold.
+    closers.push(gateway.intercept(cloudFormationReads(deployed)));
     const created = Object.keys(deployed.resources).length;
     log(`  ${created} resources created through the AWS APIs.`);
     if (deployed.skipped.length > 0) {
@@ -176,6 +187,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const userData = Buffer.from(versions.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.UserData ?? '', 'base64').toString('utf8');
     const appPath = join(workDir, 'instance-app.cjs');
     writeFileSync(appPath, extractAppBundle(userData));
+    // ... and its environment as systemd would set it (keep-alive above the load balancer's idle timeout).
+    const appEnvironment = localAppEnvironment(extractAppEnvironment(userData), clock);
 
     // EventBridge → Lambda / SNS, with retries and the dead-letter queue.
     const events = createStackEventBus({
@@ -200,12 +213,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     // The ALB's data plane, configured from the target group as moto holds it.
     const settings = await readTargetGroupSettings(clients.elbv2, targetGroupArn, clock);
+    const albResource = findResource(deployed, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const idleTimeoutMs = await readIdleTimeoutMs(clients.elbv2, albResource.physicalId, clock);
     let fleet: SpotFleetEmulator | undefined;
     const targetChanges: Array<TargetStateChange & { at: number }> = [];
     const loadBalancer = new LocalLoadBalancer({
       port: options.port ?? 8080,
       healthCheck: settings.healthCheck,
       deregistrationDelayMs: settings.deregistrationDelayMs,
+      idleTimeoutMs,
       resolveTarget: (id) => fleet?.resolve(id),
       portInUseHint: 'pass `npm start -- --port <free port>`, or stop the program using it',
       onTargetStateChange: (c) => {
@@ -248,6 +264,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       region,
       account: LOCAL_ACCOUNT_ID,
       appPath,
+      appEnvironment,
       clock,
       spotWatcher: options.spotWatcher ?? true,
       publishEvent: async (event) => {
@@ -318,7 +335,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       loadBalancer: loadBalancer.counters(),
       notifications: notifications.received.map((n) => ({ message: n.message, subject: n.subject, receivedAt: n.receivedAt.toISOString() })),
     });
-    closers.push(gateway.intercept(controlApi(status)));
+    if (options.localExtras ?? true) closers.push(gateway.intercept(controlApi(status)));
     closers.push(gateway.intercept(fisInterceptor({ fleet: theFleet, clock, region, account: LOCAL_ACCOUNT_ID })));
     // Where other processes (the CLI) find this local cloud.
     const stateFile = join(workDir, STATE_FILE);

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
-import { DEFAULT_WORK_DIR } from '../../local/contract.js';
+import { DEFAULT_WORK_DIR, STATUS_PATH } from '../../local/contract.js';
 import { banner } from '../../local/main.js';
 import { LocalCloudRunningError } from '../../local/work-dir-lock.js';
 import { onPath } from '../support/system-tools.js';
@@ -203,6 +203,51 @@ describe('spotweb CLI against the local cloud', () => {
     expect(traffic.failures).toBe(0);
   });
 
+});
+
+describe('spotweb CLI, AWS path, against the local cloud with its local extras off', () => {
+  let cloud: LocalCloud;
+  const instanceLog: string[] = [];
+  const workDir = mkdtempSync(join(tmpdir(), 'spotweb-cli-aws-'));
+
+  beforeAll(async () => {
+    cloud = await startLocalCloud({
+      port: 0,
+      timeScale: 0.05,
+      workDir,
+      context: { requestsPerTarget: '1000000' },
+      localExtras: false,
+      verboseLog: (line) => instanceLog.push(line),
+    });
+  });
+  afterAll(async () => {
+    await cloud?.close();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('finds the stack through CloudFormation\'s outputs, then reads EC2 and ELB, as on AWS', async () => {
+    // Nothing beside the AWS APIs: the CLI cannot tell this endpoint from AWS's.
+    expect((await fetch(new URL(STATUS_PATH, cloud.endpoint))).ok).toBe(false);
+    const { code, stdout, stderr } = await cli('status', '--endpoint', cloud.endpoint, '--region', cloud.region, '--json');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const status = JSON.parse(stdout);
+    expect(status.target).toBe('aws');
+    expect(status.stackName).toBe(cloud.stackName);
+    expect(status.fleetRequestId).toBe(cloud.fleetRequestId);
+    // The output as CloudFormation holds it: the ALB's DNS name, not the local listener.
+    expect(status.url).toBe(cloud.outputs.LoadBalancerUrl);
+    expect(status.instances.map((i: { instanceId: string }) => i.instanceId).sort()).toEqual(
+      cloud.fleet.instances().map((i) => i.instanceId).sort(),
+    );
+  });
+
+  it('starts each instance app with its keep-alive above the load balancer\'s idle timeout, both scaled', () => {
+    // 60 s idle timeout and 65 s keep-alive from the user data, at time scale 0.05.
+    const started = instanceLog.filter((line) => line.includes('"event":"started"'));
+    expect(started.length).toBeGreaterThan(0);
+    for (const line of started) expect(line).toContain('"keepAliveTimeoutMs":3250');
+  });
 });
 
 describe('spotweb load against a port that refuses connections', () => {

@@ -16,8 +16,10 @@ describe('resolveConfig', () => {
       instanceTypes: 'm5.large, c5.large ,m6i.xlarge',
       allocationStrategy: 'priceCapacityOptimized',
       deregistrationDelaySeconds: '90',
+      idleTimeoutSeconds: '4000',
     });
     expect(config).toMatchObject({
+      idleTimeoutSeconds: 4000,
       minCapacity: 1,
       maxCapacity: 4,
       targetCapacity: 3,
@@ -45,6 +47,9 @@ describe('resolveConfig', () => {
     ['duplicate types', { instanceTypes: 't3.small,t3.small,m5.large' }, /"instanceTypes": lists a type twice/],
     ['unknown allocation strategy', { allocationStrategy: 'cheapest' }, /"allocationStrategy": expected one of diversified, priceCapacityOptimized/],
     ['privileged app port', { appPort: 80 }, /"appPort": must be between 1024 and 65535/],
+    ['idle timeout of zero', { idleTimeoutSeconds: '0' }, /"idleTimeoutSeconds": must be between 1 and 4000, got 0/],
+    ['idle timeout above ELB\'s 4000 s', { idleTimeoutSeconds: 4001 }, /"idleTimeoutSeconds": must be between 1 and 4000, got 4001/],
+    ['fractional idle timeout', { idleTimeoutSeconds: '60.5' }, /"idleTimeoutSeconds": expected a whole number/],
     ['health path without slash', { healthCheckPath: 'health' }, /"healthCheckPath": expected a path starting with "\/"/],
     ['timeout not below interval', { healthCheckIntervalSeconds: 5, healthCheckTimeoutSeconds: 5 }, /"healthCheckTimeoutSeconds": must be shorter/],
     ['retention CloudWatch does not offer', { logRetentionDays: 2 }, /"logRetentionDays": CloudWatch Logs accepts/],

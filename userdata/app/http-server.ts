@@ -11,6 +11,10 @@ export interface AppServerOptions {
   };
   /** False once the instance should leave the load balancer (Spot notice seen). */
   readonly inService: () => boolean;
+  /** Above the load balancer's idle timeout, so the load balancer closes idle connections first (keep-alive.ts). */
+  readonly keepAliveTimeoutMs: number;
+  /** Above keepAliveTimeoutMs. */
+  readonly headersTimeoutMs: number;
 }
 
 export interface DrainResult {
@@ -39,6 +43,10 @@ export function createAppServer(options: AppServerOptions): AppServer {
       else response.destroy(error instanceof Error ? error : undefined);
     });
   });
+  server.keepAliveTimeout = options.keepAliveTimeoutMs;
+  server.headersTimeout = options.headersTimeoutMs;
+  // Node's whole-request limit (300 s by default) must not be below the headers timeout.
+  server.requestTimeout = Math.max(server.requestTimeout, options.headersTimeoutMs);
 
   async function respond(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
