@@ -9,7 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EC2_SOURCE, INTERRUPTION_WARNING, REBALANCE_RECOMMENDATION } from '../common/ec2-events.js';
-import { InterruptionHandler } from './interruption-handler.js';
+import { HANDLER_METRICS, InterruptionHandler } from './interruption-handler.js';
 
 export interface InterruptionRoutingProps {
   /** Target group(s) the handler deregisters interrupted instances from. */
@@ -43,6 +43,8 @@ export class InterruptionRouting extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   readonly warningRule: events.Rule;
   readonly rebalanceRule?: events.Rule;
+  /** Where the handler's own outcome metrics go (Powertools EMF: namespace, and the `service` dimension). */
+  readonly handlerMetrics = HANDLER_METRICS;
 
   constructor(scope: Construct, id: string, props: InterruptionRoutingProps) {
     super(scope, id);
