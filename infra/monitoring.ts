@@ -72,8 +72,9 @@ const FIVE_MINUTES = Duration.minutes(5);
  * - AWS/ApplicationELB HealthyHostCount (Minimum < 1), UnHealthyHostCount (Maximum > 0) per target group,
  *   HTTPCode_ELB_5XX_Count (Sum > threshold per minute) per load balancer;
  * - AWS/EC2Spot TargetCapacity − FulfilledCapacity per FleetRequestId (> 0), 5-minute periods.
- * Missing data counts as not breaching everywhere except HealthyHostCount, where a target group that reports
- * nothing has nothing healthy (ELB publishes the count while the target group is attached to a load balancer).
+ * Missing data counts as not breaching for the counts that AWS publishes only when there is something to count
+ * (5xx, failed invocations, errors); the gauges ELB and SQS publish every minute (host counts, queue depth) leave
+ * a gap as missing, so a stack that has just been deployed waits in INSUFFICIENT_DATA instead of alarming.
  */
 export class SpotWebMonitoring extends Construct {
   readonly facade: MonitoringFacade;
@@ -145,7 +146,7 @@ export class SpotWebMonitoring extends Construct {
                     comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
                     evaluationPeriods: t.noHealthyTargetMinutes,
                     datapointsToAlarm: t.noHealthyTargetMinutes,
-                    treatMissingDataOverride: cloudwatch.TreatMissingData.BREACHING,
+                    treatMissingDataOverride: cloudwatch.TreatMissingData.MISSING,
                     alarmDescriptionOverride:
                       `No healthy target for ${t.noHealthyTargetMinutes} minute(s): the load balancer fails open or answers 503.`,
                   },

@@ -9,6 +9,7 @@ import { deployTemplate, type DeployedStack, type ProgressEvent } from './deploy
 import type { DeliveryReport } from './events/bus.js';
 import { createStackEventBus } from './events/stack-targets.js';
 import { DEFAULT_WORK_DIR, LOCAL_ACCOUNT_ID, STATE_FILE, type LocalCloudState, type LocalStatus } from './contract.js';
+import { describeNotification, startLocalAlarms, type AlarmStatus, type LocalAlarms } from './cloudwatch/index.js';
 import { controlApi } from './control-api.js';
 import { fisInterceptor } from './fis/experiments.js';
 import { AwsGateway } from './gateway.js';
@@ -65,6 +66,10 @@ export interface LocalCloud {
   readonly deliveries: readonly DeliveryReport[];
   /** The local ALB's target state changes, oldest first (the last 1000). */
   readonly targetChanges: ReadonlyArray<TargetStateChange & { readonly at: number }>;
+  /** The stack's CloudWatch alarms as the local cloud last evaluated them. */
+  alarms(): AlarmStatus[];
+  /** Samples the local metrics and evaluates the alarms now, without waiting for the next simulated minute. */
+  evaluateAlarms(): Promise<void>;
   /** Publishes an event on the local default bus (as AWS services do). */
   publish(event: AwsEvent): Promise<DeliveryReport[]>;
   close(): Promise<void>;
@@ -172,6 +177,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     writeFileSync(appPath, extractAppBundle(userData));
 
     // EventBridge → Lambda / SNS, with retries and the dead-letter queue.
+    let alarms: LocalAlarms | undefined;
     const events = createStackEventBus({
       deployed,
       assemblyDir: synth.assemblyDir,
@@ -180,6 +186,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       region,
       clock,
       invokeFunctions: options.handler ?? true,
+      onInvocation: (fn, failed) => alarms?.recordInvocation(fn, failed),
       log,
       verbose,
     });
@@ -187,7 +194,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const bus = events.bus;
 
     // A human's inbox for the topic.
-    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${n.message}`));
+    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${describeNotification(n.message, n.subject)}`));
     closers.push(() => notifications.close());
     const topic = findResource(deployed, 'AWS::SNS::Topic');
     await notifications.subscribe(clients.sns, topic.physicalId);
@@ -284,6 +291,23 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     await waitForHealthy(loadBalancer, 1, Math.max(10_000, settings.healthCheck.intervalMs * 10));
 
+    // CloudWatch: the template's alarms evaluated against the metrics the local parts produce.
+    alarms = await startLocalAlarms({
+      deployed,
+      clients,
+      loadBalancer,
+      fleet: theFleet,
+      fleetRequestId,
+      deliveries: events.deliveries,
+      clock,
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      onChange: (c) => log(`  ALARM STATE ${c.alarmName}: ${c.oldState} → ${c.newState} (${c.reason})`),
+      log,
+    });
+    const theAlarms = alarms;
+    closers.push(() => theAlarms.close());
+
     const status = (): LocalStatus => ({
       url,
       endpoint,
@@ -302,6 +326,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
       targets: loadBalancer.targets(),
       notifications: notifications.received.map((n) => ({ message: n.message, subject: n.subject, receivedAt: n.receivedAt.toISOString() })),
+      alarms: theAlarms.statuses(),
     });
     closers.push(gateway.intercept(controlApi(status)));
     closers.push(gateway.intercept(fisInterceptor({ fleet: theFleet, clock, region, account: LOCAL_ACCOUNT_ID })));
@@ -329,6 +354,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       notifications: notifications.received,
       deliveries: events.deliveries,
       targetChanges,
+      alarms: () => theAlarms.statuses(),
+      evaluateAlarms: () => theAlarms.evaluateNow(),
       publish: (event) => bus.publish(event),
       close: closeAll,
     };

@@ -54,4 +54,6 @@ export interface LocalStatus {
   /** The ALB data plane's view (states moto does not keep: initial, unhealthy, draining with time left). */
   readonly targets: ReadonlyArray<{ id: string; state: string; reason?: string; drainingUntil?: number; inFlight: number; requests: number }>;
   readonly notifications: ReadonlyArray<{ message: string; subject?: string; receivedAt: string }>;
+  /** The stack's CloudWatch alarms (the same states DescribeAlarms returns through the endpoint). */
+  readonly alarms: ReadonlyArray<{ name: string; state: string; reason: string; since: string; description?: string }>;
 }
