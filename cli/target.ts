@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FisClient } from '@aws-sdk/client-fis';
@@ -21,6 +22,7 @@ export interface TargetOptions {
 
 export interface Clients {
   readonly cfn: CloudFormationClient;
+  readonly cloudwatch: CloudWatchClient;
   readonly ec2: EC2Client;
   readonly elbv2: ElasticLoadBalancingV2Client;
   readonly iam: IAMClient;
@@ -91,6 +93,7 @@ function createClients(region: string | undefined, endpoint: string | undefined)
   };
   return {
     cfn: new CloudFormationClient(config),
+    cloudwatch: new CloudWatchClient(config),
     ec2: new EC2Client(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
     iam: new IAMClient(config),

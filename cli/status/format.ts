@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { FleetSnapshot, InstanceView } from '../fleet-snapshot.js';
 import { plain, type Style } from '../style.js';
+import { describeNotification } from '../../local/cloudwatch/alarm-notification.js';
 
 /** A target's health as the table shows it: `draining (4.2 s left)`, `unhealthy (Target.Timeout)`. */
 export function healthLabel(i: InstanceView, style: Style = plain): string {
@@ -43,10 +44,23 @@ export function formatStatus(s: FleetSnapshot, style: Style = plain): string {
     table.push([i.instanceId, i.availabilityZone, i.instanceType, stateLabel(i, now, style), healthLabel(i, style), ...(withRequests ? [String(i.requests ?? '-')] : [])]);
   }
   lines.push(s.instances.length > 0 ? table.toString() : style.yellow('No instances in the fleet.'));
+  if (s.alarms && s.alarms.length > 0) {
+    const paint: Record<string, (t: string) => string> = { OK: style.green, ALARM: style.red, INSUFFICIENT_DATA: style.yellow };
+    const width = Math.max(...s.alarms.map((a) => a.state.length));
+    lines.push('', style.bold('Alarms:'));
+    for (const a of s.alarms) {
+      const state = (paint[a.state] ?? ((t: string) => t))(a.state.padEnd(width));
+      lines.push(`  ${state}  ${a.name}${a.state === 'ALARM' && a.reason ? style.dim(`  ${oneLine(a.reason, 100)}`) : ''}`);
+    }
+  }
   if (s.notifications) {
     lines.push('', style.bold('Last notifications from the topic:'));
     if (s.notifications.length === 0) lines.push(style.dim('  (none yet)'));
-    for (const n of s.notifications) lines.push(`  ${n.receivedAt}  ${n.subject ? `${n.subject}: ` : ''}${oneLine(n.message)}`);
+    for (const n of s.notifications) {
+      const alarm = n.subject !== undefined && /^(ALARM|OK|INSUFFICIENT_DATA): "/.test(n.subject);
+      const text = alarm ? describeNotification(n.message, n.subject) : `${n.subject ? `${n.subject}: ` : ''}${n.message}`;
+      lines.push(`  ${n.receivedAt}  ${oneLine(text)}`);
+    }
   }
   return lines.join('\n');
 }
