@@ -11,6 +11,7 @@ import { createStackEventBus } from './events/stack-targets.js';
 import { DEFAULT_WORK_DIR, LOCAL_ACCOUNT_ID, STATE_FILE, type LocalCloudState, type LocalStatus } from './contract.js';
 import { describeNotification, startLocalAlarms, type AlarmStatus, type LocalAlarms } from './cloudwatch/index.js';
 import { controlApi } from './control-api.js';
+import { elbOutageControl } from './fault-control.js';
 import { fisInterceptor } from './fis/experiments.js';
 import { AwsGateway } from './gateway.js';
 import { fleetModificationInterceptor, onFleetModified, onInstancesChanged } from './spot/fleet-calls.js';
@@ -328,6 +329,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       notifications: notifications.received.map((n) => ({ message: n.message, subject: n.subject, receivedAt: n.receivedAt.toISOString() })),
       alarms: theAlarms.statuses(),
     });
+    // Before the control API, which answers 404 for any other /_local/ path.
+    const outageControl = elbOutageControl(gateway, clock);
+    closers.push(gateway.intercept(outageControl), () => outageControl.end());
     closers.push(gateway.intercept(controlApi(status)));
     closers.push(gateway.intercept(fisInterceptor({ fleet: theFleet, clock, region, account: LOCAL_ACCOUNT_ID })));
     // Where other processes (the CLI) find this local cloud.

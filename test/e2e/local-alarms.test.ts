@@ -5,7 +5,6 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../local/contract.js';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
-import { fromLambda, serviceOutage } from '../../local/faults.js';
 import { interruptionWarning } from '../../harness/ec2-events.js';
 import { waitFor } from '../../harness/wait-for.js';
 
@@ -99,18 +98,20 @@ describe('alarms and notifications (local cloud)', () => {
     expect(messages().filter((m) => m.startsWith(`AWS Spot interruption warning: instance ${instanceId} `))).toHaveLength(3);
   }, 30_000);
 
-  it('breaking the handler path (ELB down for the Lambda) fires the handler alarm; it recovers when ELB is back', async () => {
+  it('breaking the handler path (ELB down for the Lambda, switched on over HTTP) fires the handler alarm; it recovers when ELB is back', async () => {
     const name = await alarmNamed('Handler-Fault');
     await waitForState(name, 'OK', 30_000);
     const instanceId = await waitFor('a healthy target', () => cloud.loadBalancer.targets().find((t) => t.state === 'healthy')?.id, 20_000);
-    const outage = serviceOutage({ service: 'elasticloadbalancing', when: fromLambda });
-    const remove = cloud.gateway.intercept(outage.intercept);
+    const control = `${cloud.endpoint}/_local/faults/elb-outage`;
+    expect((await fetch(`${control}?seconds=soon`, { method: 'POST' })).status).toBe(400);
+    expect(await (await fetch(`${control}?seconds=3600`, { method: 'POST' })).json()).toEqual({ active: true, injected: 0 });
     try {
       await cloud.publish(interruptionWarning(instanceId));
+      expect(((await (await fetch(control)).json()) as { injected: number }).injected).toBeGreaterThan(0);
       // Errors are summed over five minutes (15 s here); the alarm fires once that period is complete.
       await waitForState(name, 'ALARM', 40_000);
     } finally {
-      remove();
+      expect(await (await fetch(control, { method: 'DELETE' })).json()).toMatchObject({ active: false });
     }
     await waitFor('the ALARM notification', () => cloud.notifications.find((n) => n.subject?.startsWith(`ALARM: "${name}"`)), 10_000);
     await waitForState(name, 'OK', 40_000);

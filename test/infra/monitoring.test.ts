@@ -28,7 +28,7 @@ describe('alarms and dashboard (defaults)', () => {
   beforeAll(() => {
     template = synthesize().template;
     topicRef = { Ref: logicalIdOf(template, 'AWS::SNS::Topic') };
-  });
+  }, 240_000);
 
   it('has seven alarms, each notifying the interruption topic on ALARM and on OK', () => {
     expect(alarms(template)).toHaveLength(7);
@@ -114,7 +114,7 @@ describe('alarms and dashboard (defaults)', () => {
 });
 
 describe('alarm thresholds are configuration', () => {
-  it('takes thresholds from context and adds a FailedInvocations alarm for the rebalance rule', () => {
+  it('takes thresholds from context and adds a FailedInvocations alarm for the rebalance rule', { timeout: 240_000 }, () => {
     const { template } = synthesize({ alarmElb5xxPerMinute: '20', alarmNoHealthyTargetMinutes: '4', alarmCapacityShortfallMinutes: '30', drainOnRebalance: 'true' });
     expect(alarms(template)).toHaveLength(8);
     expect(alarmOn(template, 'HTTPCode_ELB_5XX_Count').Properties.Threshold).toBe(20);
