@@ -22,11 +22,11 @@ export interface TargetOptions {
 
 export interface Clients {
   readonly cfn: CloudFormationClient;
+  readonly cloudwatch: CloudWatchClient;
   readonly ec2: EC2Client;
   readonly elbv2: ElasticLoadBalancingV2Client;
   readonly iam: IAMClient;
   readonly fis: FisClient;
-  readonly cloudwatch: CloudWatchClient;
 }
 
 /** Where the CLI acts: the same SDK calls either way; only the endpoint differs. */
@@ -108,11 +108,11 @@ function createClients(region: string | undefined, endpoint: string | undefined)
   };
   return {
     cfn: new CloudFormationClient(config),
+    cloudwatch: new CloudWatchClient(config),
     ec2: new EC2Client(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
     iam: new IAMClient(config),
     fis: new FisClient(config),
-    cloudwatch: new CloudWatchClient(config),
   };
 }
 

@@ -70,6 +70,22 @@ export interface SpotWebConfig {
   readonly capacityRebalance: boolean;
   /** Retention of the handler's and flow logs' log groups. @default 30 */
   readonly logRetentionDays: number;
+  /**
+   * Load-balancer-generated 5xx responses (HTTPCode_ELB_5XX_Count: no target, target failed, target silent) in one
+   * minute above which the 5xx alarm fires. @default 5
+   */
+  readonly alarmElb5xxPerMinute: number;
+  /** Consecutive minutes with no healthy target (HealthyHostCount below 1) before that alarm fires. @default 2 */
+  readonly alarmNoHealthyTargetMinutes: number;
+  /** Consecutive minutes with at least one unhealthy target before that alarm fires. @default 5 */
+  readonly alarmUnhealthyTargetMinutes: number;
+  /**
+   * Minutes the fleet's fulfilled capacity may stay below its target capacity (AWS/EC2Spot, 5-minute periods)
+   * before that alarm fires; a multiple of 5. @default 15
+   */
+  readonly alarmCapacityShortfallMinutes: number;
+  /** Handler errors (AWS/Lambda Errors) in five minutes above which that alarm fires; 0 = any error. @default 0 */
+  readonly alarmHandlerErrors: number;
 }
 
 export const DEFAULT_CONFIG: SpotWebConfig = {
@@ -92,6 +108,11 @@ export const DEFAULT_CONFIG: SpotWebConfig = {
   drainOnRebalance: false,
   capacityRebalance: false,
   logRetentionDays: 30,
+  alarmElb5xxPerMinute: 5,
+  alarmNoHealthyTargetMinutes: 2,
+  alarmUnhealthyTargetMinutes: 5,
+  alarmCapacityShortfallMinutes: 15,
+  alarmHandlerErrors: 0,
 };
 
 export class ConfigError extends Error {
@@ -226,6 +247,13 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
     throw new ConfigError('logRetentionDays', `CloudWatch Logs accepts ${LOG_RETENTION_DAYS.join(', ')}; got ${logRetentionDays}`);
   }
+  const alarmCapacityShortfallMinutes = integer(raw, 'alarmCapacityShortfallMinutes', 5, 1440, DEFAULT_CONFIG.alarmCapacityShortfallMinutes);
+  if (alarmCapacityShortfallMinutes % 5 !== 0) {
+    throw new ConfigError(
+      'alarmCapacityShortfallMinutes',
+      `must be a multiple of 5 (the AWS/EC2Spot metrics' period), got ${alarmCapacityShortfallMinutes}`,
+    );
+  }
   return {
     instanceTypes: instanceTypes(raw),
     allocationStrategy: allocationStrategy(raw),
@@ -248,6 +276,12 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
     drainOnRebalance: boolean(raw, 'drainOnRebalance', DEFAULT_CONFIG.drainOnRebalance),
     capacityRebalance: boolean(raw, 'capacityRebalance', DEFAULT_CONFIG.capacityRebalance),
     logRetentionDays,
+    // PutMetricAlarm: EvaluationPeriods × Period may not exceed one day (86,400 s), hence 1440 one-minute periods.
+    alarmElb5xxPerMinute: integer(raw, 'alarmElb5xxPerMinute', 0, 1_000_000, DEFAULT_CONFIG.alarmElb5xxPerMinute),
+    alarmNoHealthyTargetMinutes: integer(raw, 'alarmNoHealthyTargetMinutes', 1, 1440, DEFAULT_CONFIG.alarmNoHealthyTargetMinutes),
+    alarmUnhealthyTargetMinutes: integer(raw, 'alarmUnhealthyTargetMinutes', 1, 1440, DEFAULT_CONFIG.alarmUnhealthyTargetMinutes),
+    alarmCapacityShortfallMinutes,
+    alarmHandlerErrors: integer(raw, 'alarmHandlerErrors', 0, 1_000_000, DEFAULT_CONFIG.alarmHandlerErrors),
   };
 }
 

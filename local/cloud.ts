@@ -11,7 +11,9 @@ import { deployTemplate, type DeployedStack, type ProgressEvent } from './deploy
 import type { DeliveryReport } from './events/bus.js';
 import { createStackEventBus } from './events/stack-targets.js';
 import { DEFAULT_WORK_DIR, LOCAL_ACCOUNT_ID, STATE_FILE, type LocalCloudState, type LocalStatus } from './contract.js';
+import { describeNotification, startLocalAlarms, type AlarmStatus, type LocalAlarms } from './cloudwatch/index.js';
 import { controlApi } from './control-api.js';
+import { elbOutageControl } from './fault-control.js';
 import { fisInterceptor } from './fis/experiments.js';
 import { AwsGateway } from './gateway.js';
 import { fleetModificationInterceptor, onFleetModified, onInstancesChanged } from './spot/fleet-calls.js';
@@ -77,6 +79,10 @@ export interface LocalCloud {
   readonly deliveries: readonly DeliveryReport[];
   /** The local ALB's target state changes, oldest first (the last 1000). */
   readonly targetChanges: ReadonlyArray<TargetStateChange & { readonly at: number }>;
+  /** The stack's CloudWatch alarms as the local cloud last evaluated them. */
+  alarms(): AlarmStatus[];
+  /** Samples the local metrics and evaluates the alarms now, without waiting for the next simulated minute. */
+  evaluateAlarms(): Promise<void>;
   /** Publishes an event on the local default bus (as AWS services do). */
   publish(event: AwsEvent): Promise<DeliveryReport[]>;
   close(): Promise<void>;
@@ -191,6 +197,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const appEnvironment = localAppEnvironment(extractAppEnvironment(userData), clock);
 
     // EventBridge → Lambda / SNS, with retries and the dead-letter queue.
+    let alarms: LocalAlarms | undefined;
     const events = createStackEventBus({
       deployed,
       assemblyDir: synth.assemblyDir,
@@ -199,6 +206,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       region,
       clock,
       invokeFunctions: options.handler ?? true,
+      onInvocation: (fn, failed) => alarms?.recordInvocation(fn, failed),
       log,
       verbose,
     });
@@ -206,7 +214,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const bus = events.bus;
 
     // A human's inbox for the topic.
-    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${withRealTime(n.message, clock)}`));
+    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${withRealTime(describeNotification(n.message, n.subject), clock)}`));
     closers.push(() => notifications.close());
     const topic = findResource(deployed, 'AWS::SNS::Topic');
     await notifications.subscribe(clients.sns, topic.physicalId);
@@ -314,6 +322,23 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // health checks would send the first reloads to a single instance.
     await waitForHealthy(loadBalancer, theFleet.capacity, Math.max(30_000, settings.healthCheck.intervalMs * 10));
 
+    // CloudWatch: the template's alarms evaluated against the metrics the local parts produce.
+    alarms = await startLocalAlarms({
+      deployed,
+      clients,
+      loadBalancer,
+      fleet: theFleet,
+      fleetRequestId,
+      deliveries: events.deliveries,
+      clock,
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      onChange: (c) => log(`  ALARM STATE ${c.alarmName}: ${c.oldState} → ${c.newState} (${c.reason})`),
+      log,
+    });
+    const theAlarms = alarms;
+    closers.push(() => theAlarms.close());
+
     const status = (): LocalStatus => ({
       url,
       endpoint,
@@ -334,8 +359,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       targets: loadBalancer.targets(),
       loadBalancer: loadBalancer.counters(),
       notifications: notifications.received.map((n) => ({ message: n.message, subject: n.subject, receivedAt: n.receivedAt.toISOString() })),
+      alarms: theAlarms.statuses(),
     });
-    if (options.localExtras ?? true) closers.push(gateway.intercept(controlApi(status)));
+    if (options.localExtras ?? true) {
+      // Before the control API, which answers 404 for any other /_local/ path.
+      const outageControl = elbOutageControl(gateway, clock);
+      closers.push(gateway.intercept(outageControl), () => outageControl.end());
+      closers.push(gateway.intercept(controlApi(status)));
+    }
     closers.push(gateway.intercept(fisInterceptor({ fleet: theFleet, clock, region, account: LOCAL_ACCOUNT_ID })));
     // Where other processes (the CLI) find this local cloud.
     const stateFile = join(workDir, STATE_FILE);
@@ -361,6 +392,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       notifications: notifications.received,
       deliveries: events.deliveries,
       targetChanges,
+      alarms: () => theAlarms.statuses(),
+      evaluateAlarms: () => theAlarms.evaluateNow(),
       publish: (event) => bus.publish(event),
       close: closeAll,
     };

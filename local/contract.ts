@@ -60,6 +60,8 @@ export interface LocalStatus {
   /** The ALB data plane's view (states moto does not keep: initial, unhealthy, draining with time left). */
   readonly targets: ReadonlyArray<{ id: string; state: string; reason?: string; drainingUntil?: number; inFlight: number; requests: number }>;
   readonly notifications: ReadonlyArray<{ message: string; subject?: string; receivedAt: string }>;
+  /** The stack's CloudWatch alarms (the same states DescribeAlarms returns through the endpoint). */
+  readonly alarms: ReadonlyArray<{ name: string; state: string; reason: string; since: string; description?: string }>;
   /** The ALB listener's counters since start: requests received, and the 5XX answers it gave itself. */
   readonly loadBalancer?: { readonly received: number; readonly elb502: number; readonly elb503: number; readonly elb504: number };
 }

@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import type { FleetSnapshot, InstanceView } from '../fleet-snapshot.js';
 import { fitLine, visibleWidth } from '../screen.js';
 import { plain, type Style } from '../style.js';
+import { describeNotification } from '../../local/cloudwatch/alarm-notification.js';
 
 /** A target's health as the table shows it: `draining (4.2 s left)`, `unhealthy (Target.Timeout)`. */
 export function healthLabel(i: InstanceView, style: Style = plain): string {
@@ -91,10 +92,23 @@ export function formatStatus(s: FleetSnapshot, style: Style = plain, width = Num
     ...(withRequests ? [{ head: 'requests', cell: (i: InstanceView) => String(i.requests ?? '-'), drop: 0 }] : []),
   ];
   lines.push(s.instances.length > 0 ? instanceTable(columns, s.instances, style, width) : style.yellow('No instances in the fleet.'));
+  if (s.alarms && s.alarms.length > 0) {
+    const paint: Record<string, (t: string) => string> = { OK: style.green, ALARM: style.red, INSUFFICIENT_DATA: style.yellow };
+    const stateWidth = Math.max(...s.alarms.map((a) => a.state.length));
+    lines.push('', style.bold('Alarms:'));
+    for (const a of s.alarms) {
+      const state = (paint[a.state] ?? ((t: string) => t))(a.state.padEnd(stateWidth));
+      lines.push(`  ${state}  ${a.name}${a.state === 'ALARM' && a.reason ? style.dim(`  ${oneLine(a.reason, 100)}`) : ''}`);
+    }
+  }
   if (s.notifications) {
     lines.push('', style.bold('Last notifications from the topic:'));
     if (s.notifications.length === 0) lines.push(style.dim('  (none yet)'));
-    for (const n of s.notifications) lines.push(`  ${n.receivedAt.slice(11, 19)}  ${n.subject ? `${n.subject}: ` : ''}${oneLine(n.message)}`);
+    for (const n of s.notifications) {
+      const alarm = n.subject !== undefined && /^(ALARM|OK|INSUFFICIENT_DATA): "/.test(n.subject);
+      const text = alarm ? describeNotification(n.message, n.subject) : `${n.subject ? `${n.subject}: ` : ''}${n.message}`;
+      lines.push(`  ${n.receivedAt.slice(11, 19)}  ${oneLine(text)}`);
+    }
   }
   return Number.isFinite(width) ? lines.flatMap((l) => l.split('\n')).map((l) => fitLine(l, width)).join('\n') : lines.join('\n');
 }

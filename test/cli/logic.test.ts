@@ -64,6 +64,26 @@ describe('status table', () => {
     expect(text).toMatch(/Spot interruption of i-1/);
     expect(text).not.toMatch(/\u001b\[/);
   });
+
+  it('lists the alarms, ALARM first with its reason, and shows an alarm notification as its subject and reason', () => {
+    const text = formatStatus({
+      ...snapshot([instance('i-1')]),
+      alarms: [
+        { name: 'SpotWeb-DeadLetterQueue-Queue-Message-Count-Max-Critical', state: 'ALARM', reason: 'Threshold Crossed: 1 out of the last 1 datapoints [1] was greater than the threshold (0)' },
+        { name: 'SpotWeb-Handler-Fault-Count-Critical', state: 'OK' },
+      ],
+      notifications: [
+        {
+          receivedAt: '2025-01-01T00:00:00Z',
+          subject: 'ALARM: "SpotWeb-DeadLetterQueue-Queue-Message-Count-Max-Critical" in US East (N. Virginia)',
+          message: JSON.stringify({ AlarmName: 'SpotWeb-DeadLetterQueue-Queue-Message-Count-Max-Critical', NewStateValue: 'ALARM', NewStateReason: 'Threshold Crossed' }),
+        },
+      ],
+    });
+    expect(text).toMatch(/Alarms:\n  ALARM  SpotWeb-DeadLetterQueue-Queue-Message-Count-Max-Critical  Threshold Crossed: 1 out/);
+    expect(text).toMatch(/  OK     SpotWeb-Handler-Fault-Count-Critical\n/);
+    expect(text).toMatch(/ALARM: "SpotWeb-DeadLetterQueue-Queue-Message-Count-Max-Critical" in US East \(N\. Virginia\) — Threshold Crossed$/m);
+  });
 });
 
 describe('load statistics', () => {

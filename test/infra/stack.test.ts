@@ -157,13 +157,14 @@ describe('SpotWeb stack (defaults)', () => {
     const lambdaTarget = rule.Targets.find((t: any) => JSON.stringify(t.Arn).includes('Handler'));
     const topicTarget = rule.Targets.find((t: any) => JSON.stringify(t.Arn).includes('Topic'));
     expect(lambdaTarget.InputTransformer).toBeUndefined();
-    expect(topicTarget.InputTransformer.InputPathsMap).toMatchObject({
-      'detail-instance-id': '$.detail.instance-id',
-      'detail-instance-action': '$.detail.instance-action',
+    expect(topicTarget.InputTransformer.InputPathsMap).toEqual({
+      instance: '$.detail.instance-id',
+      action: '$.detail.instance-action',
       time: '$.time',
       region: '$.region',
     });
-    expect(topicTarget.InputTransformer.InputTemplate).toContain('<detail-instance-id>');
+    // Plain text, not a JSON string: EventBridge would deliver a quoted template with its quotes.
+    expect(topicTarget.InputTransformer.InputTemplate).toMatch(/^AWS Spot interruption warning: instance <instance> /);
   });
 
   it('runs the handler on the latest Node runtime with its configuration, a log group and a DLQ', () => {
