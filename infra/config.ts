@@ -61,6 +61,8 @@ export interface SpotWebConfig {
   readonly capacityRebalance: boolean;
   /** Retention of the handler's and flow logs' log groups. @default 30 */
   readonly logRetentionDays: number;
+  /** Session Manager access to the instances (their only IAM role); false leaves instances without a role. @default true */
+  readonly sessionManager: boolean;
 }
 
 export const DEFAULT_CONFIG: SpotWebConfig = {
@@ -82,6 +84,7 @@ export const DEFAULT_CONFIG: SpotWebConfig = {
   drainOnRebalance: false,
   capacityRebalance: false,
   logRetentionDays: 30,
+  sessionManager: true,
 };
 
 export class ConfigError extends Error {
@@ -206,6 +209,7 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
     drainOnRebalance: boolean(raw, 'drainOnRebalance', DEFAULT_CONFIG.drainOnRebalance),
     capacityRebalance: boolean(raw, 'capacityRebalance', DEFAULT_CONFIG.capacityRebalance),
     logRetentionDays,
+    sessionManager: boolean(raw, 'sessionManager', DEFAULT_CONFIG.sessionManager),
   };
 }
 

@@ -8,6 +8,7 @@ import { InterruptionRouting } from './interruption-routing.js';
 import { WebLaunchTemplate } from './launch-template.js';
 import { WebLoadBalancer } from './load-balancer.js';
 import { Network } from './network.js';
+import { ownProviderLogGroups } from './provider-logs.js';
 import { WebSpotFleet } from './spot-fleet.js';
 
 export interface SpotWebStackProps extends StackProps {
@@ -60,9 +61,11 @@ export class SpotWebStack extends Stack {
     this.launchTemplate = new WebLaunchTemplate(this, 'Instances', {
       securityGroup: this.loadBalancer.instanceSecurityGroup,
       userData: props.userData,
+      sessionManager: config.sessionManager,
     });
     this.spotFleet = new WebSpotFleet(this, 'SpotFleet', {
       launchTemplate: this.launchTemplate.launchTemplate,
+      instanceRole: this.launchTemplate.instanceRole,
       subnets: this.network.vpc.publicSubnets,
       instanceTypes: config.instanceTypes,
       allocationStrategy: config.allocationStrategy,
@@ -87,6 +90,8 @@ export class SpotWebStack extends Stack {
       notificationEmail: config.notificationEmail,
       logRetention,
     });
+
+    ownProviderLogGroups(this, logRetention);
 
     new CfnOutput(this, OUTPUTS.url, { value: this.loadBalancer.url, description: 'Browse here' });
     new CfnOutput(this, OUTPUTS.fleetRequestId, { value: this.spotFleet.requestId });
