@@ -40,15 +40,31 @@ describe('stack outputs', () => {
 
 describe('interrupt planning', () => {
   it('never reduces below 1', () => {
-    expect(reducedCapacity(3, 2)).toBe(1);
-    expect(() => reducedCapacity(2, 2)).toThrow(/refusing to reduce .* from 2 to 0/);
-    expect(() => reducedCapacity(2, 0)).toThrow(/--by/);
+    const three = snapshot([instance('i-1'), instance('i-2'), instance('i-3')]);
+    expect(reducedCapacity(three, 2)).toBe(1);
+    expect(() => reducedCapacity(snapshot([instance('i-1'), instance('i-2')]), 2)).toThrow(/refusing to reduce .* from 2 to 0/);
+    expect(() => reducedCapacity(three, 0)).toThrow(/--by/);
+  });
+  it('reduces capacity only while a healthy, not draining target would remain whichever instances the fleet picks', () => {
+    // One serving, one still initial: the fleet may pick the serving one.
+    expect(() => reducedCapacity(snapshot([instance('i-1'), instance('i-2', { health: 'initial' })]), 1)).toThrow(/only 1 instance\(s\) serve now/);
+    // A second run while the first instance drains.
+    expect(() => reducedCapacity(snapshot([instance('i-1', { health: 'draining' }), instance('i-2')]), 1)).toThrow(/at least 1|only 1/);
+    expect(reducedCapacity(snapshot([instance('i-1'), instance('i-2'), instance('i-3', { health: 'unhealthy' })]), 1)).toBe(2);
   });
   it('chooses healthy instances and refuses foreign ones or all of them', () => {
     const s = snapshot([instance('i-0000000b', { health: 'initial' }), instance('i-0000000a'), instance('i-0000000c')]);
     expect(chooseInstances(s, [], 1)).toEqual(['i-0000000a']);
     expect(() => chooseInstances(s, ['i-0000000f'], 1)).toThrow(/not a running instance of stack SpotWeb's fleet/);
     expect(() => chooseInstances(s, [], 3)).toThrow(/at least 1 must keep serving/);
+  });
+  it('never lets FIS take the only serving instance: one healthy + one initial, or a second run while one drains', () => {
+    expect(() => chooseInstances(snapshot([instance('i-1'), instance('i-2', { health: 'initial' })]), [], 1)).toThrow(/at least 1 must keep serving/);
+    expect(() => chooseInstances(snapshot([instance('i-1', { health: 'draining' }), instance('i-2')]), [], 1)).toThrow(/at least 1 must keep serving/);
+    // Naming the only serving one is refused too; naming the initial one leaves the healthy one serving.
+    const s = snapshot([instance('i-1'), instance('i-2', { health: 'initial' })]);
+    expect(() => chooseInstances(s, ['i-1'], 1)).toThrow(/at least 1 must keep serving/);
+    expect(chooseInstances(s, ['i-2'], 1)).toEqual(['i-2']);
   });
   it('follows warned → draining → deregistered → gone', () => {
     const before = snapshot([instance('i-1'), instance('i-2')]);
