@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OUTPUTS } from '../../infra/spot-web-stack.js';
 import type { FleetSnapshot, InstanceView } from '../../cli/fleet-snapshot.js';
+import { checkReusableRole, FIS_ROLE_OWNER_TAG, fisRolePolicy, fisTrustPolicy, partitionOf } from '../../cli/interrupt/fis.js';
 import { chooseInstances, drained, interruptedSince, observe, reducedCapacity, type Interruption } from '../../cli/interrupt/plan.js';
 import { formatLoadSummary } from '../../cli/load/format.js';
 import { LoadTally, percentile } from '../../cli/load/stats.js';
@@ -125,5 +126,37 @@ describe('argument parsing', () => {
     expect(() => collectInstanceIds('vm-1')).toThrow(/instance id/);
     expect(() => parseFisDuration('PT1M')).toThrow(/PT2M to PT15M/);
     expect([isoDurationMs('PT2M'), isoDurationMs('PT2M30S')]).toEqual([120_000, 150_000]);
+  });
+});
+
+describe('FIS role', () => {
+  const scope = { partition: 'aws-cn', region: 'cn-north-1', account: '123456789012' };
+  const trust = fisTrustPolicy(scope);
+  const ours = { roleName: 'spotweb-fis-interrupter-SpotWeb', assumeRolePolicyDocument: encodeURIComponent(trust), tags: [{ Key: FIS_ROLE_OWNER_TAG, Value: 'SpotWeb' }], inlinePolicyNames: ['spot-interruptions'], attachedPolicyArns: [] };
+
+  it('takes the partition from the stack, not a hard-coded "aws"', () => {
+    expect(partitionOf('arn:aws-cn:elasticloadbalancing:cn-north-1:123456789012:targetgroup/tg/1')).toBe('aws-cn');
+    expect(() => partitionOf('sfr-1')).toThrow(/not an ARN/);
+    expect(JSON.parse(fisRolePolicy(scope, 'sfr-1')).Statement[0].Resource).toBe('arn:aws-cn:ec2:cn-north-1:123456789012:instance/*');
+  });
+
+  it('trusts FIS only for experiments of this account and region', () => {
+    const [statement] = JSON.parse(trust).Statement;
+    expect(statement.Principal).toEqual({ Service: 'fis.amazonaws.com' });
+    expect(statement.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: { 'aws:SourceArn': 'arn:aws-cn:fis:cn-north-1:123456789012:experiment/*' },
+    });
+  });
+
+  it('reuses a role only when it is the CLI’s own, unchanged', () => {
+    expect(() => checkReusableRole(ours, 'SpotWeb', trust)).not.toThrow();
+    expect(() => checkReusableRole({ ...ours, assumeRolePolicyDocument: trust, inlinePolicyNames: [] }, 'SpotWeb', trust)).not.toThrow();
+    // The trust the CLI used to create: no condition.
+    const old = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'fis.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    expect(() => checkReusableRole({ ...ours, assumeRolePolicyDocument: old }, 'SpotWeb', trust)).toThrow(/refusing to reuse IAM role .*trust policy.*--role-arn/);
+    expect(() => checkReusableRole({ ...ours, tags: [] }, 'SpotWeb', trust)).toThrow(/lacks the tag spotweb:fis-role-for=SpotWeb/);
+    expect(() => checkReusableRole({ ...ours, attachedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'] }, 'SpotWeb', trust)).toThrow(/AdministratorAccess/);
+    expect(() => checkReusableRole({ ...ours, inlinePolicyNames: ['spot-interruptions', 'extra'] }, 'SpotWeb', trust)).toThrow(/inline policies the CLI did not write \(extra\)/);
   });
 });
