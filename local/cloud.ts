@@ -18,6 +18,7 @@ import { isAddressInUse, PortInUseError, probePort } from './ports.js';
 import { NotificationInbox, type TopicNotification } from './notifications.js';
 import { SpotFleetEmulator } from './spot/fleet-emulator.js';
 import type { AwsEvent } from '../common/ec2-events.js';
+import { printableLine } from './printable.js';
 import { findResource, scalingPolicyOf } from './stack-reader.js';
 import { synthesizeStack } from './synth.js';
 import { SimulatedClock } from './clock.js';
@@ -187,7 +188,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const bus = events.bus;
 
     // A human's inbox for the topic.
-    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${n.message}`));
+    // The message came from outside (whoever published): one printable line.
+    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${printableLine(n.message)}`));
     closers.push(() => notifications.close());
     const topic = findResource(deployed, 'AWS::SNS::Topic');
     await notifications.subscribe(clients.sns, topic.physicalId);

@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { printable } from './printable.js';
 import { startLocalCloud, type LocalCloud } from './cloud.js';
 import { silenceSdkNodeVersionWarning } from './sdk-warning.js';
 import { UserError } from '../common/user-error.js';
@@ -105,7 +106,8 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
-  const log = (line: string): void => console.log(line);
+  // Lines carry text from outside (notifications, instance and Lambda logs): nothing reaches the terminal raw.
+  const log = (line: string): void => console.log(printable(line));
   let cloud: LocalCloud | undefined;
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {

@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { FleetSnapshot, InstanceView } from '../fleet-snapshot.js';
+import { printableLine } from '../../local/printable.js';
 import { plain, type Style } from '../style.js';
 
 /** A target's health as the table shows it: `draining (4.2 s left)`, `unhealthy (Target.Timeout)`. */
@@ -13,7 +14,7 @@ export function healthLabel(i: InstanceView, style: Style = plain): string {
     unavailable: style.red,
   };
   const left = i.drainingSecondsLeft !== undefined ? ` (${i.drainingSecondsLeft.toFixed(1)} s left)` : '';
-  const reason = i.health === 'unhealthy' && i.healthReason ? ` (${i.healthReason})` : '';
+  const reason = i.health === 'unhealthy' && i.healthReason ? ` (${printableLine(i.healthReason, 80)})` : '';
   return (paint[i.health] ?? ((s: string) => s))(`${i.health}${left}${reason}`);
 }
 
@@ -46,12 +47,10 @@ export function formatStatus(s: FleetSnapshot, style: Style = plain): string {
   if (s.notifications) {
     lines.push('', style.bold('Last notifications from the topic:'));
     if (s.notifications.length === 0) lines.push(style.dim('  (none yet)'));
-    for (const n of s.notifications) lines.push(`  ${n.receivedAt}  ${n.subject ? `${n.subject}: ` : ''}${oneLine(n.message)}`);
+    // Notifications come from outside (anyone who can publish to the topic): printed as plain text only.
+    for (const n of s.notifications) {
+      lines.push(`  ${printableLine(n.receivedAt, 40)}  ${n.subject ? `${printableLine(n.subject, 100)}: ` : ''}${printableLine(n.message, 160)}`);
+    }
   }
   return lines.join('\n');
-}
-
-function oneLine(text: string, max = 160): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
