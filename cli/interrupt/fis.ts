@@ -1,11 +1,5 @@
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import {
-  CreateExperimentTemplateCommand,
-  DeleteExperimentTemplateCommand,
-  GetExperimentCommand,
-  StartExperimentCommand,
-} from '@aws-sdk/client-fis';
-import {
   CreateRoleCommand,
   GetRoleCommand,
   ListAttachedRolePoliciesCommand,
@@ -204,14 +198,14 @@ export async function startFisInterruption(
   let templateId: string | undefined;
   for (let attempt = 1; !templateId; attempt++) {
     try {
-      templateId = (await clients.fis.send(new CreateExperimentTemplateCommand(template))).experimentTemplate?.id;
+      templateId = (await clients.fis.createExperimentTemplate(template)).experimentTemplate?.id;
       if (!templateId) throw new CliError('FIS returned no experiment template id');
     } catch (err) {
       if (attempt >= attempts || (err as Error).name !== 'ValidationException') throw err;
       await new Promise((r) => setTimeout(r, 5000));
     }
   }
-  const started = await clients.fis.send(new StartExperimentCommand({ experimentTemplateId: templateId, clientToken: randomUUID(), tags: template.tags }));
+  const started = await clients.fis.startExperiment({ experimentTemplateId: templateId, clientToken: randomUUID(), tags: template.tags });
   const experimentId = started.experiment?.id;
   if (!experimentId) throw new CliError('FIS returned no experiment id');
   return {
@@ -219,13 +213,13 @@ export async function startFisInterruption(
     roleArn: role.arn,
     // The template is single-use; the role stays for the next run.
     cleanup: async () => {
-      await clients.fis.send(new DeleteExperimentTemplateCommand({ id: templateId })).catch(() => undefined);
+      await clients.fis.deleteExperimentTemplate(templateId).catch(() => undefined);
     },
   };
 }
 
 /** The experiment's status (`initiating`, `running`, `completed`, `failed`…) and reason. */
 export async function experimentState(target: Target, experimentId: string): Promise<{ status: string; reason?: string }> {
-  const out = await target.clients.fis.send(new GetExperimentCommand({ id: experimentId }));
+  const out = await target.clients.fis.getExperiment(experimentId);
   return { status: out.experiment?.state?.status ?? 'unknown', reason: out.experiment?.state?.reason };
 }
