@@ -31,6 +31,19 @@ describe('SpotWeb stack (defaults)', () => {
     template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'REJECT', LogDestinationType: 'cloud-watch-logs' });
   });
 
+  it('trusts VPC Flow Logs only for flow logs of this account (confused deputy)', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ],
+      }),
+    });
+  });
+
   it('has an internet-facing ALB with an HTTP listener forwarding to the instance target group', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing', Type: 'application' });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
