@@ -2,12 +2,12 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { FisClient } from '@aws-sdk/client-fis';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { LocalStatus } from '../local/contract.js';
 import { CliError, explainAwsError } from './errors.js';
+import { createFisClient, type FisApi } from './interrupt/fis-client.js';
 import { stackFacts, type StackFacts } from './stack-facts.js';
 import { DEFAULT_WORK_DIR, LOCAL_CREDENTIALS, processAlive, STATE_FILE, STATUS_PATH } from '../local/contract.js';
 
@@ -26,7 +26,7 @@ export interface Clients {
   readonly ec2: EC2Client;
   readonly elbv2: ElasticLoadBalancingV2Client;
   readonly iam: IAMClient;
-  readonly fis: FisClient;
+  readonly fis: FisApi;
 }
 
 /** Where the CLI acts: the same SDK calls either way; only the endpoint differs. */
@@ -106,13 +106,19 @@ function createClients(region: string | undefined, endpoint: string | undefined)
     ...(endpoint ? { endpoint } : {}),
     ...(endpoint && isLoopback(endpoint) ? { credentials: LOCAL_CREDENTIALS, maxAttempts: 2 } : {}),
   };
+  const ec2 = new EC2Client(config);
   return {
     cfn: new CloudFormationClient(config),
     cloudwatch: new CloudWatchClient(config),
-    ec2: new EC2Client(config),
+    ec2,
     elbv2: new ElasticLoadBalancingV2Client(config),
     iam: new IAMClient(config),
-    fis: new FisClient(config),
+    // Same region, endpoint and credential chain as the SDK clients (resolved by one of them, on first use).
+    fis: createFisClient({
+      region: () => ec2.config.region(),
+      endpoint,
+      credentials: () => ec2.config.credentials(),
+    }),
   };
 }
 
@@ -147,7 +153,7 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
   region ??= regionFromEnvironment(process.env);
   const clients = createClients(region, endpoint);
   const close = (): void => {
-    for (const c of Object.values(clients)) c.destroy();
+    for (const c of [clients.cfn, clients.ec2, clients.elbv2, clients.iam]) c.destroy();
   };
   try {
     const resolvedRegion = await clients.cfn.config.region();

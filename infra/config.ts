@@ -86,6 +86,8 @@ export interface SpotWebConfig {
   readonly alarmCapacityShortfallMinutes: number;
   /** Handler errors (AWS/Lambda Errors) in five minutes above which that alarm fires; 0 = any error. @default 0 */
   readonly alarmHandlerErrors: number;
+  /** Session Manager access to the instances (their only IAM role); false leaves instances without a role. @default true */
+  readonly sessionManager: boolean;
 }
 
 export const DEFAULT_CONFIG: SpotWebConfig = {
@@ -113,6 +115,7 @@ export const DEFAULT_CONFIG: SpotWebConfig = {
   alarmUnhealthyTargetMinutes: 5,
   alarmCapacityShortfallMinutes: 15,
   alarmHandlerErrors: 0,
+  sessionManager: true,
 };
 
 export class ConfigError extends Error {
@@ -282,6 +285,7 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
     alarmUnhealthyTargetMinutes: integer(raw, 'alarmUnhealthyTargetMinutes', 1, 1440, DEFAULT_CONFIG.alarmUnhealthyTargetMinutes),
     alarmCapacityShortfallMinutes,
     alarmHandlerErrors: integer(raw, 'alarmHandlerErrors', 0, 1_000_000, DEFAULT_CONFIG.alarmHandlerErrors),
+    sessionManager: boolean(raw, 'sessionManager', DEFAULT_CONFIG.sessionManager),
   };
 }
 

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { InterruptionTopic } from './interruption-topic.js';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,8 @@ const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url)
 export interface InterruptionHandlerProps {
   /** Target group(s) the handler deregisters interrupted instances from. */
   readonly targetGroups: readonly elbv2.ITargetGroup[];
-  /** Where the handler tells a human what it did. */
-  readonly topic: sns.ITopic;
+  /** Where the handler tells a human what it did; it gets Publish on the topic and the two KMS actions on its key, nothing more. */
+  readonly topic: InterruptionTopic;
   /** Where asynchronous invocations that still fail after Lambda's own retries land. */
   readonly deadLetterQueue: sqs.IQueue;
   /** The target groups' deregistration delay, told to the handler so its notification can say how long the drain lasts. */
@@ -72,7 +72,7 @@ export class InterruptionHandler extends Construct {
       deadLetterQueue: props.deadLetterQueue,
       environment: {
         TARGET_GROUP_ARNS: props.targetGroups.map((tg) => tg.targetGroupArn).join(','),
-        TOPIC_ARN: props.topic.topicArn,
+        TOPIC_ARN: props.topic.topic.topicArn,
         DRAIN_ON_REBALANCE: String(props.drainOnRebalance),
         DEREGISTRATION_DELAY_SECONDS: String(props.deregistrationDelay.toSeconds()),
         POWERTOOLS_SERVICE_NAME: HANDLER_METRICS.service,

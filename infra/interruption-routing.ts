@@ -5,11 +5,11 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EC2_SOURCE, INTERRUPTION_WARNING, REBALANCE_RECOMMENDATION } from '../common/ec2-events.js';
 import { HANDLER_METRICS, InterruptionHandler } from './interruption-handler.js';
+import { InterruptionTopic } from './interruption-topic.js';
 import { PlainTextInput } from './plain-text-input.js';
 
 /**
@@ -74,23 +74,12 @@ export class InterruptionRouting extends Construct {
       reason: 'This queue is itself the dead-letter queue of the interruption rule targets and the handler.',
     });
 
-    this.topic = new sns.Topic(this, 'Topic', {
-      displayName: 'spotweb Spot interruptions',
-      enforceSSL: true,
-    });
-    Validations.of(this.topic).acknowledge({
-      id: 'AwsSolutions-SNS2',
-      reason:
-        'EventBridge cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer-managed key ' +
-        'costs more than this demo stack; messages carry only instance ids, actions and times. TLS is enforced.',
-    });
-    if (props.notificationEmail) {
-      this.topic.addSubscription(new subscriptions.EmailSubscription(props.notificationEmail));
-    }
+    const topic = new InterruptionTopic(this, 'Topic', { notificationEmail: props.notificationEmail });
+    this.topic = topic.topic;
 
     this.handler = new InterruptionHandler(this, 'Handler', {
       targetGroups: props.targetGroups,
-      topic: this.topic,
+      topic,
       deadLetterQueue: this.deadLetterQueue,
       deregistrationDelay: props.deregistrationDelay,
       drainOnRebalance: props.drainOnRebalance,
@@ -107,7 +96,7 @@ export class InterruptionRouting extends Construct {
     // and whether or not the handler runs: it relays AWS's warning and claims nothing. The handler confirms each
     // drain itself (handlers/interruption/notify.ts). Plain text, not CDK's quoted fromText (see PlainTextInput).
     this.warningRule.addTarget(
-      new targets.SnsTopic(this.topic, { ...delivery, message: WARNING_MESSAGE }),
+      topic.ruleTarget({ ...delivery, message: WARNING_MESSAGE }),
     );
 
     if (props.drainOnRebalance) {

@@ -3,31 +3,58 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
+/**
+ * What Session Manager needs on the instance, and only that: the agent registers itself and opens the session
+ * channels. AWS's own minimal Session Manager profile grants exactly these, on "*"
+ * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCloud9SSMInstanceProfile.html). Not
+ * `AmazonSSMManagedInstanceCore`, which adds every SSM parameter and document of the account, inventory and Run
+ * Command.
+ */
+export const SESSION_MANAGER_ACTIONS = [
+  'ssm:UpdateInstanceInformation',
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
+] as const;
+
 export interface WebLaunchTemplateProps {
   readonly securityGroup: ec2.ISecurityGroup;
+  /** Give instances a role for Session Manager; without it instances have no role at all. @default true */
+  readonly sessionManager?: boolean;
   /** The boot script (bash) every instance runs. */
   readonly userData: string;
 }
 
 /**
  * What every fleet instance boots from: Amazon Linux 2023 (latest, resolved through SSM at deploy time),
- * IMDSv2 only, an encrypted gp3 root volume, and a role that allows Session Manager and nothing else.
+ * IMDSv2 only, an encrypted gp3 root volume, and a role that allows Session Manager and nothing else (or no role
+ * when Session Manager is off).
  */
 export class WebLaunchTemplate extends Construct {
   readonly launchTemplate: ec2.LaunchTemplate;
-  readonly instanceRole: iam.Role;
+  /** The instances' role; undefined when Session Manager is off. */
+  readonly instanceRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: WebLaunchTemplateProps) {
     super(scope, id);
-    this.instanceRole = new iam.Role(this, 'InstanceRole', {
-      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      description: 'spotweb instances: Session Manager access only',
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
-    });
-    Validations.of(this.instanceRole).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
-      reason: 'AWS maintains this policy as the minimum for Session Manager, which replaces SSH (no key pairs, no port 22).',
-    });
+    if (props.sessionManager ?? true) {
+      this.instanceRole = new iam.Role(this, 'InstanceRole', {
+        assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+        description: 'spotweb instances: Session Manager access only',
+        inlinePolicies: {
+          SessionManager: new iam.PolicyDocument({
+            statements: [new iam.PolicyStatement({ actions: [...SESSION_MANAGER_ACTIONS], resources: ['*'] })],
+          }),
+        },
+      });
+      Validations.of(this.instanceRole).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only the five Session Manager agent actions, on "*" as in AWS\'s minimal Session Manager profile: the ' +
+          'ssmmessages actions have no resource types, and the agent registers before it knows its managed-instance id.',
+      });
+    }
 
     const userData = ec2.UserData.custom(props.userData);
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {

@@ -1,13 +1,16 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { STACK_TAG } from '../common/ec2-events.js';
 import type { AllocationStrategy } from './config.js';
+import { SpotFleetRole } from './spot-fleet-role.js';
 
 export interface WebSpotFleetProps {
   readonly launchTemplate: ec2.LaunchTemplate;
+  /** The instances' role, which the fleet passes to them. @default none */
+  readonly instanceRole?: iam.IRole;
   /** Subnets the fleet may launch into, one override per (type, subnet). */
   readonly subnets: readonly ec2.ISubnet[];
   readonly instanceTypes: readonly string[];
@@ -43,21 +46,18 @@ export class WebSpotFleet extends Construct {
 
   constructor(scope: Construct, id: string, props: WebSpotFleetProps) {
     super(scope, id);
-    const fleetRole = new iam.Role(this, 'FleetRole', {
-      assumedBy: new iam.ServicePrincipal('spotfleet.amazonaws.com'),
-      description: 'Lets the Spot Fleet service launch, tag and register the fleet instances',
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonEC2SpotFleetTaggingRole')],
-    });
-    Validations.of(fleetRole).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2SpotFleetTaggingRole]',
-      reason: 'The AWS-managed Spot Fleet role policy is what AWS documents for Spot Fleet; AWS keeps it current.',
-    });
+    const stackName = Stack.of(this).stackName;
+    const fleetRole = new SpotFleetRole(this, 'FleetRole', {
+      launchTemplate: props.launchTemplate,
+      instanceRole: props.instanceRole,
+      targetGroup: props.targetGroup,
+      stackTag: { key: STACK_TAG, value: stackName },
+    }).role;
 
     const overrides = interleavePools(props.instanceTypes, props.subnets).map(([instanceType, subnet]) => ({
       instanceType,
       subnetId: subnet.subnetId,
     }));
-    const stackName = Stack.of(this).stackName;
 
     this.fleet = new ec2.CfnSpotFleet(this, 'Fleet', {
       spotFleetRequestConfigData: {

@@ -9,6 +9,7 @@ import { WebLaunchTemplate } from './launch-template.js';
 import { WebLoadBalancer } from './load-balancer.js';
 import { SpotWebMonitoring } from './monitoring.js';
 import { Network } from './network.js';
+import { ownProviderLogGroups } from './provider-logs.js';
 import { WebSpotFleet } from './spot-fleet.js';
 
 export interface SpotWebStackProps extends StackProps {
@@ -67,9 +68,11 @@ export class SpotWebStack extends Stack {
     this.launchTemplate = new WebLaunchTemplate(this, 'Instances', {
       securityGroup: this.loadBalancer.instanceSecurityGroup,
       userData: props.userData,
+      sessionManager: config.sessionManager,
     });
     this.spotFleet = new WebSpotFleet(this, 'SpotFleet', {
       launchTemplate: this.launchTemplate.launchTemplate,
+      instanceRole: this.launchTemplate.instanceRole,
       subnets: this.network.vpc.publicSubnets,
       instanceTypes: config.instanceTypes,
       allocationStrategy: config.allocationStrategy,
@@ -95,6 +98,7 @@ export class SpotWebStack extends Stack {
       logRetention,
     });
 
+    ownProviderLogGroups(this, logRetention);
     this.monitoring = new SpotWebMonitoring(this, 'Monitoring', {
       topic: this.interruptionRouting.topic,
       loadBalancer: this.loadBalancer.alb,

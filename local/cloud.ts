@@ -23,6 +23,7 @@ import { isAddressInUse, PortInUseError, probePort } from './ports.js';
 import { NotificationInbox, type TopicNotification } from './notifications.js';
 import { SpotFleetEmulator } from './spot/fleet-emulator.js';
 import type { AwsEvent } from '../common/ec2-events.js';
+import { printableLine } from './printable.js';
 import { findResource, scalingPolicyOf } from './stack-reader.js';
 import { synthesizeStack } from './synth.js';
 import { SimulatedClock } from './clock.js';
@@ -214,7 +215,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const bus = events.bus;
 
     // A human's inbox for the topic.
-    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${withRealTime(describeNotification(n.message, n.subject), clock)}`));
+    // The message came from outside (whoever published): one printable line.
+    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${withRealTime(printableLine(describeNotification(n.message, n.subject)), clock)}`));
     closers.push(() => notifications.close());
     const topic = findResource(deployed, 'AWS::SNS::Topic');
     await notifications.subscribe(clients.sns, topic.physicalId);

@@ -19,6 +19,31 @@ export interface GatewayProps {
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port?: number;
+  /**
+   * Largest request body accepted; a larger one is answered 413 without being buffered. AWS's largest request
+   * here is a Lambda CreateFunction with an inline zip (50 MB, base64 in JSON).
+   * @default 70 MiB
+   */
+  readonly maxBodyBytes?: number;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 70 * 1024 * 1024;
+
+/**
+ * True for moto's admin API (`/moto-api/…`: read every resource, reset all state, change its configuration),
+ * which no AWS client needs and which must not be one request away for any local user. Judged as moto's router
+ * would see the path: percent-decoded, repeated slashes collapsed, any case.
+ */
+export function isMotoAdminPath(path: string): boolean {
+  let decoded = path.split('?')[0] ?? '';
+  for (let i = 0; i < 3 && decoded.includes('%'); i++) {
+    try {
+      decoded = decodeURIComponent(decoded);
+    } catch {
+      return true; // undecodable: refuse rather than guess what the upstream router makes of it
+    }
+  }
+  return /^\/+moto-api(\/|$)/i.test(decoded.replace(/\/{2,}/g, '/')) || /^[a-z]+:\/\//i.test(decoded);
 }
 
 /** The parameters of a query-protocol call (EC2, ELB, SNS, SQS…: a form-encoded body), or undefined for others. */
@@ -127,9 +152,32 @@ export class AwsGateway {
   }
 
   private forward(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (isMotoAdminPath(req.url ?? '/')) {
+      res.writeHead(403, { 'content-type': 'text/plain', connection: 'close' });
+      res.end("local cloud gateway: moto's admin API is not served here\n");
+      req.resume();
+      return;
+    }
+    const limit = this.props.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const tooLarge = (): void => {
+      res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' });
+      res.end(`local cloud gateway: request body larger than ${limit} bytes\n`);
+      req.destroy();
+    };
+    if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge();
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        chunks.length = 0;
+        if (!res.headersSent) tooLarge();
+        return;
+      }
+      chunks.push(c);
+    });
     req.on('end', () => {
+      if (size > limit) return;
       void this.route(req, res, Buffer.concat(chunks)).catch((err: Error) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
         res.end(`local cloud gateway error: ${err.message}`);

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { startConsoleForEndpoint } from '../cli/console/command.js';
 import { parseArgs } from 'node:util';
+import { printable } from './printable.js';
 import { startLocalCloud, type LocalCloud } from './cloud.js';
 import { silenceSdkNodeVersionWarning } from './sdk-warning.js';
 import { UserError } from '../common/user-error.js';
@@ -166,7 +167,8 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const log = (line: string): void => console.log(line);
+  // Lines carry text from outside (notifications, instance and Lambda logs): nothing reaches the terminal raw.
+  const log = (line: string): void => console.log(printable(line));
   let cloud: LocalCloud | undefined;
   let liveConsole: { urlWithToken: string; close(): Promise<void> } | undefined;
   let stopping = false;

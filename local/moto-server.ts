@@ -62,8 +62,13 @@ const STOP_GRACE_MS = 3_000;
  * that pipe closes whenever this process dies, even by SIGKILL, when no 'exit' handler gets to run: so an
  * orphaned moto cannot outlive the test run or CLI that started it.
  */
-const WATCHDOG = [
-  'import os, runpy, sys, threading',
+export const WATCHDOG = [
+  // `python -c` puts the working directory first on sys.path, ahead of the standard library and moto: a `moto/`
+  // planted where this is started (a shared /tmp, say) would run as the user (shown in moto-server.test.ts).
+  // `sys` is built in, so it is imported before the path is cleaned; everything else after.
+  'import sys',
+  "sys.path[:] = [p for p in sys.path if p not in ('', '.')]",
+  'import os, runpy, threading',
   'def _watch():',
   '    sys.stdin.buffer.read()',
   '    os._exit(0)',

@@ -1,14 +1,39 @@
 import { CliError } from '../errors.js';
 import type { FleetSnapshot, InstanceView } from '../fleet-snapshot.js';
 
-/** The target capacity after reducing by `by`; never below 1, which would take the site down. */
-export function reducedCapacity(current: number, by: number): number {
+/**
+ * The instances serving users now: running, and their target `healthy` in the target group (ELB's
+ * DescribeTargetHealth; not `initial`, `unhealthy`, `draining` or `unused`), and not already warned of a
+ * reclaim (a time only the local cloud shows). Decided from target health, as the ALB decides where requests go.
+ */
+export function servingInstances(snapshot: FleetSnapshot): InstanceView[] {
+  return snapshot.instances.filter((i) => i.state === 'running' && i.health === 'healthy' && !i.reclaimAt);
+}
+
+function checkBy(by: number): void {
   if (!Number.isInteger(by) || by < 1) throw new CliError(`--by must be a whole number of at least 1, got ${by}`, 2);
+}
+
+/**
+ * The target capacity after reducing by `by`. Refused when it would fall below 1, or when the fleet, which
+ * picks the instances itself, could pick every serving one: at least 1 healthy, not draining target must remain
+ * even in the worst case.
+ */
+export function reducedCapacity(snapshot: FleetSnapshot, by: number): number {
+  checkBy(by);
+  const current = snapshot.targetCapacity;
   const next = current - by;
   if (next < 1) {
     throw new CliError(
       `refusing to reduce the fleet's target capacity from ${current} by ${by}: at least 1 instance must keep serving, so --by can be at most ${current - 1} here`,
       2,
+    );
+  }
+  const serving = servingInstances(snapshot).length;
+  if (serving - by < 1) {
+    throw new CliError(
+      `refusing to reduce the fleet's target capacity by ${by}: only ${serving} instance(s) serve now (target healthy, not draining), ` +
+        'and the fleet chooses which instances go, so none might be left. Wait until more targets are healthy (`spotweb status`).',
     );
   }
   return next;
@@ -21,25 +46,33 @@ export function checkFleet(requested: string | undefined, stackFleet: string, st
   }
 }
 
-/** The instances FIS should interrupt: the ones asked for (each must be the fleet's), or `by` serving ones. */
+/**
+ * The instances FIS should interrupt: the ones asked for (each must be the fleet's), or `by` serving ones. Refused
+ * unless at least 1 serving instance (target healthy, not draining) is left out of the experiment.
+ */
 export function chooseInstances(snapshot: FleetSnapshot, asked: readonly string[], by: number): string[] {
-  const live = snapshot.instances.filter((i) => i.state === 'running' && !i.reclaimAt);
-  if (asked.length > 0) {
-    for (const id of asked) {
-      if (!snapshot.instances.some((i) => i.instanceId === id)) {
-        throw new CliError(`refusing to interrupt ${id}: it is not a running instance of stack ${snapshot.stackName}'s fleet ${snapshot.fleetRequestId}`);
-      }
+  for (const id of asked) {
+    if (!snapshot.instances.some((i) => i.instanceId === id)) {
+      throw new CliError(`refusing to interrupt ${id}: it is not a running instance of stack ${snapshot.stackName}'s fleet ${snapshot.fleetRequestId}`);
     }
   }
   const count = asked.length > 0 ? asked.length : by;
-  if (!Number.isInteger(count) || count < 1) throw new CliError(`--by must be a whole number of at least 1, got ${by}`, 2);
-  if (live.length - count < 1) {
-    throw new CliError(`refusing to interrupt ${count} of ${live.length} serving instance(s): at least 1 must keep serving`, 2);
+  checkBy(count);
+  // More than the fleet could ever spare is a mistake in the command line, whatever the targets' health.
+  if (count > snapshot.instances.length - 1) {
+    throw new CliError(`refusing to interrupt ${count} of the fleet's ${snapshot.instances.length} instance(s): at least 1 must keep serving, so --by can be at most ${Math.max(0, snapshot.instances.length - 1)} here`, 2);
   }
-  if (asked.length > 0) return [...asked];
-  // Healthy ones first: interrupting one still starting proves nothing about draining.
-  const rank = (i: InstanceView): number => (i.health === 'healthy' ? 0 : 1);
-  return [...live].sort((a, b) => rank(a) - rank(b) || a.instanceId.localeCompare(b.instanceId)).slice(0, count).map((i) => i.instanceId);
+  const serving = servingInstances(snapshot);
+  // Interrupting one still starting proves nothing about draining, so only serving ones are picked.
+  const chosen = asked.length > 0 ? [...asked] : [...serving].sort((a, b) => a.instanceId.localeCompare(b.instanceId)).slice(0, count).map((i) => i.instanceId);
+  const left = serving.filter((i) => !chosen.includes(i.instanceId)).length;
+  if (left < 1 || chosen.length < count) {
+    throw new CliError(
+      `refusing to interrupt ${count} instance(s): ${serving.length} serve now (target healthy, not draining) and at least 1 must keep serving. ` +
+        'Wait until more targets are healthy (`spotweb status`).',
+    );
+  }
+  return chosen;
 }
 
 /** What has been seen of one interrupted instance, as epoch ms. */

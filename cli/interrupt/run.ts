@@ -69,7 +69,7 @@ export async function interrupt(target: Target, options: InterruptOptions): Prom
       durationBeforeInterruption: options.durationBeforeInterruption ?? 'PT2M',
     });
   } else {
-    capacity = { from: before.targetCapacity, to: reducedCapacity(before.targetCapacity, options.by) };
+    capacity = { from: before.targetCapacity, to: reducedCapacity(before, options.by) };
     await target.clients.ec2.send(new ModifySpotFleetRequestCommand({ SpotFleetRequestId: facts.fleetRequestId, TargetCapacity: capacity.to }));
     expected = Math.min(options.by, before.instances.length);
   }

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { FleetSnapshot, InstanceView } from '../fleet-snapshot.js';
 import { fitLine, visibleWidth } from '../screen.js';
+import { printableLine } from '../../local/printable.js';
 import { plain, type Style } from '../style.js';
 import { describeNotification } from '../../local/cloudwatch/alarm-notification.js';
 
@@ -15,7 +16,7 @@ export function healthLabel(i: InstanceView, style: Style = plain): string {
     unavailable: style.red,
   };
   const left = i.drainingSecondsLeft !== undefined ? ` (${i.drainingSecondsLeft.toFixed(1)} s left)` : '';
-  const reason = i.health === 'unhealthy' && i.healthReason ? ` (${i.healthReason})` : '';
+  const reason = i.health === 'unhealthy' && i.healthReason ? ` (${printableLine(i.healthReason, 80)})` : '';
   return (paint[i.health] ?? ((s: string) => s))(`${i.health}${left}${reason}`);
 }
 
@@ -98,22 +99,18 @@ export function formatStatus(s: FleetSnapshot, style: Style = plain, width = Num
     lines.push('', style.bold('Alarms:'));
     for (const a of s.alarms) {
       const state = (paint[a.state] ?? ((t: string) => t))(a.state.padEnd(stateWidth));
-      lines.push(`  ${state}  ${a.name}${a.state === 'ALARM' && a.reason ? style.dim(`  ${oneLine(a.reason, 100)}`) : ''}`);
+      lines.push(`  ${state}  ${a.name}${a.state === 'ALARM' && a.reason ? style.dim(`  ${printableLine(a.reason, 100)}`) : ''}`);
     }
   }
   if (s.notifications) {
     lines.push('', style.bold('Last notifications from the topic:'));
     if (s.notifications.length === 0) lines.push(style.dim('  (none yet)'));
+    // Notifications come from outside (anyone who can publish to the topic): printed as plain text only.
     for (const n of s.notifications) {
       const alarm = n.subject !== undefined && /^(ALARM|OK|INSUFFICIENT_DATA): "/.test(n.subject);
       const text = alarm ? describeNotification(n.message, n.subject) : `${n.subject ? `${n.subject}: ` : ''}${n.message}`;
-      lines.push(`  ${n.receivedAt.slice(11, 19)}  ${oneLine(text)}`);
+      lines.push(`  ${printableLine(n.receivedAt.slice(11, 19), 40)}  ${printableLine(text, 160)}`);
     }
   }
   return Number.isFinite(width) ? lines.flatMap((l) => l.split('\n')).map((l) => fitLine(l, width)).join('\n') : lines.join('\n');
-}
-
-function oneLine(text: string, max = 160): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

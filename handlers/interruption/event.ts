@@ -29,7 +29,8 @@ const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 /** Classifies an EventBridge event; never throws, so a malformed event cannot trigger EventBridge retries. */
 export function parseEvent(event: unknown): ParsedEvent {
   if (!isRecord(event)) return { kind: 'malformed', eventId: undefined, reason: 'event is not an object' };
-  const eventId = typeof event.id === 'string' && event.id !== '' ? event.id : undefined;
+  // Every field that is echoed into a log line is bounded: EventBridge ids are UUIDs, detail types short.
+  const eventId = typeof event.id === 'string' && event.id !== '' ? bounded(event.id) : undefined;
   const malformed = (reason: string): ParsedEvent => ({ kind: 'malformed', eventId, reason });
 
   if (event.source !== EC2_SOURCE) return malformed(`source must be "${EC2_SOURCE}", got ${describe(event.source)}`);
@@ -38,7 +39,7 @@ export function parseEvent(event: unknown): ParsedEvent {
     return malformed(`detail-type must be a non-empty string, got ${describe(detailType)}`);
   }
   if (detailType !== INTERRUPTION_WARNING && detailType !== REBALANCE_RECOMMENDATION) {
-    return { kind: 'other', eventId, detailType };
+    return { kind: 'other', eventId, detailType: bounded(detailType) };
   }
 
   const detail = event.detail;
@@ -60,9 +61,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Longest text echoed from an event into a log line or an outcome. */
+export const MAX_ECHOED_CHARS = 80;
+
+/** `text`, cut to MAX_ECHOED_CHARS with an ellipsis, so no input can blow up a log line. */
+export function bounded(text: string): string {
+  return text.length > MAX_ECHOED_CHARS ? `${text.slice(0, MAX_ECHOED_CHARS - 3)}...` : text;
+}
+
 /** Quotes a bad value for a log line without echoing arbitrarily large input. */
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  // Strings are cut before quoting, so a megabyte is not serialized only to be thrown away.
+  return bounded(typeof value === 'string' ? JSON.stringify(bounded(value)) : (JSON.stringify(value) ?? String(value)));
 }

@@ -5,6 +5,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -22,6 +23,7 @@ export interface AwsClients {
   readonly ec2: EC2Client;
   readonly elbv2: ElasticLoadBalancingV2Client;
   readonly iam: IAMClient;
+  readonly kms: KMSClient;
   readonly logs: CloudWatchLogsClient;
   readonly cloudwatch: CloudWatchClient;
   readonly sqs: SQSClient;
@@ -43,6 +45,7 @@ export function createClients(target: LocalCloudTarget): AwsClients {
     ec2: new EC2Client(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
     iam: new IAMClient(config),
+    kms: new KMSClient(config),
     logs: new CloudWatchLogsClient(config),
     cloudwatch: new CloudWatchClient(config),
     sqs: new SQSClient(config),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OUTPUTS } from '../../infra/spot-web-stack.js';
+import { checkReusableRole, FIS_ROLE_OWNER_TAG, fisRolePolicy, fisTrustPolicy, partitionOf } from '../../cli/interrupt/fis.js';
 import { chooseInstances, drained, interruptedSince, observe, reducedCapacity, type Interruption } from '../../cli/interrupt/plan.js';
 import { formatLoadSummary } from '../../cli/load/format.js';
 import { LoadTally, percentile } from '../../cli/load/stats.js';
@@ -20,17 +21,34 @@ describe('stack outputs', () => {
 
 describe('interrupt planning', () => {
   it('never reduces below 1', () => {
-    expect(reducedCapacity(3, 2)).toBe(1);
-    expect(() => reducedCapacity(2, 2)).toThrow(/refusing to reduce the fleet's target capacity from 2 by 2: at least 1 instance must keep serving, so --by can be at most 1 here/);
+    const three = snapshot([instance('i-1'), instance('i-2'), instance('i-3')]);
+    expect(reducedCapacity(three, 2)).toBe(1);
+    const two = snapshot([instance('i-1'), instance('i-2')]);
+    expect(() => reducedCapacity(two, 2)).toThrow(/refusing to reduce the fleet's target capacity from 2 by 2: at least 1 instance must keep serving, so --by can be at most 1 here/);
     // Asking for more than the fleet has is a usage error (exit 2), not a runtime failure.
-    expect(() => reducedCapacity(2, 5)).toThrow(expect.objectContaining({ exitCode: 2 }));
-    expect(() => reducedCapacity(2, 0)).toThrow(/--by/);
+    expect(() => reducedCapacity(two, 5)).toThrow(expect.objectContaining({ exitCode: 2 }));
+    expect(() => reducedCapacity(three, 0)).toThrow(/--by/);
+  });
+  it('reduces capacity only while a healthy, not draining target would remain whichever instances the fleet picks', () => {
+    // One serving, one still initial: the fleet may pick the serving one.
+    expect(() => reducedCapacity(snapshot([instance('i-1'), instance('i-2', { health: 'initial' })]), 1)).toThrow(/only 1 instance\(s\) serve now/);
+    // A second run while the first instance drains.
+    expect(() => reducedCapacity(snapshot([instance('i-1', { health: 'draining' }), instance('i-2')]), 1)).toThrow(/at least 1|only 1/);
+    expect(reducedCapacity(snapshot([instance('i-1'), instance('i-2'), instance('i-3', { health: 'unhealthy' })]), 1)).toBe(2);
   });
   it('chooses healthy instances and refuses foreign ones or all of them', () => {
     const s = snapshot([instance('i-0000000b', { health: 'initial' }), instance('i-0000000a'), instance('i-0000000c')]);
     expect(chooseInstances(s, [], 1)).toEqual(['i-0000000a']);
     expect(() => chooseInstances(s, ['i-0000000f'], 1)).toThrow(/not a running instance of stack SpotWeb's fleet/);
     expect(() => chooseInstances(s, [], 3)).toThrow(/at least 1 must keep serving/);
+  });
+  it('never lets FIS take the only serving instance: one healthy + one initial, or a second run while one drains', () => {
+    expect(() => chooseInstances(snapshot([instance('i-1'), instance('i-2', { health: 'initial' })]), [], 1)).toThrow(/at least 1 must keep serving/);
+    expect(() => chooseInstances(snapshot([instance('i-1', { health: 'draining' }), instance('i-2')]), [], 1)).toThrow(/at least 1 must keep serving/);
+    // Naming the only serving one is refused too; naming the initial one leaves the healthy one serving.
+    const s = snapshot([instance('i-1'), instance('i-2', { health: 'initial' })]);
+    expect(() => chooseInstances(s, ['i-1'], 1)).toThrow(/at least 1 must keep serving/);
+    expect(chooseInstances(s, ['i-2'], 1)).toEqual(['i-2']);
   });
   it('follows warned → draining → deregistered → gone', () => {
     const before = snapshot([instance('i-1'), instance('i-2')]);
@@ -111,5 +129,37 @@ describe('argument parsing', () => {
     expect(() => collectInstanceIds('vm-1')).toThrow(/instance id/);
     expect(() => parseFisDuration('PT1M')).toThrow(/PT2M to PT15M/);
     expect([isoDurationMs('PT2M'), isoDurationMs('PT2M30S')]).toEqual([120_000, 150_000]);
+  });
+});
+
+describe('FIS role', () => {
+  const scope = { partition: 'aws-cn', region: 'cn-north-1', account: '123456789012' };
+  const trust = fisTrustPolicy(scope);
+  const ours = { roleName: 'spotweb-fis-interrupter-SpotWeb', assumeRolePolicyDocument: encodeURIComponent(trust), tags: [{ Key: FIS_ROLE_OWNER_TAG, Value: 'SpotWeb' }], inlinePolicyNames: ['spot-interruptions'], attachedPolicyArns: [] };
+
+  it('takes the partition from the stack, not a hard-coded "aws"', () => {
+    expect(partitionOf('arn:aws-cn:elasticloadbalancing:cn-north-1:123456789012:targetgroup/tg/1')).toBe('aws-cn');
+    expect(() => partitionOf('sfr-1')).toThrow(/not an ARN/);
+    expect(JSON.parse(fisRolePolicy(scope, 'sfr-1')).Statement[0].Resource).toBe('arn:aws-cn:ec2:cn-north-1:123456789012:instance/*');
+  });
+
+  it('trusts FIS only for experiments of this account and region', () => {
+    const [statement] = JSON.parse(trust).Statement;
+    expect(statement.Principal).toEqual({ Service: 'fis.amazonaws.com' });
+    expect(statement.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: { 'aws:SourceArn': 'arn:aws-cn:fis:cn-north-1:123456789012:experiment/*' },
+    });
+  });
+
+  it('reuses a role only when it is the CLI’s own, unchanged', () => {
+    expect(() => checkReusableRole(ours, 'SpotWeb', trust)).not.toThrow();
+    expect(() => checkReusableRole({ ...ours, assumeRolePolicyDocument: trust, inlinePolicyNames: [] }, 'SpotWeb', trust)).not.toThrow();
+    // The trust the CLI used to create: no condition.
+    const old = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'fis.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    expect(() => checkReusableRole({ ...ours, assumeRolePolicyDocument: old }, 'SpotWeb', trust)).toThrow(/refusing to reuse IAM role .*trust policy.*--role-arn/);
+    expect(() => checkReusableRole({ ...ours, tags: [] }, 'SpotWeb', trust)).toThrow(/lacks the tag spotweb:fis-role-for=SpotWeb/);
+    expect(() => checkReusableRole({ ...ours, attachedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'] }, 'SpotWeb', trust)).toThrow(/AdministratorAccess/);
+    expect(() => checkReusableRole({ ...ours, inlinePolicyNames: ['spot-interruptions', 'extra'] }, 'SpotWeb', trust)).toThrow(/inline policies the CLI did not write \(extra\)/);
   });
 });

@@ -211,6 +211,21 @@ describe('events the handler does not act on', () => {
   });
 
   it.each([
+    ['ignored', { ...stateChangeNotification(INSTANCE), id: 'x'.repeat(1_000_000), 'detail-type': 'y'.repeat(1_000_000) }],
+    ['rejected', { ...interruptionWarning(INSTANCE), id: 'x'.repeat(1_000_000), source: 'z'.repeat(1_000_000) }],
+    ['acted on', { ...interruptionWarning(INSTANCE), id: 'x'.repeat(1_000_000) }],
+  ])('bounds every field it echoes on the %s path: a 1 MB id and detail-type make a short log line', async (_path, event) => {
+    const { handler, log } = setup();
+    elbv2Mock.on(DescribeTargetHealthCommand).resolves(NOT_REGISTERED);
+
+    await handler(event);
+
+    const lines = [...log.info.mock.calls, ...log.warn.mock.calls].map((args) => JSON.stringify(args));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line.length).toBeLessThan(1_000);
+  });
+
+  it.each([
     ['not an object', 42],
     ['a foreign source', { ...interruptionWarning(INSTANCE), source: 'evil.app' }],
     ['a bad instance id', interruptionWarning('i-../../etc')],

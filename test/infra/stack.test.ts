@@ -1,6 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { extractAppEnvironment } from '../../userdata/render.js';
+import { SESSION_MANAGER_ACTIONS } from '../../infra/launch-template.js';
 import { synthesize } from '../support/synth.js';
 
 type Resource = { Properties: Record<string, any>; [k: string]: unknown };
@@ -9,6 +10,11 @@ type Resource = { Properties: Record<string, any>; [k: string]: unknown };
 function appEnvironmentOf(template: Template): Record<string, string> {
   const launchTemplate = only(template, 'AWS::EC2::LaunchTemplate').Properties;
   return extractAppEnvironment(Buffer.from(launchTemplate.LaunchTemplateData.UserData['Fn::Base64'], 'utf8').toString('utf8'));
+}
+
+function fleetRole(template: Template): Resource {
+  const roles = Object.values(template.findResources('AWS::IAM::Role')) as Resource[];
+  return roles.find((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('spotfleet.amazonaws.com'))!;
 }
 
 function only(template: Template, type: string): Resource {
@@ -30,6 +36,19 @@ describe('SpotWeb stack (defaults)', () => {
     const azs = Object.values(template.findResources('AWS::EC2::Subnet')).map((s: any) => JSON.stringify(s.Properties.AvailabilityZone));
     expect(new Set(azs).size).toBe(2);
     template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'REJECT', LogDestinationType: 'cloud-watch-logs' });
+  });
+
+  it('trusts VPC Flow Logs only for flow logs of this account (confused deputy)', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ],
+      }),
+    });
   });
 
   it('has an internet-facing ALB with an HTTP listener forwarding to the instance target group', () => {
@@ -91,12 +110,15 @@ describe('SpotWeb stack (defaults)', () => {
     expect(Object.values(params).map((p) => p.Default)).toContain('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64');
   });
 
-  it('gives instances a role with Session Manager and nothing else', () => {
+  it('gives instances a role with exactly the Session Manager agent actions and no managed policy', () => {
     const roles = Object.values(template.findResources('AWS::IAM::Role')) as Resource[];
     const instanceRole = roles.find((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('ec2.amazonaws.com'))!;
-    expect(JSON.stringify(instanceRole.Properties.ManagedPolicyArns)).toContain('AmazonSSMManagedInstanceCore');
-    expect(instanceRole.Properties.ManagedPolicyArns).toHaveLength(1);
-    expect(instanceRole.Properties.Policies).toBeUndefined();
+    expect(instanceRole.Properties.ManagedPolicyArns).toBeUndefined();
+    const statements = instanceRole.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    expect(statements.flatMap((s: any) => [s.Action].flat()).sort()).toEqual([...SESSION_MANAGER_ACTIONS].sort());
+    // Nothing else attaches to it either.
+    const attached = Object.values(template.findResources('AWS::IAM::Policy')).filter((p: any) => JSON.stringify(p.Properties.Roles).includes('InstanceRole'));
+    expect(attached).toEqual([]);
   });
 
   it('requests a maintained, diversified Spot Fleet over >=3 types x both subnets, registered to the target group', () => {
@@ -116,7 +138,7 @@ describe('SpotWeb stack (defaults)', () => {
     expect(config.SpotMaintenanceStrategies).toBeUndefined();
   });
 
-  it('tags fleet instances with the stack name and gives the fleet role the AWS tagging policy', () => {
+  it('tags fleet instances with the stack name', () => {
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: Match.objectLike({
         TagSpecifications: Match.arrayWith([
@@ -124,10 +146,32 @@ describe('SpotWeb stack (defaults)', () => {
         ]),
       }),
     });
-    template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'spotfleet.amazonaws.com' } })] }),
-      ManagedPolicyArns: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':iam::aws:policy/service-role/AmazonEC2SpotFleetTaggingRole'])] })],
-    });
+  });
+
+  it('gives the Spot Fleet a role of its own: every action of the AWS tagging policy, each scoped to this stack', () => {
+    const role = fleetRole(template);
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const trust = role.Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust).toEqual([
+      expect.objectContaining({ Principal: { Service: 'spotfleet.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }),
+    ]);
+    const statements = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement) as Array<Record<string, any>>;
+    const actions = new Set(statements.flatMap((s) => [s.Action].flat()));
+    // AmazonEC2SpotFleetTaggingRole v5, less the Classic Load Balancer registration this fleet never uses.
+    expect([...actions].sort()).toEqual(
+      [
+        'ec2:CreateTags', 'ec2:DescribeImages', 'ec2:DescribeInstanceStatus', 'ec2:DescribeSubnets', 'ec2:RequestSpotInstances',
+        'ec2:RunInstances', 'ec2:TerminateInstances', 'elasticloadbalancing:RegisterTargets', 'iam:PassRole',
+      ].sort(),
+    );
+    const of = (action: string) => statements.filter((s) => [s.Action].flat().includes(action));
+    // Nothing is granted on "*" without a condition.
+    expect(statements.filter((s) => s.Resource === '*' && !s.Condition)).toEqual([]);
+    expect(JSON.stringify(of('ec2:RunInstances')[0]!.Condition)).toMatch(/ec2:LaunchTemplate.*launch-template\/.*InstancesLaunchTemplate/);
+    expect(of('ec2:TerminateInstances')[0]!.Condition).toEqual({ StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' }, 'aws:ResourceTag/spotweb:stack': 'SpotWeb' } });
+    for (const s of of('ec2:CreateTags')) expect(s.Condition).toBeDefined();
+    expect(of('iam:PassRole')[0]!.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/InstanceRole/), 'Arn'] });
+    expect(of('elasticloadbalancing:RegisterTargets')[0]!.Resource).toEqual({ Ref: expect.stringMatching(/TargetGroup/) });
   });
 
   it('scales the fleet capacity 2..10 by target tracking on ALB requests per target', () => {
@@ -192,10 +236,57 @@ describe('SpotWeb stack (defaults)', () => {
     expect(byAction.get('sns:Publish')).toEqual({ Ref: expect.stringMatching(/Topic/) });
     const wildcard = statements.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat());
     expect(wildcard).toEqual(['elasticloadbalancing:DescribeTargetHealth']);
+    expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => a.includes('*'))).toEqual([]);
     const role = Object.values(template.findResources('AWS::IAM::Role')).find((r: any) =>
       String(r.Properties.Description ?? '').includes('interruption handler'),
     ) as Resource;
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('encrypts the topic with a rotated customer-managed key that EventBridge and CloudWatch alarms of this account may use', () => {
+    const key = only(template, 'AWS::KMS::Key').Properties;
+    expect(key.EnableKeyRotation).toBe(true);
+    const topic = only(template, 'AWS::SNS::Topic').Properties;
+    expect(topic.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/Key/), 'Arn'] });
+    const services = (key.KeyPolicy.Statement as any[]).filter((s) => s.Principal.Service);
+    expect(services.map((s) => s.Principal.Service).sort()).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
+    for (const s of services) {
+      expect(s.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+      expect(s.Condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+      expect(JSON.stringify(s.Condition.ArnLike['aws:SourceArn'])).toMatch(/:(cloudwatch|events):/);
+    }
+  });
+
+  it('lets EventBridge publish to the topic only for the warning rule of this account', () => {
+    const policy = only(template, 'AWS::SNS::TopicPolicy').Properties.PolicyDocument;
+    const grants = (policy.Statement as any[]).filter((s) => s.Effect === 'Allow');
+    const events = grants.find((s) => s.Principal.Service === 'events.amazonaws.com');
+    expect(events.Condition).toEqual({
+      ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/WarningRule/), 'Arn'] } },
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    });
+    // Every service principal the topic trusts is conditioned on this account.
+    for (const s of grants) expect(s.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
+  });
+
+  it('gives the handler sns:Publish and the two KMS actions on this topic and key only', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
+    const handlerPolicy = policies.find((p) => JSON.stringify(p.Properties.Roles).includes('HandlerRole'))!;
+    const kms = (handlerPolicy.Properties.PolicyDocument.Statement as any[]).find((s) => JSON.stringify(s.Action).includes('kms:'));
+    expect([...kms.Action].sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(kms.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/TopicKey/), 'Arn'] });
+  });
+
+  it("gives CDK's custom-resource provider a log group the stack owns, with retention, removed with the stack", () => {
+    const fns = Object.entries(template.findResources('AWS::Lambda::Function')) as Array<[string, Resource]>;
+    const providers = fns.filter(([id]) => id.includes('CustomResourceProvider'));
+    expect(providers.length).toBeGreaterThan(0);
+    const groups = template.findResources('AWS::Logs::LogGroup') as Record<string, Resource & { DeletionPolicy?: string }>;
+    for (const [, fn] of providers) {
+      const ref = fn.Properties.LoggingConfig?.LogGroup?.Ref as string;
+      expect(groups[ref]?.Properties.RetentionInDays).toBe(30);
+      expect(groups[ref]?.DeletionPolicy).toBe('Delete');
+    }
   });
 
   it('enforces TLS on the topic', () => {
@@ -257,6 +348,14 @@ describe('SpotWeb stack (configured)', () => {
     const rebalance = rules.find((r) => JSON.stringify(r.Properties.EventPattern).includes('Rebalance'))!;
     expect(rebalance.Properties.Targets).toHaveLength(1);
     expect(JSON.stringify(rebalance.Properties.Targets[0].Arn)).toContain('Handler');
+  });
+
+  it('gives instances no role, and the fleet nothing to pass, when Session Manager is off', () => {
+    const { template } = synthesize({ sessionManager: 'false' });
+    const roles = Object.values(template.findResources('AWS::IAM::Role')) as Resource[];
+    expect(roles.filter((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('ec2.amazonaws.com'))).toEqual([]);
+    template.resourceCountIs('AWS::IAM::InstanceProfile', 0);
+    expect(JSON.stringify(fleetRole(template).Properties.Policies)).not.toContain('iam:PassRole');
   });
 });
 

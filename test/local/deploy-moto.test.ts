@@ -14,6 +14,7 @@ import {
   DescribeTargetGroupsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeKeyCommand, GetKeyRotationStatusCommand } from '@aws-sdk/client-kms';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
@@ -161,7 +162,13 @@ describe('deployTemplate into moto (the real synthesized app)', () => {
     );
     expect(queue.Attributes?.MessageRetentionPeriod).toBe(String(14 * 24 * 3600));
     const topic = await clients.sns.send(new GetTopicAttributesCommand({ TopicArn: stack.outputs[OUTPUTS.topicArn] }));
-    expect(JSON.parse(topic.Attributes!.Policy!).Statement).toHaveLength(2);
+    // TLS-only deny, CloudWatch alarms, the warning rule.
+    expect(JSON.parse(topic.Attributes!.Policy!).Statement).toHaveLength(3);
+    // Encrypted with the stack's own key, created through KMS with rotation on.
+    const keyId = physicalIdOf('AWS::KMS::Key');
+    const key = await clients.kms.send(new DescribeKeyCommand({ KeyId: keyId }));
+    expect(topic.Attributes!.KmsMasterKeyId).toBe(key.KeyMetadata!.Arn);
+    expect((await clients.kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId }))).KeyRotationEnabled).toBe(true);
 
     const fleetId = stack.outputs[OUTPUTS.fleetRequestId];
     const scalable = await clients.autoScaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ec2' }));

@@ -2,7 +2,7 @@ import { EC2Client, ModifySpotFleetRequestCommand, TerminateInstancesCommand } f
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsGateway } from '../../local/gateway.js';
+import { AwsGateway, isMotoAdminPath } from '../../local/gateway.js';
 import {
   type FleetModification,
   fleetModificationInterceptor,
@@ -121,5 +121,69 @@ describe('instancesChangeOf', () => {
     });
     expect(instancesChangeOf(new URLSearchParams({ Action: 'StopInstances', 'InstanceId.1': 'i-3' }))?.instanceIds).toEqual(['i-3']);
     expect(instancesChangeOf(new URLSearchParams({ Action: 'DescribeInstances', 'InstanceId.1': 'i-1' }))).toBeUndefined();
+  });
+});
+
+describe('AwsGateway protections', () => {
+  const paths: string[] = [];
+  const upstream = http.createServer((req, res) => {
+    paths.push(req.url ?? '');
+    req.resume();
+    req.on('end', () => res.end('ok'));
+  });
+  let gateway: AwsGateway;
+  let endpoint: string;
+  beforeAll(async () => {
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    gateway = new AwsGateway({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, maxBodyBytes: 1024 });
+    endpoint = await gateway.start();
+  });
+  afterAll(async () => {
+    await gateway.close();
+    upstream.close();
+  });
+
+  /** A raw request, so paths reach the gateway exactly as written (fetch would normalize them). */
+  const raw = (method: string, path: string, body?: Buffer): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = http.request(`${endpoint}${path}`, { method, headers: body ? { 'content-type': 'application/octet-stream' } : {} }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  it.each(['/moto-api/reset', '/moto-api/', '/MOTO-API/data.json', '//moto-api/reset', '/%6Doto-api/reset', '/%2Fmoto-api/reset', '/moto-api'])(
+    "refuses moto's admin API (%s) without passing it on",
+    async (path) => {
+      const seen = paths.length;
+      expect(await raw('POST', path)).toBe(403);
+      expect(paths.length).toBe(seen);
+    },
+  );
+
+  it('still passes AWS API paths, including ones that merely contain moto-api later', async () => {
+    expect(await raw('POST', '/')).toBe(200);
+    expect(await raw('GET', '/2015-03-31/functions/moto-api/configuration')).toBe(200);
+    expect(isMotoAdminPath('/?Action=DescribeInstances')).toBe(false);
+  });
+
+  it('answers 413 to a body over the limit, declared or streamed, and does not pass it on', async () => {
+    const seen = paths.length;
+    expect(await raw('POST', '/', Buffer.alloc(2048))).toBe(413);
+    // Chunked: no content-length, the limit is found while reading.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${endpoint}/`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || (err as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(err)));
+      for (let i = 0; i < 4; i++) req.write(Buffer.alloc(512));
+      req.end();
+    });
+    expect(status).toBe(413);
+    expect(paths.length).toBe(seen);
+    expect(await raw('POST', '/', Buffer.alloc(512))).toBe(200);
   });
 });

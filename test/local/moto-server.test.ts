@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MotoStartError, motoClientConfig, startMoto, type MotoServer } from '../../local/moto-server.js';
+import { MotoStartError, motoClientConfig, startMoto, WATCHDOG, type MotoServer } from '../../local/moto-server.js';
 import { PortInUseError, probePort } from '../../local/ports.js';
 
 describe('startMoto', () => {
@@ -129,3 +129,23 @@ async function waitUntilFree(port: number, timeoutMs: number): Promise<boolean> 
   }
   return false;
 }
+
+describe("moto's launcher", () => {
+  it('loads nothing from the directory it is started in (python -c would put it first on sys.path)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'spotweb-planted-'));
+    try {
+      const marker = join(dir, 'planted-ran');
+      const plant = `open(${JSON.stringify(marker)}, 'w').write('x')\n`;
+      // A `moto` package where the launcher is started would shadow the real one.
+      await mkdir(join(dir, 'moto'));
+      await writeFile(join(dir, 'moto', '__init__.py'), plant);
+      await writeFile(join(dir, 'moto', 'server.py'), plant);
+      const { execFileSync } = await import('node:child_process');
+      // --help: moto.server prints its usage and exits once imported.
+      execFileSync('python3', ['-c', WATCHDOG, '--help'], { cwd: dir, stdio: ['pipe', 'ignore', 'ignore'] });
+      await expect(rm(marker)).rejects.toThrow(/ENOENT/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { spotFleet } from './ec2-spot-fleet.js';
 import { listener, loadBalancer, targetGroup } from './elbv2.js';
 import { rule } from './events.js';
 import { instanceProfile, policy, role } from './iam.js';
+import { key } from './kms.js';
 import { eventInvokeConfig, lambdaFunction, permission } from './lambda.js';
 import { logGroup } from './logs.js';
 import { subscription, topic, topicPolicy } from './sns.js';
@@ -32,6 +33,7 @@ export const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
   'AWS::IAM::Role': role,
   'AWS::IAM::Policy': policy,
   'AWS::IAM::InstanceProfile': instanceProfile,
+  'AWS::KMS::Key': key,
   'AWS::Logs::LogGroup': logGroup,
   'AWS::ElasticLoadBalancingV2::LoadBalancer': loadBalancer,
   'AWS::ElasticLoadBalancingV2::TargetGroup': targetGroup,
