@@ -154,7 +154,9 @@ describe('deployTemplate into moto (the real synthesized app)', () => {
     const functionArn = Object.values(stack.resources).find((r) => r.physicalId === stack.outputs[OUTPUTS.handlerFunctionName])!.attributes.Arn;
     expect(targets.Targets!.map((t) => t.Arn).sort()).toEqual([functionArn, stack.outputs[OUTPUTS.topicArn]].sort());
     const toTopic = targets.Targets!.find((t) => t.Arn === stack.outputs[OUTPUTS.topicArn])!;
-    expect(toTopic.InputTransformer?.InputPathsMap).toHaveProperty('detail-instance-id', '$.detail.instance-id');
+    expect(toTopic.InputTransformer?.InputPathsMap).toHaveProperty('instance', '$.detail.instance-id');
+    // Plain text (no surrounding quotes), as a subscriber reads it (infra/plain-text-input.ts).
+    expect(toTopic.InputTransformer?.InputTemplate).toMatch(/^AWS Spot interruption warning: instance <instance> /);
     expect(toTopic.RetryPolicy?.MaximumRetryAttempts).toBe(8);
 
     const queue = await clients.sqs.send(
