@@ -1,7 +1,7 @@
 import { DescribeLaunchTemplateVersionsCommand, type SpotFleetLaunchSpecification } from '@aws-sdk/client-ec2';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { extractAppBundle } from '../userdata/render.js';
+import { extractAppBundle, extractServiceUnit } from '../userdata/render.js';
 import { LocalLoadBalancer, onTargetsChanged, readTargetGroupSettings, TargetGroupSync, type TargetStateChange } from './alb/index.js';
 import { FleetAutoscaler } from './autoscaling/fleet-autoscaler.js';
 import { createClients, destroyClients, type AwsClients } from './deploy/clients.js';
@@ -18,6 +18,7 @@ import { isAddressInUse, PortInUseError, probePort } from './ports.js';
 import { NotificationInbox, type TopicNotification } from './notifications.js';
 import { SpotFleetEmulator } from './spot/fleet-emulator.js';
 import type { AwsEvent } from '../common/ec2-events.js';
+import { parseServiceUnit } from './instances/service-unit.js';
 import { findResource, scalingPolicyOf } from './stack-reader.js';
 import { synthesizeStack } from './synth.js';
 import { SimulatedClock } from './clock.js';
@@ -170,6 +171,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const userData = Buffer.from(versions.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.UserData ?? '', 'base64').toString('utf8');
     const appPath = join(workDir, 'instance-app.cjs');
     writeFileSync(appPath, extractAppBundle(userData));
+    // And systemd's part from the unit the same user data installs: restarts, the start limit, the failure action.
+    const servicePolicy = parseServiceUnit(extractServiceUnit(userData));
 
     // EventBridge → Lambda / SNS, with retries and the dead-letter queue.
     const events = createStackEventBus({
@@ -243,6 +246,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       appPath,
       clock,
       spotWatcher: options.spotWatcher ?? true,
+      servicePolicy,
       publishEvent: async (event) => {
         await bus.publish(event);
       },
@@ -252,6 +256,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     theFleet.on('launched', (i) => log(`  instance ${i.instanceId} launched (${i.instanceType}, ${i.availabilityZone})`));
     theFleet.on('warned', (w) => log(`  Spot interruption warning → ${w.instanceId} (${w.action} at ${w.reclaimAt.toISOString()})`));
     theFleet.on('terminated', (t) => log(`  instance ${t.instanceId} terminated`));
+    theFleet.on('powered-off', (p) => log(`  instance ${p.instanceId} powered itself off (${p.reason}): shutdown behaviour terminate`));
     theFleet.on('error', (err) => log(`  Spot Fleet emulation error: ${err.message}`));
     closers.push(gateway.observe(onFleetModified((m) => theFleet.onModification(m))));
     closers.push(

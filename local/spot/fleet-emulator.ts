@@ -19,6 +19,7 @@ import { type AwsEvent, ec2Event, FLEET_TAG, INTERRUPTION_WARNING, type SpotActi
 import type { SimulatedClock } from '../clock.js';
 import type { FleetModification } from './fleet-calls.js';
 import { InstanceHost } from '../instances/instance-host.js';
+import type { ServicePolicy } from '../instances/service-unit.js';
 import { type PooledInstance, planFleet, poolOf } from './fleet-plan.js';
 
 
@@ -51,6 +52,11 @@ export interface SpotFleetEmulatorProps {
   /** Run the instance app's own Spot watcher. @default true */
   readonly spotWatcher?: boolean;
   /**
+   * The app's systemd unit policy from the user data: each instance restarts its app, gives up on it and powers
+   * off as systemd would. @default none (the app runs once, never restarted)
+   */
+  readonly servicePolicy?: ServicePolicy;
+  /**
    * How often the fleet's state is read from moto, to catch changes made behind the gateway's back (every
    * ModifySpotFleetRequest and instance state change through it nudges a read at once). @default 2000
    */
@@ -65,6 +71,8 @@ export interface FleetEmulatorEvents {
   serving: [{ instanceId: string }];
   warned: [{ instanceId: string; action: SpotAction; reclaimAt: Date }];
   terminated: [{ instanceId: string }];
+  /** The instance powered itself off (its app given up on); with shutdown behaviour terminate, it terminates. */
+  'powered-off': [{ instanceId: string; reason: string }];
   error: [Error];
 }
 
@@ -189,6 +197,26 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     return reclaimAt;
   }
 
+  /**
+   * Fault injection: breaks an instance's app for good (every start fails from now on). systemd restarts it until
+   * its start limit, then powers the instance off, which terminates it (see `powerOff`).
+   */
+  breakApp(instanceId: string): void {
+    const member = this.members.get(instanceId);
+    if (!member?.host) throw new Error(`${instanceId} is not a running instance of fleet ${this.props.fleetRequestId}`);
+    member.host.breakApp();
+  }
+
+  /**
+   * The OS powered off. The launch template sets InstanceInitiatedShutdownBehavior=terminate, so EC2 terminates
+   * the instance (shutting-down, then terminated) and the `maintain` fleet replaces it, as after a reclaim. No
+   * interruption warning: nothing tells the load balancer but its health checks.
+   */
+  private powerOff(instanceId: string, reason: string): void {
+    this.emit('powered-off', { instanceId, reason });
+    void this.terminate(instanceId, 'instance-initiated shutdown').catch((err: Error) => this.emit('error', err));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
@@ -206,7 +234,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     return ec2Event({ detailType: INTERRUPTION_WARNING, instanceId, region, account, detail: { 'instance-action': action } });
   }
 
-  private async terminate(instanceId: string): Promise<void> {
+  private async terminate(instanceId: string, cause = 'Spot reclaim'): Promise<void> {
     const member = this.members.get(instanceId);
     if (!member) return;
     // The host is gone from here on: nothing routes to it any more.
@@ -218,7 +246,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     if (this.stopped) return;
     // moto, like ELB for a terminated instance, then drops it from its target groups.
     await this.props.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
-    this.props.onLog?.(`${instanceId} terminated (Spot reclaim)`);
+    this.props.onLog?.(`${instanceId} terminated (${cause})`);
     this.emit('terminated', { instanceId });
     await this.nudge();
   }
@@ -344,6 +372,8 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
       // The app accepts no interval under 10 ms.
       spotPollIntervalMs: Math.max(10, Math.round(this.props.clock.toReal(this.props.spotPollIntervalMs ?? 5000))),
       spotWatcher: this.props.spotWatcher ?? true,
+      service: this.props.servicePolicy,
+      onPowerOff: (reason) => this.powerOff(id, reason),
       onLog: this.props.onLog,
     });
     member.host = host;

@@ -60,6 +60,8 @@ describe('SpotWeb stack (defaults)', () => {
   it('launches Amazon Linux 2023 with IMDSv2 required and an encrypted gp3 root', () => {
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: Match.objectLike({
+        // An instance that powers itself off (it cannot serve) terminates, so the fleet replaces it.
+        InstanceInitiatedShutdownBehavior: 'terminate',
         MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'disabled' },
         BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: Match.objectLike({ VolumeType: 'gp3', Encrypted: true }) }],
         UserData: Match.anyValue(),
