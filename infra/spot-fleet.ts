@@ -1,10 +1,10 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { type Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { STACK_TAG } from '../common/ec2-events.js';
-import type { AllocationStrategy } from './config.js';
+import type { AllocationStrategy, RebalanceReplacementStrategy } from './config.js';
 
 export interface WebSpotFleetProps {
   readonly launchTemplate: ec2.LaunchTemplate;
@@ -15,8 +15,15 @@ export interface WebSpotFleetProps {
   readonly targetCapacity: number;
   /** Registers each instance here, as LoadBalancersConfig does. */
   readonly targetGroup: elbv2.IApplicationTargetGroup;
-  /** Launch a replacement when AWS signals an elevated interruption risk. */
-  readonly capacityRebalance: boolean;
+  /**
+   * Capacity rebalancing: launch a replacement when AWS signals an elevated interruption risk, and with
+   * `launch-before-terminate` terminate the old instance `terminationDelay` later. @default off
+   */
+  readonly capacityRebalance?: {
+    readonly replacementStrategy: RebalanceReplacementStrategy;
+    /** Only for `launch-before-terminate` (120-7200 s). */
+    readonly terminationDelay: Duration;
+  };
 }
 
 /**
@@ -81,7 +88,15 @@ export class WebSpotFleet extends Construct {
           targetGroupsConfig: { targetGroups: [{ arn: props.targetGroup.targetGroupArn }] },
         },
         spotMaintenanceStrategies: props.capacityRebalance
-          ? { capacityRebalance: { replacementStrategy: 'launch' } }
+          ? {
+              capacityRebalance:
+                props.capacityRebalance.replacementStrategy === 'launch'
+                  ? { replacementStrategy: 'launch' }
+                  : {
+                      replacementStrategy: 'launch-before-terminate',
+                      terminationDelay: props.capacityRebalance.terminationDelay.toSeconds(),
+                    },
+            }
           : undefined,
         tagSpecifications: [
           { resourceType: 'spot-fleet-request', tags: [{ key: STACK_TAG, value: stackName }] },

@@ -19,6 +19,7 @@ import { NotificationInbox, type TopicNotification } from './notifications.js';
 import { SpotFleetEmulator } from './spot/fleet-emulator.js';
 import type { AwsEvent } from '../common/ec2-events.js';
 import { parseServiceUnit } from './instances/service-unit.js';
+import { capacityRebalanceOf } from './spot/rebalance.js';
 import { findResource, scalingPolicyOf } from './stack-reader.js';
 import { synthesizeStack } from './synth.js';
 import { SimulatedClock } from './clock.js';
@@ -247,6 +248,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       clock,
       spotWatcher: options.spotWatcher ?? true,
       servicePolicy,
+      capacityRebalance: capacityRebalanceOf(fleetConfig),
       publishEvent: async (event) => {
         await bus.publish(event);
       },
@@ -256,6 +258,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     theFleet.on('launched', (i) => log(`  instance ${i.instanceId} launched (${i.instanceType}, ${i.availabilityZone})`));
     theFleet.on('warned', (w) => log(`  Spot interruption warning → ${w.instanceId} (${w.action} at ${w.reclaimAt.toISOString()})`));
     theFleet.on('terminated', (t) => log(`  instance ${t.instanceId} terminated`));
+    theFleet.on('rebalance-recommended', (r) =>
+      log(`  rebalance recommendation → ${r.instanceId}${r.replaced ? ' (capacity rebalancing: replacement launching)' : ''}`),
+    );
     theFleet.on('powered-off', (p) => log(`  instance ${p.instanceId} powered itself off (${p.reason}): shutdown behaviour terminate`));
     theFleet.on('error', (err) => log(`  Spot Fleet emulation error: ${err.message}`));
     closers.push(gateway.observe(onFleetModified((m) => theFleet.onModification(m))));

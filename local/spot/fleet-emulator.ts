@@ -15,12 +15,13 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventEmitter } from 'node:events';
-import { type AwsEvent, ec2Event, FLEET_TAG, INTERRUPTION_WARNING, type SpotAction, SPOT_WARNING_MS } from '../../common/ec2-events.js';
+import { type AwsEvent, ec2Event, FLEET_TAG, INTERRUPTION_WARNING, REBALANCE_RECOMMENDATION, type SpotAction, SPOT_WARNING_MS } from '../../common/ec2-events.js';
 import type { SimulatedClock } from '../clock.js';
 import type { FleetModification } from './fleet-calls.js';
 import { InstanceHost } from '../instances/instance-host.js';
 import type { ServicePolicy } from '../instances/service-unit.js';
 import { type PooledInstance, planFleet, poolOf } from './fleet-plan.js';
+import { type CapacityRebalance, rebalanceResponse } from './rebalance.js';
 
 
 /**
@@ -56,6 +57,8 @@ export interface SpotFleetEmulatorProps {
    * off as systemd would. @default none (the app runs once, never restarted)
    */
   readonly servicePolicy?: ServicePolicy;
+  /** The fleet's `SpotMaintenanceStrategies.CapacityRebalance`. @default none (recommendations change nothing) */
+  readonly capacityRebalance?: CapacityRebalance;
   /**
    * How often the fleet's state is read from moto, to catch changes made behind the gateway's back (every
    * ModifySpotFleetRequest and instance state change through it nudges a read at once). @default 2000
@@ -70,6 +73,7 @@ export interface FleetEmulatorEvents {
   launched: [{ instanceId: string; instanceType: string; availabilityZone: string }];
   serving: [{ instanceId: string }];
   warned: [{ instanceId: string; action: SpotAction; reclaimAt: Date }];
+  'rebalance-recommended': [{ instanceId: string; replaced: boolean; terminateAt?: Date }];
   terminated: [{ instanceId: string }];
   /** The instance powered itself off (its app given up on); with shutdown behaviour terminate, it terminates. */
   'powered-off': [{ instanceId: string; reason: string }];
@@ -81,6 +85,8 @@ interface Member {
   host?: InstanceHost;
   reclaimAt?: Date;
   reclaimTimer?: NodeJS.Timeout;
+  /** Capacity rebalancing is replacing it: no longer counted in the fleet's capacity. */
+  rebalancing?: { readonly terminateAfterMs?: number; replacementLaunched: boolean; terminateAt?: Date };
 }
 
 const LIVE_STATES = new Set(['pending', 'running']);
@@ -198,6 +204,48 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
   }
 
   /**
+   * An "EC2 Instance Rebalance Recommendation" for one instance: IMDS shows it, the event goes to EventBridge, and
+   * the fleet answers as its capacity rebalancing says (see rebalance.ts): a replacement launched at once, the old
+   * instance terminated after the termination delay (launch-before-terminate) or kept (launch).
+   */
+  recommendRebalance(instanceId: string): void {
+    const member = this.members.get(instanceId);
+    if (!member) throw new Error(`${instanceId} is not an instance of fleet ${this.props.fleetRequestId}`);
+    // AWS sends a recommendation once per instance; one already being replaced or reclaimed gets nothing new.
+    if (member.rebalancing || member.reclaimAt) return;
+    const now = new Date();
+    member.host?.recommendRebalance(now);
+    void this.props
+      .publishEvent(ec2Event({ detailType: REBALANCE_RECOMMENDATION, instanceId, region: this.props.region, account: this.props.account }))
+      .catch((err: Error) => this.emit('error', new Error(`EventBridge delivery for ${instanceId} failed: ${err.message}`)));
+    const response = rebalanceResponse(this.props.capacityRebalance);
+    this.emit('rebalance-recommended', { instanceId, replaced: response.replace });
+    if (!response.replace) return;
+    member.rebalancing = { terminateAfterMs: response.terminateAfterMs, replacementLaunched: false };
+    this.lookNow();
+  }
+
+  /**
+   * AWS counts `TerminationDelay` from the replacement's launch: each launch starts the delay of the oldest
+   * instance still waiting for its replacement.
+   */
+  private replacementLaunched(): void {
+    const waiting = [...this.members.entries()].find(([, m]) => m.rebalancing && !m.rebalancing.replacementLaunched);
+    if (!waiting) return;
+    const [instanceId, member] = waiting;
+    const rebalancing = member.rebalancing!;
+    rebalancing.replacementLaunched = true;
+    const delay = rebalancing.terminateAfterMs;
+    // launch: the old instance keeps running, outside the fleet's count, until someone terminates it.
+    if (delay === undefined) return;
+    const realDelay = this.props.clock.toReal(delay);
+    rebalancing.terminateAt = new Date(this.props.clock.now() + realDelay);
+    member.reclaimTimer = setTimeout(() => {
+      void this.terminate(instanceId, 'capacity rebalancing, launch-before-terminate').catch((err: Error) => this.emit('error', err));
+    }, realDelay);
+  }
+
+  /**
    * Fault injection: breaks an instance's app for good (every start fails from now on). systemd restarts it until
    * its start limit, then powers the instance off, which terminates it (see `powerOff`).
    */
@@ -309,7 +357,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     }
 
     const active: PooledInstance[] = [...this.members.values()]
-      .filter((m) => !m.reclaimAt)
+      .filter((m) => !m.reclaimAt && !m.rebalancing)
       .map((m) => ({ id: m.instance.InstanceId!, pool: poolOf(m.instance.InstanceType!, m.instance.SubnetId!), launchTime: m.instance.LaunchTime?.getTime() ?? 0 }));
     const specs = this.props.launchSpecifications;
     const pools = specs.map((s) => poolOf(s.InstanceType!, s.SubnetId!));
@@ -328,6 +376,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     for (const pool of plan.launch) {
       const spec = specs.find((s) => poolOf(s.InstanceType!, s.SubnetId!) === pool)!;
       await this.launch(spec);
+      this.replacementLaunched();
     }
   }
 

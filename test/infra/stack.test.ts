@@ -218,7 +218,10 @@ describe('SpotWeb stack (configured)', () => {
     });
     const config = only(template, 'AWS::EC2::SpotFleet').Properties.SpotFleetRequestConfigData;
     expect(config).toMatchObject({ AllocationStrategy: 'priceCapacityOptimized', TargetCapacity: 1 });
-    expect(config.SpotMaintenanceStrategies).toEqual({ CapacityRebalance: { ReplacementStrategy: 'launch' } });
+    // Draining on rebalance is retired by the fleet: launch-before-terminate, after the 90 s drain and a minute's margin.
+    expect(config.SpotMaintenanceStrategies).toEqual({
+      CapacityRebalance: { ReplacementStrategy: 'launch-before-terminate', TerminationDelay: 150 },
+    });
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 5 });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '90' }]),
@@ -228,6 +231,19 @@ describe('SpotWeb stack (configured)', () => {
     const rebalance = rules.find((r) => JSON.stringify(r.Properties.EventPattern).includes('Rebalance'))!;
     expect(rebalance.Properties.Targets).toHaveLength(1);
     expect(JSON.stringify(rebalance.Properties.Targets[0].Arn)).toContain('Handler');
+  });
+});
+
+describe('capacity rebalancing without draining', () => {
+  it('can keep the old instance with launch, which AWS never terminates', () => {
+    const { template } = synthesize({ capacityRebalance: 'true', rebalanceReplacementStrategy: 'launch' });
+    const config = only(template, 'AWS::EC2::SpotFleet').Properties.SpotFleetRequestConfigData;
+    expect(config.SpotMaintenanceStrategies).toEqual({ CapacityRebalance: { ReplacementStrategy: 'launch' } });
+  });
+
+  it('leaves the fleet without maintenance strategies when off', () => {
+    const { template } = synthesize({});
+    expect(only(template, 'AWS::EC2::SpotFleet').Properties.SpotFleetRequestConfigData.SpotMaintenanceStrategies).toBeUndefined();
   });
 });
 
