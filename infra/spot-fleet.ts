@@ -79,7 +79,17 @@ export class WebSpotFleet extends Construct {
           {
             launchTemplateSpecification: {
               launchTemplateId: props.launchTemplate.launchTemplateId,
-              version: props.launchTemplate.latestVersionNumber,
+              // A version that never changes, so a deploy that changes the launch template (new AMI, new user
+              // data, new app) does not replace the fleet: LaunchTemplateConfigs is create-only (cfn-lint's
+              // AWS::EC2::SpotFleet schema), and with LatestVersionNumber every such deploy made CloudFormation
+              // create a new fleet and delete the old one, terminating its instances without warning or drain.
+              // `$Latest`/`$Default` would be the natural choice, which the Spot Fleet API accepts, but
+              // CloudFormation refuses them here ("Specifying $Latest or $Default for the template version number is
+              // not supported", AWS::EC2::SpotFleet FleetLaunchTemplateSpecification; the error in
+              // awsdocs/aws-cloudformation-user-guide#862). Version 1 is the template's first, created with it.
+              // `npm run cli -- roll` then points the fleet at the newest version (ModifySpotFleetRequest) and
+              // replaces the instances one at a time; CloudFormation never sees a change to this property.
+              version: '1',
             },
             overrides,
           },

@@ -1,7 +1,6 @@
-import { DescribeLaunchTemplateVersionsCommand, type SpotFleetLaunchSpecification } from '@aws-sdk/client-ec2';
+import type { SpotFleetLaunchSpecification } from '@aws-sdk/client-ec2';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { extractAppBundle, extractServiceUnit } from '../userdata/render.js';
 import { LocalLoadBalancer, onTargetsChanged, readTargetGroupSettings, TargetGroupSync, type TargetStateChange } from './alb/index.js';
 import { FleetAutoscaler } from './autoscaling/fleet-autoscaler.js';
 import { createClients, destroyClients, type AwsClients } from './deploy/clients.js';
@@ -18,8 +17,10 @@ import { isAddressInUse, PortInUseError, probePort } from './ports.js';
 import { NotificationInbox, type TopicNotification } from './notifications.js';
 import { SpotFleetEmulator } from './spot/fleet-emulator.js';
 import type { AwsEvent } from '../common/ec2-events.js';
-import { parseServiceUnit } from './instances/service-unit.js';
+import { LaunchTemplateImages } from './instances/launch-template-images.js';
 import { capacityRebalanceOf } from './spot/rebalance.js';
+import { launchTemplateConfigsInterceptor } from './spot/launch-template-configs.js';
+import { drainingTargetsInterceptor } from './alb/draining-targets.js';
 import { findResource, scalingPolicyOf } from './stack-reader.js';
 import { synthesizeStack } from './synth.js';
 import { SimulatedClock } from './clock.js';
@@ -166,14 +167,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (!firstTargetGroup) throw new Error('the Spot Fleet names no target group in LoadBalancersConfig');
     const targetGroupArn: string = firstTargetGroup;
 
-    // The instance app is taken from the deployed launch template's user data: the program EC2 would run.
-    const ltId = (fleetConfig.LaunchTemplateConfigs?.[0]?.LaunchTemplateSpecification?.LaunchTemplateId as string) ?? '';
-    const versions = await clients.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: ltId, Versions: ['$Latest'] }));
-    const userData = Buffer.from(versions.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.UserData ?? '', 'base64').toString('utf8');
-    const appPath = join(workDir, 'instance-app.cjs');
-    writeFileSync(appPath, extractAppBundle(userData));
-    // And systemd's part from the unit the same user data installs: restarts, the start limit, the failure action.
-    const servicePolicy = parseServiceUnit(extractServiceUnit(userData));
+    // The instance app is taken from the launch template version's user data: the program EC2 would run.
+    const ltSpec = fleetConfig.LaunchTemplateConfigs?.[0]?.LaunchTemplateSpecification as { LaunchTemplateId?: string; Version?: string } | undefined;
+    if (!ltSpec?.LaunchTemplateId) throw new Error('the Spot Fleet names no launch template in LaunchTemplateConfigs');
+    const images = new LaunchTemplateImages({ ec2: clients.ec2, launchTemplateId: ltSpec.LaunchTemplateId, dir: workDir });
+    const launchTemplate = { id: ltSpec.LaunchTemplateId, version: (await images.forVersion(ltSpec.Version ?? '$Default')).version };
 
     // EventBridge → Lambda / SNS, with retries and the dead-letter queue.
     const events = createStackEventBus({
@@ -244,10 +242,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       targetGroupArns,
       region,
       account: LOCAL_ACCOUNT_ID,
-      appPath,
+      launchTemplate,
+      images,
       clock,
       spotWatcher: options.spotWatcher ?? true,
-      servicePolicy,
       capacityRebalance: capacityRebalanceOf(fleetConfig),
       publishEvent: async (event) => {
         await bus.publish(event);
@@ -314,6 +312,26 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       notifications: notifications.received.map((n) => ({ message: n.message, subject: n.subject, receivedAt: n.receivedAt.toISOString() })),
     });
     closers.push(gateway.intercept(controlApi(status)));
+    const appPort = Number(findResource(deployed, 'AWS::ElasticLoadBalancingV2::TargetGroup').properties.Port);
+    closers.push(
+      gateway.intercept(
+        drainingTargetsInterceptor({
+          targetGroupArn,
+          upstream: moto.endpoint,
+          draining: () => loadBalancer.targets().filter((t) => t.state === 'draining').map((t) => ({ id: t.id, port: appPort })),
+        }),
+      ),
+    );
+    closers.push(
+      gateway.intercept(
+        launchTemplateConfigsInterceptor({
+          fleetRequestId,
+          upstream: moto.endpoint,
+          overrides: fleetConfig.LaunchTemplateConfigs?.[0]?.Overrides ?? [],
+          fleet: theFleet,
+        }),
+      ),
+    );
     closers.push(gateway.intercept(fisInterceptor({ fleet: theFleet, clock, region, account: LOCAL_ACCOUNT_ID })));
     // Where other processes (the CLI) find this local cloud.
     const stateFile = join(workDir, STATE_FILE);

@@ -19,10 +19,9 @@ import { type AwsEvent, ec2Event, FLEET_TAG, INTERRUPTION_WARNING, REBALANCE_REC
 import type { SimulatedClock } from '../clock.js';
 import type { FleetModification } from './fleet-calls.js';
 import { InstanceHost } from '../instances/instance-host.js';
-import type { ServicePolicy } from '../instances/service-unit.js';
+import type { LaunchTemplateImages } from '../instances/launch-template-images.js';
 import { type PooledInstance, planFleet, poolOf } from './fleet-plan.js';
 import { type CapacityRebalance, rebalanceResponse } from './rebalance.js';
-
 
 /**
  * Between a reclaimed host going dark and EC2 reporting the instance terminated (shutting-down lasts seconds to
@@ -44,19 +43,16 @@ export interface SpotFleetEmulatorProps {
   readonly targetGroupArns: readonly string[];
   readonly region: string;
   readonly account: string;
-  /** The instance app extracted from the launch template's user data. */
-  readonly appPath: string;
+  /** The fleet's launch template and the version it launches (its LaunchTemplateConfigs). */
+  readonly launchTemplate: { readonly id: string; readonly version: string };
+  /** Each launch template version's instance app and systemd unit, from its user data. */
+  readonly images: LaunchTemplateImages;
   /** Keeps the warning period, the shutting-down time and the instance app's poll interval. */
   readonly clock: SimulatedClock;
   /** The instance app's Spot watcher interval, in AWS time. @default 5000 */
   readonly spotPollIntervalMs?: number;
   /** Run the instance app's own Spot watcher. @default true */
   readonly spotWatcher?: boolean;
-  /**
-   * The app's systemd unit policy from the user data: each instance restarts its app, gives up on it and powers
-   * off as systemd would. @default none (the app runs once, never restarted)
-   */
-  readonly servicePolicy?: ServicePolicy;
   /** The fleet's `SpotMaintenanceStrategies.CapacityRebalance`. @default none (recommendations change nothing) */
   readonly capacityRebalance?: CapacityRebalance;
   /**
@@ -89,6 +85,10 @@ interface Member {
   rebalancing?: { readonly terminateAfterMs?: number; replacementLaunched: boolean; terminateAt?: Date };
 }
 
+/** The tags EC2 puts on an instance launched from a launch template (EC2 user guide, "Launch templates"). */
+export const LAUNCH_TEMPLATE_ID_TAG = 'aws:ec2launchtemplate:id';
+export const LAUNCH_TEMPLATE_VERSION_TAG = 'aws:ec2launchtemplate:version';
+
 const LIVE_STATES = new Set(['pending', 'running']);
 // The complement of LIVE_STATES: together they cover every EC2 instance state.
 const ENDED_STATES = ['shutting-down', 'terminated', 'stopping', 'stopped'];
@@ -109,9 +109,21 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
   private again = false;
   private stopped = false;
   private targetCapacity = 0;
+  private launchTemplateVersion: string;
 
   constructor(private readonly props: SpotFleetEmulatorProps) {
     super();
+    this.launchTemplateVersion = props.launchTemplate.version;
+  }
+
+  /** The launch template version the fleet launches from now on (a ModifySpotFleetRequest's LaunchTemplateConfigs). */
+  setLaunchTemplateVersion(version: string): void {
+    this.launchTemplateVersion = version;
+  }
+
+  /** The fleet's LaunchTemplateConfigs as DescribeSpotFleetRequests shows them on AWS. */
+  get launchTemplateSpecification(): { readonly launchTemplateId: string; readonly version: string } {
+    return { launchTemplateId: this.props.launchTemplate.id, version: this.launchTemplateVersion };
   }
 
   /** Reads the fleet, boots what moto launched at request time, and starts following changes. */
@@ -383,10 +395,11 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
   private async launch(spec: SpotFleetLaunchSpecification): Promise<void> {
     const out = await this.props.ec2.send(
       new RunInstancesCommand({
-        ImageId: spec.ImageId,
+        // From the launch template version the fleet launches (AMI, user data); EC2 tags the instance with the
+        // template's id and version. The pool (type, subnet) and what moto drops come from the specification.
+        LaunchTemplate: { LaunchTemplateId: this.props.launchTemplate.id, Version: this.launchTemplateVersion },
         InstanceType: spec.InstanceType,
         SubnetId: spec.SubnetId,
-        UserData: spec.UserData,
         IamInstanceProfile: spec.IamInstanceProfile?.Arn ? { Arn: spec.IamInstanceProfile.Arn } : undefined,
         SecurityGroupIds: (spec.SecurityGroups ?? []).map((g) => g.GroupId!).filter(Boolean),
         MinCount: 1,
@@ -410,18 +423,27 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     const id = instance.InstanceId!;
     const member: Member = { instance };
     this.members.set(id, member);
-    if (!instance.Tags?.some((t) => t.Key === FLEET_TAG)) {
-      await this.props.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: FLEET_TAG, Value: this.props.fleetRequestId }] }));
+    // moto launches a fleet's first instances and its scale-outs itself, from launch specifications: the Spot
+    // service launches from the template version the fleet names, and EC2 tags what it launches from a template.
+    // Such an instance is dressed as that version's (tags, app); moto still reports its deploy-time AMI.
+    const tags: Array<{ Key: string; Value: string }> = [];
+    if (!instance.Tags?.some((t) => t.Key === FLEET_TAG)) tags.push({ Key: FLEET_TAG, Value: this.props.fleetRequestId });
+    let version = instance.Tags?.find((t) => t.Key === LAUNCH_TEMPLATE_VERSION_TAG)?.Value;
+    if (version === undefined) {
+      version = (await this.props.images.forVersion(this.launchTemplateVersion)).version;
+      tags.push({ Key: LAUNCH_TEMPLATE_ID_TAG, Value: this.props.launchTemplate.id }, { Key: LAUNCH_TEMPLATE_VERSION_TAG, Value: version });
     }
+    if (tags.length > 0) await this.props.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tags }));
+    const image = await this.props.images.forVersion(version);
     const availabilityZone = instance.Placement?.AvailabilityZone ?? `${this.props.region}a`;
     this.emit('launched', { instanceId: id, instanceType: instance.InstanceType ?? '', availabilityZone });
     const host = new InstanceHost({
       identity: { instanceId: id, availabilityZone, instanceType: instance.InstanceType ?? '', lifecycle: 'spot' },
-      appPath: this.props.appPath,
+      appPath: image.appPath,
       // The app accepts no interval under 10 ms.
       spotPollIntervalMs: Math.max(10, Math.round(this.props.clock.toReal(this.props.spotPollIntervalMs ?? 5000))),
       spotWatcher: this.props.spotWatcher ?? true,
-      service: this.props.servicePolicy,
+      service: image.servicePolicy,
       onPowerOff: (reason) => this.powerOff(id, reason),
       onLog: this.props.onLog,
     });
