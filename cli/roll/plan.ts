@@ -11,7 +11,10 @@ export const ROLL_CAPACITY_TAG = 'spotweb:roll-capacity';
 
 export interface RollInstance {
   readonly instanceId: string;
-  /** `aws:ec2launchtemplate:version`; undefined when the instance carries none (launched otherwise). */
+  /**
+   * `aws:ec2launchtemplate:version`, which EC2 puts on every instance it launches from a launch template; undefined
+   * when absent (not launched from one, or not tagged yet): such an instance is left alone, never guessed old.
+   */
   readonly version?: number;
   readonly launchTime: number;
   /** Its target group state (`initial`, `healthy`, `unhealthy`, `draining`); undefined when not registered. */
@@ -41,10 +44,10 @@ export type RollStep =
   | { readonly kind: 'finish'; readonly capacity: number }
   | { readonly kind: 'done' };
 
-/** Instances launched from a version older than the template's newest (or from no version at all). */
+/** Instances launched from a version older than the template's newest. */
 export function outdated(state: RollState): RollInstance[] {
   return state.instances
-    .filter((i) => i.version === undefined || i.version < state.latestVersion)
+    .filter((i) => i.version !== undefined && i.version < state.latestVersion)
     .sort((a, b) => a.launchTime - b.launchTime || a.instanceId.localeCompare(b.instanceId));
 }
 

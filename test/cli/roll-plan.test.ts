@@ -49,10 +49,12 @@ describe('roll plan, from AWS state alone', () => {
     expect(nextStep(state({ rollCapacity: 2, targetCapacity: 3, instances: flaky })).kind).toBe('wait-replacement');
   });
 
-  it('treats an instance without a launch template version as outdated, and finishes by clearing the mark', () => {
-    expect(nextStep(state({ rollCapacity: 2, instances: [inst('a', undefined, 'healthy'), inst('b', 2, 'healthy'), inst('c', 2, 'healthy')] }))).toEqual({
-      kind: 'deregister',
-      instanceId: 'a',
+  it('leaves an instance without a launch template version alone (one being launched is not a drained one), and finishes by clearing the mark', () => {
+    expect(nextStep(state({ rollCapacity: 2, targetCapacity: 3, instances: [inst('a', 1, 'healthy'), inst('b', 2, 'healthy'), inst('n', undefined, undefined)] }))).toEqual({
+      kind: 'wait-replacement',
+      replacing: 'a',
+      healthy: 1,
+      needed: 2,
     });
     expect(nextStep(state({ rollCapacity: 2, instances: [inst('b', 2, 'healthy'), inst('c', 2, 'healthy')] }))).toEqual({ kind: 'finish', capacity: 2 });
   });
