@@ -11,11 +11,11 @@ import {
   type LaunchTemplateConfig,
 } from '@aws-sdk/client-ec2';
 import { DeregisterTargetsCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LAUNCH_TEMPLATE_VERSION_TAG } from '../../common/ec2-events.js';
 import { CliError } from '../errors.js';
 import type { Target } from '../target.js';
 import { nextStep, outdated, ROLL_CAPACITY_TAG, type RollState, type RollStep } from './plan.js';
 
-const LAUNCH_TEMPLATE_VERSION_TAG = 'aws:ec2launchtemplate:version';
 
 export interface RollOptions {
   /** @default 2000 on AWS, 250 locally */

@@ -15,7 +15,17 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventEmitter } from 'node:events';
-import { type AwsEvent, ec2Event, FLEET_TAG, INTERRUPTION_WARNING, REBALANCE_RECOMMENDATION, type SpotAction, SPOT_WARNING_MS } from '../../common/ec2-events.js';
+import {
+  type AwsEvent,
+  ec2Event,
+  FLEET_TAG,
+  INTERRUPTION_WARNING,
+  LAUNCH_TEMPLATE_ID_TAG,
+  LAUNCH_TEMPLATE_VERSION_TAG,
+  REBALANCE_RECOMMENDATION,
+  type SpotAction,
+  SPOT_WARNING_MS,
+} from '../../common/ec2-events.js';
 import type { SimulatedClock } from '../clock.js';
 import type { FleetModification } from './fleet-calls.js';
 import { InstanceHost } from '../instances/instance-host.js';
@@ -84,10 +94,6 @@ interface Member {
   /** Capacity rebalancing is replacing it: no longer counted in the fleet's capacity. */
   rebalancing?: { readonly terminateAfterMs?: number; replacementLaunched: boolean; terminateAt?: Date };
 }
-
-/** The tags EC2 puts on an instance launched from a launch template (EC2 user guide, "Launch templates"). */
-export const LAUNCH_TEMPLATE_ID_TAG = 'aws:ec2launchtemplate:id';
-export const LAUNCH_TEMPLATE_VERSION_TAG = 'aws:ec2launchtemplate:version';
 
 const LIVE_STATES = new Set(['pending', 'running']);
 // The complement of LIVE_STATES: together they cover every EC2 instance state.

@@ -9,11 +9,12 @@ import {
 } from '@aws-sdk/client-ec2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROLL_CAPACITY_TAG } from '../../cli/roll/plan.js';
+import { LAUNCH_TEMPLATE_VERSION_TAG } from '../../common/ec2-events.js';
 import { roll, type RollProgress } from '../../cli/roll/run.js';
 import { resolveTarget } from '../../cli/target.js';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
 import { startLoad } from '../support/load.js';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const TIME_SCALE = 0.05;
 const WORK_DIR = '.local-cloud/e2e-roll';
@@ -93,7 +94,7 @@ describe('roll', () => {
     expect(ids).toHaveLength(2);
     for (const id of ids) expect(original.has(id)).toBe(false);
     const described = await c.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
-    const versions = (described.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.Tags?.find((t) => t.Key === 'aws:ec2launchtemplate:version')?.Value);
+    const versions = (described.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.Tags?.find((t) => t.Key === LAUNCH_TEMPLATE_VERSION_TAG)?.Value);
     expect(versions).toEqual(['2', '2']);
     const fleet = await c.clients.ec2.send(new DescribeSpotFleetRequestsCommand({ SpotFleetRequestIds: [c.fleetRequestId] }));
     const config = fleet.SpotFleetRequestConfigs![0]!.SpotFleetRequestConfig!;
