@@ -4,6 +4,7 @@ import {
   DescribeSpotFleetRequestsCommand,
   type Instance,
 } from '@aws-sdk/client-ec2';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FLEET_TAG, type LocalStatus } from '../local/contract.js';
 import { CliError } from './errors.js';
@@ -26,6 +27,16 @@ export interface InstanceView {
   readonly requests?: number;
   /** When a Spot interruption warning said the instance will be reclaimed (local cloud only). */
   readonly reclaimAt?: string;
+  /** When that warning went out (local cloud only). */
+  readonly warnedAt?: string;
+}
+
+/** The local ALB's listener counters since it started (local cloud only: on AWS, CloudWatch has them). */
+export interface LoadBalancerCountersView {
+  readonly received: number;
+  readonly elb502: number;
+  readonly elb503: number;
+  readonly elb504: number;
 }
 
 export interface FleetSnapshot {
@@ -35,11 +46,47 @@ export interface FleetSnapshot {
   readonly url: string;
   readonly fleetRequestId: string;
   readonly fleetState: string;
+  /** How the fleet chooses Spot capacity pools (e.g. capacityOptimized, priceCapacityOptimized). */
+  readonly allocationStrategy?: string;
   readonly targetCapacity: number;
   readonly fulfilledCapacity: number;
   readonly instances: readonly InstanceView[];
   /** The topic's latest notifications, newest last (local cloud only: its inbox subscribes to the topic). */
   readonly notifications?: ReadonlyArray<{ readonly receivedAt: string; readonly subject?: string; readonly message: string }>;
+  /** The local ALB's counters (local cloud only). */
+  readonly loadBalancer?: LoadBalancerCountersView;
+  /** The stack's CloudWatch alarms (DescribeAlarms, names prefixed with the stack name), alarming ones first. */
+  readonly alarms?: readonly AlarmView[];
+}
+
+export interface AlarmView {
+  readonly name: string;
+  /** OK, ALARM or INSUFFICIENT_DATA. */
+  readonly state: string;
+  readonly reason?: string;
+  /** ISO 8601 of the last state change. */
+  readonly since?: string;
+}
+
+const STATE_ORDER: Record<string, number> = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 };
+
+/** The stack's alarms as DescribeAlarms reports them, the same call on AWS and locally. */
+export async function readAlarms(target: Target): Promise<AlarmView[]> {
+  const views: AlarmView[] = [];
+  let NextToken: string | undefined;
+  do {
+    const out = await target.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${target.facts.stackName}-`, NextToken }));
+    for (const a of out.MetricAlarms ?? []) {
+      views.push({
+        name: a.AlarmName ?? '',
+        state: a.StateValue ?? 'INSUFFICIENT_DATA',
+        ...(a.StateReason ? { reason: a.StateReason } : {}),
+        ...(a.StateUpdatedTimestamp ? { since: a.StateUpdatedTimestamp.toISOString() } : {}),
+      });
+    }
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return views.sort((a, b) => (STATE_ORDER[a.state] ?? 3) - (STATE_ORDER[b.state] ?? 3) || a.name.localeCompare(b.name));
 }
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
@@ -56,6 +103,7 @@ export async function readFleetSnapshot(target: Target): Promise<FleetSnapshot> 
     elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
     target.localStatus?.(),
   ]);
+  const alarms = await readAlarms(target);
   const config = requests.SpotFleetRequestConfigs?.[0];
   if (!config) throw new CliError(`Spot Fleet request ${fleetRequestId} (output of stack ${target.facts.stackName}) not found`);
   const byId = new Map<string, Instance>();
@@ -75,11 +123,13 @@ export async function readFleetSnapshot(target: Target): Promise<FleetSnapshot> 
     url: target.facts.url,
     fleetRequestId,
     fleetState: config.SpotFleetRequestState ?? 'unknown',
+    allocationStrategy: config.SpotFleetRequestConfig?.AllocationStrategy,
     targetCapacity: config.SpotFleetRequestConfig?.TargetCapacity ?? 0,
     fulfilledCapacity: config.SpotFleetRequestConfig?.FulfilledCapacity,
     instances: [...byId.values()],
     elbHealth,
     local,
+    alarms,
     now: Date.now(),
   });
 }
@@ -91,15 +141,17 @@ export function fleetSnapshot(input: {
   url: string;
   fleetRequestId: string;
   fleetState: string;
+  allocationStrategy?: string;
   targetCapacity: number;
   fulfilledCapacity?: number;
   instances: readonly Instance[];
   elbHealth: ReadonlyMap<string, { State?: string; Reason?: string; Description?: string } | undefined>;
   local?: LocalStatus;
+  alarms?: readonly AlarmView[];
   now: number;
 }): FleetSnapshot {
   const dataPlane = new Map((input.local?.targets ?? []).map((t) => [t.id, t]));
-  const reclaims = new Map((input.local?.fleet.instances ?? []).map((i) => [i.instanceId, i.reclaimAt]));
+  const warnings = new Map((input.local?.fleet.instances ?? []).map((i) => [i.instanceId, i]));
   const instances: InstanceView[] = input.instances
     .map((i): InstanceView => {
       const id = i.InstanceId!;
@@ -118,7 +170,8 @@ export function fleetSnapshot(input: {
           ? { drainingSecondsLeft: Math.max(0, Math.round((plane.drainingUntil - input.now) / 100) / 10) }
           : {}),
         ...(plane ? { requests: plane.requests } : {}),
-        ...(reclaims.get(id) ? { reclaimAt: reclaims.get(id) } : {}),
+        ...(warnings.get(id)?.reclaimAt ? { reclaimAt: warnings.get(id)!.reclaimAt } : {}),
+        ...(warnings.get(id)?.warnedAt ? { warnedAt: warnings.get(id)!.warnedAt } : {}),
       };
     })
     .sort((a, b) => a.availabilityZone.localeCompare(b.availabilityZone) || a.instanceId.localeCompare(b.instanceId));
@@ -129,10 +182,13 @@ export function fleetSnapshot(input: {
     url: input.url,
     fleetRequestId: input.fleetRequestId,
     fleetState: input.fleetState,
+    ...(input.allocationStrategy ? { allocationStrategy: input.allocationStrategy } : {}),
     targetCapacity: input.targetCapacity,
     // moto does not keep FulfilledCapacity; what runs is what is fulfilled (each instance weighs 1 here).
     fulfilledCapacity: input.fulfilledCapacity ?? instances.filter((i) => i.state === 'running').length,
     instances,
     ...(input.local ? { notifications: input.local.notifications.slice(-NOTIFICATIONS_SHOWN) } : {}),
+    ...(input.local?.loadBalancer ? { loadBalancer: input.local.loadBalancer } : {}),
+    ...(input.alarms ? { alarms: input.alarms } : {}),
   };
 }

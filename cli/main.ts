@@ -1,17 +1,18 @@
 import { Command, Option } from 'commander';
 import { interruptCommand, loadCommand, rollCommand, statusCommand, type Io } from './commands.js';
+import { consoleCommand } from './console/command.js';
 import { CliError } from './errors.js';
-import { collectInstanceIds, parseDuration, parseFisDuration, parsePositiveInteger, parsePositiveNumber } from './parse.js';
+import { collectInstanceIds, parseDuration, parseFisDuration, parsePort, parsePositiveInteger, parsePositiveNumber } from './parse.js';
 import { DEFAULT_STACK_NAME } from './target.js';
 import { silenceSdkNodeVersionWarning } from '../local/sdk-warning.js';
 
 /** Options every command takes: which stack, where, and how to print. */
 function withTargetOptions(command: Command): Command {
   return command
-    .option('--local [workDir]', 'the local cloud started by `npm start` (reads <workDir>/state.json)', false)
+    .option('--local [dir]', 'the local cloud started by `npm start` in the project at or above dir (default: here), or its work directory', false)
     .option('--endpoint <url>', 'an AWS endpoint instead of AWS itself (e.g. the local cloud gateway)')
     .option('--stack-name <name>', `CloudFormation stack (default ${DEFAULT_STACK_NAME}, or the local cloud's)`)
-    .option('--region <region>', 'AWS region (default: AWS_REGION or your profile)')
+    .option('--region <region>', 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or your profile)')
     .option('--json', 'machine-readable output on stdout', false);
 }
 
@@ -62,6 +63,12 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .addOption(new Option('--timeout <d>', 'per-request timeout').argParser(parseDuration).default(10_000, '10s'))
     .option('--url <url>', "target URL instead of the stack's load balancer")
     .action(async (o) => setExitCode(await loadCommand({ ...o, durationMs: o.duration, timeoutMs: o.timeout }, io)));
+
+  withTargetOptions(program.command('console'))
+    .description('a live console in the browser: the fleet, a timeline of traffic and interruptions, notifications, alarms, and buttons')
+    .addOption(new Option('--port <n>', 'port on 127.0.0.1 (default: a free one)').argParser(parsePort))
+    .addOption(new Option('--interval <duration>', 'how often the fleet is read (default 500ms locally, 2s on AWS)').argParser(parseDuration))
+    .action(async (o) => setExitCode(await consoleCommand({ ...o, intervalMs: o.interval }, io)));
 
   return program;
 }

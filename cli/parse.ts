@@ -22,6 +22,13 @@ export function parsePositiveInteger(text: string): number {
   return n;
 }
 
+/** A TCP port, 0 meaning any free one. */
+export function parsePort(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port number (0 for any free port), got "${text}"`);
+  return n;
+}
+
 /** `--instance` may be repeated or comma-separated. */
 export function collectInstanceIds(text: string, previous: string[] = []): string[] {
   const ids = text.split(',').map((s) => s.trim()).filter(Boolean);

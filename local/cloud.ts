@@ -1,6 +1,7 @@
 import type { SpotFleetLaunchSpecification } from '@aws-sdk/client-ec2';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { readIdleTimeoutMs } from './alb/load-balancer-settings.js';
 import { LocalLoadBalancer, onTargetsChanged, readTargetGroupSettings, TargetGroupSync, type TargetStateChange } from './alb/index.js';
 import { FleetAutoscaler } from './autoscaling/fleet-autoscaler.js';
 import { createClients, destroyClients, type AwsClients } from './deploy/clients.js';
@@ -8,10 +9,13 @@ import { deployTemplate, type DeployedStack, type ProgressEvent } from './deploy
 import type { DeliveryReport } from './events/bus.js';
 import { createStackEventBus } from './events/stack-targets.js';
 import { DEFAULT_WORK_DIR, LOCAL_ACCOUNT_ID, STATE_FILE, type LocalCloudState, type LocalStatus } from './contract.js';
+import { describeNotification, startLocalAlarms, type AlarmStatus, type LocalAlarms } from './cloudwatch/index.js';
 import { controlApi } from './control-api.js';
+import { elbOutageControl } from './fault-control.js';
 import { fisInterceptor } from './fis/experiments.js';
 import { AwsGateway } from './gateway.js';
 import { fleetModificationInterceptor, onFleetModified, onInstancesChanged } from './spot/fleet-calls.js';
+import { cloudFormationReads } from './cloudformation/stack-reads.js';
 import { startMoto, type MotoServer } from './moto-server.js';
 import { isAddressInUse, PortInUseError, probePort } from './ports.js';
 import { NotificationInbox, type TopicNotification } from './notifications.js';
@@ -24,6 +28,9 @@ import { drainingTargetsInterceptor } from './alb/draining-targets.js';
 import { findResource, scalingPolicyOf } from './stack-reader.js';
 import { synthesizeStack } from './synth.js';
 import { SimulatedClock } from './clock.js';
+import { checkLocalRegion, checkPlayable } from './preflight.js';
+import { lockWorkDir } from './work-dir-lock.js';
+import { withRealTime } from './time-scale-text.js';
 
 export interface LocalCloudOptions {
   /** The local ALB's port. @default 8080 */
@@ -34,6 +41,12 @@ export interface LocalCloudOptions {
   readonly handler?: boolean;
   /** The instance app's own Spot watcher. @default true */
   readonly spotWatcher?: boolean;
+  /**
+   * Serve the local cloud's own status (`GET <endpoint>/_local/status`: data-plane target states, the topic's inbox)
+   * beside the AWS APIs. Off, the endpoint shows only what AWS shows, and the CLI takes its AWS path (the stack
+   * found through CloudFormation's outputs). @default true
+   */
+  readonly localExtras?: boolean;
   readonly region?: string;
   /** Working directory for the synthesized assembly and the extracted instance app. @default .local-cloud */
   readonly workDir?: string;
@@ -68,6 +81,10 @@ export interface LocalCloud {
   readonly deliveries: readonly DeliveryReport[];
   /** The local ALB's target state changes, oldest first (the last 1000). */
   readonly targetChanges: ReadonlyArray<TargetStateChange & { readonly at: number }>;
+  /** The stack's CloudWatch alarms as the local cloud last evaluated them. */
+  alarms(): AlarmStatus[];
+  /** Samples the local metrics and evaluates the alarms now, without waiting for the next simulated minute. */
+  evaluateAlarms(): Promise<void>;
   /** Publishes an event on the local default bus (as AWS services do). */
   publish(event: AwsEvent): Promise<DeliveryReport[]>;
   close(): Promise<void>;
@@ -107,13 +124,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   // The one clock every component keeps AWS's intervals on.
   const clock = new SimulatedClock(options.timeScale ?? 1);
   const region = options.region ?? DEFAULT_REGION;
+  checkLocalRegion(region);
   const workDir = resolve(options.workDir ?? DEFAULT_WORK_DIR);
   mkdirSync(workDir, { recursive: true });
+  const lock = lockWorkDir(workDir, options.port ?? 8080);
   // Lambda loads a bundle as CommonJS from /var/task; here the project's package.json ("type": "module") would
   // make Node read the assets in cdk.out as ES modules, so the work directory declares its own module type.
   writeFileSync(join(workDir, 'package.json'), '{ "type": "commonjs" }\n');
 
-  const closers: Array<() => Promise<void> | void> = [];
+  const closers: Array<() => Promise<void> | void> = [() => lock.release()];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
     closers.length = 0;
@@ -127,6 +146,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const motoStarting = startMoto({ loadManagedPolicies: true });
     closers.push(async () => (await motoStarting.catch(() => undefined))?.stop());
     const synth = synthesizeStack(join(workDir, 'cdk.out'), options.context);
+    checkPlayable(synth.template);
     const moto: MotoServer = await motoStarting;
     log(`moto (local AWS control plane) on ${moto.endpoint}`);
 
@@ -149,6 +169,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         if (e.status === 'created') verbose(`  created ${e.type} ${e.logicalId}`);
       },
     });
+    // CloudFormation's read calls answer for the deployed stack, which moto does not hold.
+    closers.push(gateway.intercept(cloudFormationReads(deployed)));
     const created = Object.keys(deployed.resources).length;
     log(`  ${created} resources created through the AWS APIs.`);
     if (deployed.skipped.length > 0) {
@@ -170,10 +192,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // The instance app is taken from the launch template version's user data: the program EC2 would run.
     const ltSpec = fleetConfig.LaunchTemplateConfigs?.[0]?.LaunchTemplateSpecification as { LaunchTemplateId?: string; Version?: string } | undefined;
     if (!ltSpec?.LaunchTemplateId) throw new Error('the Spot Fleet names no launch template in LaunchTemplateConfigs');
-    const images = new LaunchTemplateImages({ ec2: clients.ec2, launchTemplateId: ltSpec.LaunchTemplateId, dir: workDir });
+    const images = new LaunchTemplateImages({ ec2: clients.ec2, launchTemplateId: ltSpec.LaunchTemplateId, dir: workDir, clock });
     const launchTemplate = { id: ltSpec.LaunchTemplateId, version: (await images.forVersion(ltSpec.Version ?? '$Default')).version };
 
     // EventBridge → Lambda / SNS, with retries and the dead-letter queue.
+    let alarms: LocalAlarms | undefined;
     const events = createStackEventBus({
       deployed,
       assemblyDir: synth.assemblyDir,
@@ -182,6 +205,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       region,
       clock,
       invokeFunctions: options.handler ?? true,
+      onInvocation: (fn, failed) => alarms?.recordInvocation(fn, failed),
       log,
       verbose,
     });
@@ -189,19 +213,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const bus = events.bus;
 
     // A human's inbox for the topic.
-    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${n.message}`));
+    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${withRealTime(describeNotification(n.message, n.subject), clock)}`));
     closers.push(() => notifications.close());
     const topic = findResource(deployed, 'AWS::SNS::Topic');
     await notifications.subscribe(clients.sns, topic.physicalId);
 
     // The ALB's data plane, configured from the target group as moto holds it.
     const settings = await readTargetGroupSettings(clients.elbv2, targetGroupArn, clock);
+    const albResource = findResource(deployed, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const idleTimeoutMs = await readIdleTimeoutMs(clients.elbv2, albResource.physicalId, clock);
     let fleet: SpotFleetEmulator | undefined;
     const targetChanges: Array<TargetStateChange & { at: number }> = [];
     const loadBalancer = new LocalLoadBalancer({
       port: options.port ?? 8080,
       healthCheck: settings.healthCheck,
       deregistrationDelayMs: settings.deregistrationDelayMs,
+      idleTimeoutMs,
       resolveTarget: (id) => fleet?.resolve(id),
       portInUseHint: 'pass `npm start -- --port <free port>`, or stop the program using it',
       onTargetStateChange: (c) => {
@@ -212,6 +239,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     const url = await loadBalancer.start();
     closers.push(() => loadBalancer.close());
+    lock.update(Number(new URL(url).port), url);
     // Registrations through the gateway reach the ALB at once (below), and so does moto dropping a terminated
     // instance from the group (on the gateway's instances-changed); the poll is only a safety net, so it can be
     // slow and spare moto's CPU.
@@ -254,6 +282,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     const theFleet = fleet;
     theFleet.on('launched', (i) => log(`  instance ${i.instanceId} launched (${i.instanceType}, ${i.availabilityZone})`));
+    // When each warning went out, for the CLI's report (the reclaim time alone does not say it under a time scale).
+    const warnedAt = new Map<string, Date>();
+    theFleet.on('warned', (w) => warnedAt.set(w.instanceId, new Date()));
+    theFleet.on('terminated', (t) => warnedAt.delete(t.instanceId));
     theFleet.on('warned', (w) => log(`  Spot interruption warning → ${w.instanceId} (${w.action} at ${w.reclaimAt.toISOString()})`));
     theFleet.on('terminated', (t) => log(`  instance ${t.instanceId} terminated`));
     theFleet.on('rebalance-recommended', (r) =>
@@ -283,14 +315,33 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         policy,
         requestCountPerTarget: (windowMs) => loadBalancer.requestCountPerTarget(windowMs),
         currentCapacity: () => theFleet.capacity,
-        onScale: (from, to, perTarget) => log(`  autoscaling: ${Math.round(perTarget)} requests/target/min → capacity ${from} → ${to}`),
+        onScale: (from, to, perTarget, reason) => log(`  autoscaling: ${Math.round(perTarget)} requests/target/min → capacity ${from} → ${to} (${reason})`),
         onError: (err) => log(`  autoscaling error: ${err.message}`),
       });
       autoscaler.start();
       closers.push(() => autoscaler.stop());
     }
 
-    await waitForHealthy(loadBalancer, 1, Math.max(10_000, settings.healthCheck.intervalMs * 10));
+    // Ready when every instance the fleet started with serves: a banner shown while one is still in its first
+    // health checks would send the first reloads to a single instance.
+    await waitForHealthy(loadBalancer, theFleet.capacity, Math.max(30_000, settings.healthCheck.intervalMs * 10));
+
+    // CloudWatch: the template's alarms evaluated against the metrics the local parts produce.
+    alarms = await startLocalAlarms({
+      deployed,
+      clients,
+      loadBalancer,
+      fleet: theFleet,
+      fleetRequestId,
+      deliveries: events.deliveries,
+      clock,
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      onChange: (c) => log(`  ALARM STATE ${c.alarmName}: ${c.oldState} → ${c.newState} (${c.reason})`),
+      log,
+    });
+    const theAlarms = alarms;
+    closers.push(() => theAlarms.close());
 
     const status = (): LocalStatus => ({
       url,
@@ -306,19 +357,27 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           instanceType: i.instanceType,
           availabilityZone: i.availabilityZone,
           reclaimAt: i.reclaimAt?.toISOString(),
+          warnedAt: warnedAt.get(i.instanceId)?.toISOString(),
         })),
       },
       targets: loadBalancer.targets(),
+      loadBalancer: loadBalancer.counters(),
       notifications: notifications.received.map((n) => ({ message: n.message, subject: n.subject, receivedAt: n.receivedAt.toISOString() })),
+      alarms: theAlarms.statuses(),
     });
-    closers.push(gateway.intercept(controlApi(status)));
+    if (options.localExtras ?? true) {
+      // Before the control API, which answers 404 for any other /_local/ path.
+      const outageControl = elbOutageControl(gateway, clock);
+      closers.push(gateway.intercept(outageControl), () => outageControl.end());
+      closers.push(gateway.intercept(controlApi(status)));
+    }
     const appPort = Number(findResource(deployed, 'AWS::ElasticLoadBalancingV2::TargetGroup').properties.Port);
     closers.push(
       gateway.intercept(
         drainingTargetsInterceptor({
           targetGroupArn,
           upstream: moto.endpoint,
-          draining: () => loadBalancer.targets().filter((t) => t.state === 'draining').map((t) => ({ id: t.id, port: appPort })),
+          targets: () => loadBalancer.targets().map((t) => ({ ...t, port: appPort })),
         }),
       ),
     );
@@ -357,6 +416,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       notifications: notifications.received,
       deliveries: events.deliveries,
       targetChanges,
+      alarms: () => theAlarms.statuses(),
+      evaluateAlarms: () => theAlarms.evaluateNow(),
       publish: (event) => bus.publish(event),
       close: closeAll,
     };

@@ -6,7 +6,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { HandlerConfig } from './config.js';
 import { drainInstance, summarize } from './drain.js';
 import { parseEvent, type ParsedEvent } from './event.js';
-import { formatDrainMessage, publishMessage } from './notify.js';
+import { formatDrainConfirmation, publishMessage } from './notify.js';
 import type { Outcome, OutcomeStatus } from './outcome.js';
 
 export interface HandlerDeps {
@@ -55,8 +55,9 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
       const targetGroups = await drainInstance(elbv2, config.targetGroupArns, parsed.instanceId);
       const status = summarize(targetGroups);
       if (status === 'deregistered' && config.topicArn !== undefined && sns !== undefined) {
-        const message = formatDrainMessage(parsed.instanceId, targetGroups, config.deregistrationDelaySeconds);
-        await publishMessage(sns, config.topicArn, `Spot instance ${parsed.instanceId} draining`, message);
+        const origin = { time: parsed.time, region: parsed.region };
+        const { subject, message } = formatDrainConfirmation(parsed.instanceId, action, origin, targetGroups, config.deregistrationDelaySeconds);
+        await publishMessage(sns, config.topicArn, subject, message);
       }
       return record({ ...about, status, targetGroups, elapsedMs: elapsedSince(startedAt) });
     } catch (error) {

@@ -19,6 +19,8 @@ export interface StackEventBusProps {
   readonly clock: SimulatedClock;
   /** Off: events for the stack's functions are dropped (shows what the handler prevents). */
   readonly invokeFunctions: boolean;
+  /** Each finished invocation (`failed`: the function returned an error), for the AWS/Lambda metrics. */
+  readonly onInvocation?: (functionName: string, failed: boolean) => void;
   readonly log: (line: string) => void;
   readonly verbose: (line: string) => void;
 }
@@ -75,6 +77,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
           return;
         }
         const result = await poolFor(fn).invoke(JSON.parse(input));
+        props.onInvocation?.(fn.name, result.error !== undefined);
         if (result.error) throw new Error(`${result.error.errorType}: ${result.error.errorMessage}`);
         verbose(`[lambda ${fn.name}] ${JSON.stringify(result.result)}`);
       },

@@ -30,6 +30,11 @@ export interface InstanceHostProps {
   readonly service?: ServicePolicy;
   /** The OS powered itself off (the unit's `FailureAction=poweroff`); the caller plays EC2's shutdown behaviour. */
   readonly onPowerOff?: (reason: string) => void;
+  /**
+   * The app's environment as the user data's systemd unit sets it (extractAppEnvironment), durations already on
+   * the local time scale; the host's own settings (address, IMDS, Spot polling) override it. @default none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
   readonly onLog?: (line: string) => void;
 }
 
@@ -113,6 +118,7 @@ export class InstanceHost {
       : [this.props.appPath];
     const child = spawn(process.execPath, args, {
       env: {
+        ...this.props.environment,
         PATH: process.env.PATH ?? '',
         HOST: '127.0.0.1',
         PORT: String(this.appPort),

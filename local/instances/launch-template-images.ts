@@ -1,15 +1,19 @@
 import { DescribeLaunchTemplateVersionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extractAppBundle, extractServiceUnit } from '../../userdata/render.js';
+import { extractAppBundle, extractAppEnvironment, extractServiceUnit } from '../../userdata/render.js';
+import type { SimulatedClock } from '../clock.js';
+import { localAppEnvironment } from './app-environment.js';
 import { parseServiceUnit, type ServicePolicy } from './service-unit.js';
 
-/** What an instance launched from one launch template version runs: its app and its systemd unit's policy. */
+/** What an instance launched from one launch template version runs: its app, its systemd unit's policy and environment. */
 export interface InstanceImage {
   /** The launch template version number, as EC2 tags the instance (`aws:ec2launchtemplate:version`). */
   readonly version: string;
   readonly appPath: string;
   readonly servicePolicy: ServicePolicy;
+  /** The app's environment from the unit's `Environment=` lines, durations already in the clock's real time. */
+  readonly environment: Readonly<Record<string, string>>;
 }
 
 /**
@@ -25,6 +29,8 @@ export class LaunchTemplateImages {
       readonly launchTemplateId: string;
       /** Where the extracted apps are written (the local cloud's work directory). */
       readonly dir: string;
+      /** Puts the unit's durations (keep-alive) on the local time scale. */
+      readonly clock: SimulatedClock;
     },
   ) {}
 
@@ -40,7 +46,7 @@ export class LaunchTemplateImages {
   }
 
   private async extract(version: string): Promise<InstanceImage> {
-    const { ec2, launchTemplateId, dir } = this.props;
+    const { ec2, launchTemplateId, dir, clock } = this.props;
     const out = await ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: launchTemplateId, Versions: [version] }));
     const found = out.LaunchTemplateVersions?.[0];
     if (!found?.VersionNumber) throw new Error(`launch template ${launchTemplateId} has no version ${version}`);
@@ -48,6 +54,12 @@ export class LaunchTemplateImages {
     const number = String(found.VersionNumber);
     const appPath = join(dir, `instance-app-v${number}.cjs`);
     writeFileSync(appPath, extractAppBundle(userData));
-    return { version: number, appPath, servicePolicy: parseServiceUnit(extractServiceUnit(userData)) };
+    return {
+      version: number,
+      appPath,
+      servicePolicy: parseServiceUnit(extractServiceUnit(userData)),
+      // As systemd would set it: the keep-alive timeout above the load balancer's idle timeout.
+      environment: localAppEnvironment(extractAppEnvironment(userData), clock),
+    };
   }
 }

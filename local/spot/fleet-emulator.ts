@@ -446,6 +446,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     const host = new InstanceHost({
       identity: { instanceId: id, availabilityZone, instanceType: instance.InstanceType ?? '', lifecycle: 'spot' },
       appPath: image.appPath,
+      environment: image.environment,
       // The app accepts no interval under 10 ms.
       spotPollIntervalMs: Math.max(10, Math.round(this.props.clock.toReal(this.props.spotPollIntervalMs ?? 5000))),
       spotWatcher: this.props.spotWatcher ?? true,
