@@ -5,6 +5,8 @@ import { formatFollow, formatInterruptReport } from './interrupt/format.js';
 import { interrupt, type InterruptOptions } from './interrupt/run.js';
 import { formatLoadProgress, formatLoadSummary } from './load/format.js';
 import { runLoad } from './load/generator.js';
+import { formatRollProgress, formatRollReport } from './roll/format.js';
+import { roll } from './roll/run.js';
 import { fitFrame, FullScreen, sleep } from './screen.js';
 import { formatStatus } from './status/format.js';
 import { styleFor } from './style.js';
@@ -88,6 +90,26 @@ export async function interruptCommand(options: CommonOptions & Omit<InterruptOp
       area.done();
     }
     println(io.stdout, options.json ? JSON.stringify(report, null, 2) : formatInterruptReport(report, styleFor(io.stdout)));
+    return report.complete ? 0 : 1;
+  });
+}
+
+/** `roll`. Exit code 1 when stopped before every instance ran the newest launch template version. */
+export async function rollCommand(options: CommonOptions & { stepTimeoutMs?: number }, io: Io): Promise<number> {
+  return withTarget(options, async (target) => {
+    const area = liveArea(io.stderr);
+    const style = styleFor(io.stderr);
+    let report;
+    try {
+      report = await roll(target, {
+        stepTimeoutMs: options.stepTimeoutMs,
+        signal: io.signal,
+        onProgress: (p) => (io.stderr.isTTY ? area.draw(formatRollProgress(p, style)) : undefined),
+      });
+    } finally {
+      area.done();
+    }
+    println(io.stdout, options.json ? JSON.stringify(report, null, 2) : formatRollReport(report, styleFor(io.stdout)));
     return report.complete ? 0 : 1;
   });
 }

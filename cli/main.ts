@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { interruptCommand, loadCommand, statusCommand, type Io } from './commands.js';
+import { interruptCommand, loadCommand, rollCommand, statusCommand, type Io } from './commands.js';
 import { consoleCommand } from './console/command.js';
 import { CliError } from './errors.js';
 import { collectInstanceIds, parseDuration, parseFisDuration, parsePort, parsePositiveInteger, parsePositiveNumber } from './parse.js';
@@ -47,6 +47,13 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
         ),
       ),
     );
+
+  withTargetOptions(program.command('roll'))
+    .description(
+      "replace instances on an older launch template version one at a time (replacement healthy first, then deregister, drain, terminate); safe to re-run",
+    )
+    .addOption(new Option('--step-timeout <duration>', 'give up when one step makes no progress for').argParser(parseDuration).default(900_000, '15m'))
+    .action(async (o) => setExitCode(await rollCommand({ ...o, stepTimeoutMs: o.stepTimeout }, io)));
 
   withTargetOptions(program.command('load'))
     .description("send requests to the stack's URL at a fixed rate; exit code 1 if any failed")

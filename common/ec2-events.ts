@@ -36,6 +36,9 @@ export const SPOT_INTERRUPTION_ACTION = 'aws:ec2:send-spot-instance-interruption
 export const STACK_TAG = 'spotweb:stack';
 /** The tag AWS puts on every instance a Spot Fleet launches (value: the fleet request id); FIS selects by it. */
 export const FLEET_TAG = 'aws:ec2spot:fleet-request-id';
+/** EC2 tags an instance launched from a launch template with the template's id and version (EC2 user guide, "Launch templates"). */
+export const LAUNCH_TEMPLATE_ID_TAG = 'aws:ec2launchtemplate:id';
+export const LAUNCH_TEMPLATE_VERSION_TAG = 'aws:ec2launchtemplate:version';
 
 /** An EventBridge event as AWS services put it on the default bus. */
 export interface AwsEvent {

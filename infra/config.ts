@@ -15,6 +15,19 @@ export const ALLOCATION_STRATEGIES = [
 ] as const;
 export type AllocationStrategy = (typeof ALLOCATION_STRATEGIES)[number];
 
+/** Spot Fleet's capacity rebalancing replacement strategies (EC2 API reference, `SpotCapacityRebalance`). */
+export const REBALANCE_STRATEGIES = ['launch-before-terminate', 'launch'] as const;
+export type RebalanceReplacementStrategy = (typeof REBALANCE_STRATEGIES)[number];
+
+/** `TerminationDelay` bounds for `launch-before-terminate` (EC2 API reference, `SpotCapacityRebalance`). */
+export const TERMINATION_DELAY_RANGE = { min: 120, max: 7200 } as const;
+
+/**
+ * Between a rebalance recommendation and the drain starting: EventBridge delivery, the handler's cold start, its
+ * retries a minute apart under throttling. The termination delay must cover this plus the deregistration delay.
+ */
+export const REBALANCE_DRAIN_MARGIN_SECONDS = 60;
+
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -68,6 +81,17 @@ export interface SpotWebConfig {
   readonly drainOnRebalance: boolean;
   /** Spot Fleet capacity rebalancing: launch a replacement when AWS signals elevated risk. @default false */
   readonly capacityRebalance: boolean;
+  /**
+   * What capacity rebalancing does with the instance that got the recommendation: `launch-before-terminate`
+   * terminates it after `rebalanceTerminationDelaySeconds`; `launch` never does (AWS: "Spot Fleet does not terminate
+   * the instances that receive a rebalance notification"). @default launch-before-terminate
+   */
+  readonly rebalanceReplacementStrategy: RebalanceReplacementStrategy;
+  /**
+   * `TerminationDelay` of `launch-before-terminate` (120-7200 s): long enough for the drain.
+   * @default max(120, deregistrationDelaySeconds + 60)
+   */
+  readonly rebalanceTerminationDelaySeconds: number;
   /** Retention of the handler's and flow logs' log groups. @default 30 */
   readonly logRetentionDays: number;
   /**
@@ -109,6 +133,8 @@ export const DEFAULT_CONFIG: SpotWebConfig = {
   unhealthyThresholdCount: 2,
   drainOnRebalance: false,
   capacityRebalance: false,
+  rebalanceReplacementStrategy: 'launch-before-terminate',
+  rebalanceTerminationDelaySeconds: 180,
   logRetentionDays: 30,
   alarmElb5xxPerMinute: 5,
   alarmNoHealthyTargetMinutes: 2,
@@ -199,6 +225,50 @@ function healthCheckPath(raw: Raw): string {
   return value;
 }
 
+function rebalanceReplacementStrategy(raw: Raw): RebalanceReplacementStrategy {
+  const value = raw.rebalanceReplacementStrategy;
+  if (value === undefined) return DEFAULT_CONFIG.rebalanceReplacementStrategy;
+  if (!REBALANCE_STRATEGIES.includes(value as RebalanceReplacementStrategy)) {
+    throw new ConfigError('rebalanceReplacementStrategy', `expected one of ${REBALANCE_STRATEGIES.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as RebalanceReplacementStrategy;
+}
+
+/**
+ * Draining on a rebalance recommendation takes the instance out of the target group; unless the fleet then replaces
+ * and retires it, it stays running, counted in the fleet's capacity, serving nobody, for good (the common case: no
+ * interruption follows a recommendation). Refuses every combination that strands capacity that way, or that would
+ * terminate the instance before its drain ends.
+ */
+function checkRebalance(config: SpotWebConfig): void {
+  if (!config.drainOnRebalance) return;
+  const retire = 'so the fleet launches a replacement and terminates the drained instance once its drain is over';
+  if (!config.capacityRebalance) {
+    throw new ConfigError(
+      'drainOnRebalance',
+      'draining on a rebalance recommendation without capacity rebalancing strands the drained instance: it keeps ' +
+        `running, out of the target group, counted in the fleet. Set capacityRebalance=true ${retire}, or drainOnRebalance=false`,
+    );
+  }
+  if (config.rebalanceReplacementStrategy === 'launch') {
+    throw new ConfigError(
+      'rebalanceReplacementStrategy',
+      '"launch" never terminates the instance that got the recommendation (AWS: "Spot Fleet does not terminate the ' +
+        'instances that receive a rebalance notification"), and drainOnRebalance=true takes it out of service: it ' +
+        `would run, serving nobody, for good. Use launch-before-terminate ${retire}`,
+    );
+  }
+  const needed = config.deregistrationDelaySeconds + REBALANCE_DRAIN_MARGIN_SECONDS;
+  if (config.rebalanceTerminationDelaySeconds < needed) {
+    throw new ConfigError(
+      'rebalanceTerminationDelaySeconds',
+      `${config.rebalanceTerminationDelaySeconds} s would terminate the drained instance before its drain ends: it needs ` +
+        `deregistrationDelaySeconds (${config.deregistrationDelaySeconds}) + ${REBALANCE_DRAIN_MARGIN_SECONDS} s for the event ` +
+        `and the handler = ${needed} s at least (at most ${TERMINATION_DELAY_RANGE.max})`,
+    );
+  }
+}
+
 /**
  * Context keys CDK itself uses without a namespace (`cdk acknowledge` and `cdk cli-telemetry` write them into
  * cdk.json). Every other key of CDK's is namespaced: feature flags (`@aws-cdk/core:…`), the toolkit's
@@ -257,7 +327,8 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
       `must be a multiple of 5 (the AWS/EC2Spot metrics' period), got ${alarmCapacityShortfallMinutes}`,
     );
   }
-  return {
+  const deregistrationDelaySeconds = integer(raw, 'deregistrationDelaySeconds', 0, 3600, DEFAULT_CONFIG.deregistrationDelaySeconds);
+  const config: SpotWebConfig = {
     instanceTypes: instanceTypes(raw),
     allocationStrategy: allocationStrategy(raw),
     targetCapacity,
@@ -266,7 +337,7 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
     requestsPerTarget: integer(raw, 'requestsPerTarget', 1, 1_000_000, DEFAULT_CONFIG.requestsPerTarget),
     scaleOutCooldownSeconds: integer(raw, 'scaleOutCooldownSeconds', 0, 3600, DEFAULT_CONFIG.scaleOutCooldownSeconds),
     scaleInCooldownSeconds: integer(raw, 'scaleInCooldownSeconds', 0, 3600, DEFAULT_CONFIG.scaleInCooldownSeconds),
-    deregistrationDelaySeconds: integer(raw, 'deregistrationDelaySeconds', 0, 3600, DEFAULT_CONFIG.deregistrationDelaySeconds),
+    deregistrationDelaySeconds,
     appPort: integer(raw, 'appPort', 1024, 65535, DEFAULT_CONFIG.appPort),
     idleTimeoutSeconds: integer(raw, 'idleTimeoutSeconds', IDLE_TIMEOUT_RANGE_SECONDS.min, IDLE_TIMEOUT_RANGE_SECONDS.max, DEFAULT_CONFIG.idleTimeoutSeconds),
     healthCheckPath: healthCheckPath(raw),
@@ -278,6 +349,14 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
     notificationEmail: optionalString(raw, 'notificationEmail', EMAIL, 'an email address'),
     drainOnRebalance: boolean(raw, 'drainOnRebalance', DEFAULT_CONFIG.drainOnRebalance),
     capacityRebalance: boolean(raw, 'capacityRebalance', DEFAULT_CONFIG.capacityRebalance),
+    rebalanceReplacementStrategy: rebalanceReplacementStrategy(raw),
+    rebalanceTerminationDelaySeconds: integer(
+      raw,
+      'rebalanceTerminationDelaySeconds',
+      TERMINATION_DELAY_RANGE.min,
+      TERMINATION_DELAY_RANGE.max,
+      Math.min(TERMINATION_DELAY_RANGE.max, Math.max(TERMINATION_DELAY_RANGE.min, deregistrationDelaySeconds + REBALANCE_DRAIN_MARGIN_SECONDS)),
+    ),
     logRetentionDays,
     // PutMetricAlarm: EvaluationPeriods × Period may not exceed one day (86,400 s), hence 1440 one-minute periods.
     alarmElb5xxPerMinute: integer(raw, 'alarmElb5xxPerMinute', 0, 1_000_000, DEFAULT_CONFIG.alarmElb5xxPerMinute),
@@ -287,6 +366,8 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
     alarmHandlerErrors: integer(raw, 'alarmHandlerErrors', 0, 1_000_000, DEFAULT_CONFIG.alarmHandlerErrors),
     sessionManager: boolean(raw, 'sessionManager', DEFAULT_CONFIG.sessionManager),
   };
+  checkRebalance(config);
+  return config;
 }
 
 /** The context keys `resolveConfig` understands. */

@@ -65,6 +65,15 @@ export class WebLaunchTemplate extends Construct {
       role: this.instanceRole,
       securityGroup: props.securityGroup,
       userData,
+      // An instance that cannot serve powers itself off (failed bootstrap, app given up on by systemd: see
+      // userdata/render.ts); this makes that a termination, which the `maintain` fleet replaces. EC2's default is
+      // stop ("By default, when you initiate a shutdown from an Amazon EBS backed instance ... the instance stops",
+      // EC2 user guide, "Change instance initiated shutdown behavior"); the launch template schema accepts
+      // stop | terminate (cfn-lint's AWS::EC2::LaunchTemplate schema). Not verified here: whether Spot Fleet passes
+      // this launch template field on to the instances it launches, or ignores it as it does some others. If it were
+      // ignored, the instance would stop instead; whether a `maintain` fleet replaces a stopped member is not
+      // confirmed either.
+      instanceInitiatedShutdownBehavior: ec2.InstanceInitiatedShutdownBehavior.TERMINATE,
       blockDevices: [
         {
           deviceName: '/dev/xvda',

@@ -1,10 +1,10 @@
-import { Stack } from 'aws-cdk-lib';
+import { type Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { STACK_TAG } from '../common/ec2-events.js';
-import type { AllocationStrategy } from './config.js';
+import type { AllocationStrategy, RebalanceReplacementStrategy } from './config.js';
 import { SpotFleetRole } from './spot-fleet-role.js';
 
 export interface WebSpotFleetProps {
@@ -18,8 +18,15 @@ export interface WebSpotFleetProps {
   readonly targetCapacity: number;
   /** Registers each instance here, as LoadBalancersConfig does. */
   readonly targetGroup: elbv2.IApplicationTargetGroup;
-  /** Launch a replacement when AWS signals an elevated interruption risk. */
-  readonly capacityRebalance: boolean;
+  /**
+   * Capacity rebalancing: launch a replacement when AWS signals an elevated interruption risk, and with
+   * `launch-before-terminate` terminate the old instance `terminationDelay` later. @default off
+   */
+  readonly capacityRebalance?: {
+    readonly replacementStrategy: RebalanceReplacementStrategy;
+    /** Only for `launch-before-terminate` (120-7200 s). */
+    readonly terminationDelay: Duration;
+  };
 }
 
 /**
@@ -72,7 +79,17 @@ export class WebSpotFleet extends Construct {
           {
             launchTemplateSpecification: {
               launchTemplateId: props.launchTemplate.launchTemplateId,
-              version: props.launchTemplate.latestVersionNumber,
+              // A version that never changes, so a deploy that changes the launch template (new AMI, new user
+              // data, new app) does not replace the fleet: LaunchTemplateConfigs is create-only (cfn-lint's
+              // AWS::EC2::SpotFleet schema), and with LatestVersionNumber every such deploy made CloudFormation
+              // create a new fleet and delete the old one, terminating its instances without warning or drain.
+              // `$Latest`/`$Default` would be the natural choice, which the Spot Fleet API accepts, but
+              // CloudFormation refuses them here ("Specifying $Latest or $Default for the template version number is
+              // not supported", AWS::EC2::SpotFleet FleetLaunchTemplateSpecification; the error in
+              // awsdocs/aws-cloudformation-user-guide#862). Version 1 is the template's first, created with it.
+              // `npm run cli -- roll` then points the fleet at the newest version (ModifySpotFleetRequest) and
+              // replaces the instances one at a time; CloudFormation never sees a change to this property.
+              version: '1',
             },
             overrides,
           },
@@ -81,7 +98,15 @@ export class WebSpotFleet extends Construct {
           targetGroupsConfig: { targetGroups: [{ arn: props.targetGroup.targetGroupArn }] },
         },
         spotMaintenanceStrategies: props.capacityRebalance
-          ? { capacityRebalance: { replacementStrategy: 'launch' } }
+          ? {
+              capacityRebalance:
+                props.capacityRebalance.replacementStrategy === 'launch'
+                  ? { replacementStrategy: 'launch' }
+                  : {
+                      replacementStrategy: 'launch-before-terminate',
+                      terminationDelay: props.capacityRebalance.terminationDelay.toSeconds(),
+                    },
+            }
           : undefined,
         tagSpecifications: [
           { resourceType: 'spot-fleet-request', tags: [{ key: STACK_TAG, value: stackName }] },

@@ -78,7 +78,9 @@ export class SpotWebStack extends Stack {
       allocationStrategy: config.allocationStrategy,
       targetCapacity: config.targetCapacity,
       targetGroup: this.loadBalancer.targetGroup,
-      capacityRebalance: config.capacityRebalance,
+      capacityRebalance: config.capacityRebalance
+        ? { replacementStrategy: config.rebalanceReplacementStrategy, terminationDelay: Duration.seconds(config.rebalanceTerminationDelaySeconds) }
+        : undefined,
     });
     this.autoScaling = new FleetAutoScaling(this, 'AutoScaling', {
       fleetRequestId: this.spotFleet.requestId,

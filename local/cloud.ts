@@ -1,9 +1,7 @@
-import { DescribeLaunchTemplateVersionsCommand, type SpotFleetLaunchSpecification } from '@aws-sdk/client-ec2';
+import type { SpotFleetLaunchSpecification } from '@aws-sdk/client-ec2';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { extractAppBundle, extractAppEnvironment } from '../userdata/render.js';
 import { readIdleTimeoutMs } from './alb/load-balancer-settings.js';
-import { localAppEnvironment } from './instances/app-environment.js';
 import { LocalLoadBalancer, onTargetsChanged, readTargetGroupSettings, TargetGroupSync, type TargetStateChange } from './alb/index.js';
 import { FleetAutoscaler } from './autoscaling/fleet-autoscaler.js';
 import { createClients, destroyClients, type AwsClients } from './deploy/clients.js';
@@ -24,6 +22,10 @@ import { NotificationInbox, type TopicNotification } from './notifications.js';
 import { SpotFleetEmulator } from './spot/fleet-emulator.js';
 import type { AwsEvent } from '../common/ec2-events.js';
 import { printableLine } from './printable.js';
+import { LaunchTemplateImages } from './instances/launch-template-images.js';
+import { capacityRebalanceOf } from './spot/rebalance.js';
+import { launchTemplateConfigsInterceptor } from './spot/launch-template-configs.js';
+import { drainingTargetsInterceptor } from './alb/draining-targets.js';
 import { findResource, scalingPolicyOf } from './stack-reader.js';
 import { synthesizeStack } from './synth.js';
 import { SimulatedClock } from './clock.js';
@@ -188,14 +190,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (!firstTargetGroup) throw new Error('the Spot Fleet names no target group in LoadBalancersConfig');
     const targetGroupArn: string = firstTargetGroup;
 
-    // The instance app is taken from the deployed launch template's user data: the program EC2 would run.
-    const ltId = (fleetConfig.LaunchTemplateConfigs?.[0]?.LaunchTemplateSpecification?.LaunchTemplateId as string) ?? '';
-    const versions = await clients.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: ltId, Versions: ['$Latest'] }));
-    const userData = Buffer.from(versions.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.UserData ?? '', 'base64').toString('utf8');
-    const appPath = join(workDir, 'instance-app.cjs');
-    writeFileSync(appPath, extractAppBundle(userData));
-    // ... and its environment as systemd would set it (keep-alive above the load balancer's idle timeout).
-    const appEnvironment = localAppEnvironment(extractAppEnvironment(userData), clock);
+    // The instance app is taken from the launch template version's user data: the program EC2 would run.
+    const ltSpec = fleetConfig.LaunchTemplateConfigs?.[0]?.LaunchTemplateSpecification as { LaunchTemplateId?: string; Version?: string } | undefined;
+    if (!ltSpec?.LaunchTemplateId) throw new Error('the Spot Fleet names no launch template in LaunchTemplateConfigs');
+    const images = new LaunchTemplateImages({ ec2: clients.ec2, launchTemplateId: ltSpec.LaunchTemplateId, dir: workDir, clock });
+    const launchTemplate = { id: ltSpec.LaunchTemplateId, version: (await images.forVersion(ltSpec.Version ?? '$Default')).version };
 
     // EventBridge → Lambda / SNS, with retries and the dead-letter queue.
     let alarms: LocalAlarms | undefined;
@@ -273,10 +272,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       targetGroupArns,
       region,
       account: LOCAL_ACCOUNT_ID,
-      appPath,
-      appEnvironment,
+      launchTemplate,
+      images,
       clock,
       spotWatcher: options.spotWatcher ?? true,
+      capacityRebalance: capacityRebalanceOf(fleetConfig),
       publishEvent: async (event) => {
         await bus.publish(event);
       },
@@ -290,6 +290,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     theFleet.on('terminated', (t) => warnedAt.delete(t.instanceId));
     theFleet.on('warned', (w) => log(`  Spot interruption warning → ${w.instanceId} (${w.action} at ${w.reclaimAt.toISOString()})`));
     theFleet.on('terminated', (t) => log(`  instance ${t.instanceId} terminated`));
+    theFleet.on('rebalance-recommended', (r) =>
+      log(`  rebalance recommendation → ${r.instanceId}${r.replaced ? ' (capacity rebalancing: replacement launching)' : ''}`),
+    );
+    theFleet.on('powered-off', (p) => log(`  instance ${p.instanceId} powered itself off (${p.reason}): shutdown behaviour terminate`));
     theFleet.on('error', (err) => log(`  Spot Fleet emulation error: ${err.message}`));
     closers.push(gateway.observe(onFleetModified((m) => theFleet.onModification(m))));
     closers.push(
@@ -369,6 +373,26 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       closers.push(gateway.intercept(outageControl), () => outageControl.end());
       closers.push(gateway.intercept(controlApi(status)));
     }
+    const appPort = Number(findResource(deployed, 'AWS::ElasticLoadBalancingV2::TargetGroup').properties.Port);
+    closers.push(
+      gateway.intercept(
+        drainingTargetsInterceptor({
+          targetGroupArn,
+          upstream: moto.endpoint,
+          targets: () => loadBalancer.targets().map((t) => ({ ...t, port: appPort })),
+        }),
+      ),
+    );
+    closers.push(
+      gateway.intercept(
+        launchTemplateConfigsInterceptor({
+          fleetRequestId,
+          upstream: moto.endpoint,
+          overrides: fleetConfig.LaunchTemplateConfigs?.[0]?.Overrides ?? [],
+          fleet: theFleet,
+        }),
+      ),
+    );
     closers.push(gateway.intercept(fisInterceptor({ fleet: theFleet, clock, region, account: LOCAL_ACCOUNT_ID })));
     // Where other processes (the CLI) find this local cloud.
     const stateFile = join(workDir, STATE_FILE);

@@ -34,6 +34,13 @@ const BUNDLE_MARKER = 'SPOTWEB_APP_BUNDLE_GZIP_BASE64';
 const STOP_TIMEOUT_SECONDS = Math.ceil(DEFAULT_CONFIG.drainTimeoutMs / 1000) + 5;
 // EX_CONFIG from the app: a bad setting, which restarting would not fix.
 const CONFIG_ERROR_EXIT_STATUS = 78;
+/**
+ * systemd's crash-loop limit: more than START_LIMIT_BURST starts within START_LIMIT_INTERVAL_SECONDS and it gives
+ * up on the unit (`start-limit-hit`). An app that crashes on every start (RestartSec=2) is given up on after about
+ * ten seconds; one that serves for a while between crashes never hits the limit and keeps being restarted.
+ */
+export const START_LIMIT_INTERVAL_SECONDS = 60;
+export const START_LIMIT_BURST = 5;
 
 /** The bash user data for Amazon Linux 2023 that installs Node.js and runs the instance app under systemd. */
 export function renderUserData(props: UserDataProps): string {
@@ -50,6 +57,18 @@ export function renderUserData(props: UserDataProps): string {
   return `#!/bin/bash
 # spotweb instance bootstrap for Amazon Linux 2023: Node.js ${nodeMajor} runs the instance app under systemd.
 set -euo pipefail
+
+# An instance that cannot serve must leave, so the Spot Fleet replaces it: the fleet replaces only instances that
+# fail EC2 status checks, never ones the load balancer finds unhealthy. A failed bootstrap powers the instance off,
+# and the launch template's InstanceInitiatedShutdownBehavior=terminate makes that a termination.
+power_off_on_failure() {
+  local status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "spotweb: bootstrap failed (exit $status); powering off so the Spot Fleet replaces this instance" >&2
+    systemctl poweroff
+  fi
+}
+trap power_off_on_failure EXIT
 
 readonly APP_USER=${APP_USER}
 readonly APP_DIR=${APP_DIR}
@@ -100,6 +119,12 @@ function renderUnit(appPort: number, nodeMajor: NodeMajorVersion, idleTimeoutSec
 Description=spotweb instance app
 Wants=network-online.target
 After=network-online.target
+# An app systemd gives up on (crash loop past the start limit, or an exit status restarting cannot fix) powers the
+# instance off: with shutdown behaviour terminate, the Spot Fleet then replaces it. A clean stop (exit 0, as at
+# shutdown) is not a failure.
+StartLimitIntervalSec=${START_LIMIT_INTERVAL_SECONDS}
+StartLimitBurst=${START_LIMIT_BURST}
+FailureAction=poweroff
 
 [Service]
 Type=simple
@@ -141,6 +166,17 @@ UMask=0077
 WantedBy=multi-user.target`;
 }
 
+/**
+ * The systemd unit embedded in user data made by renderUserData, as written to /etc/systemd/system. The local
+ * cloud plays systemd's restart and failure policy from it, so an instance there gives up on its app exactly when
+ * one on AWS would.
+ */
+export function extractServiceUnit(userData: string): string {
+  const match = /<<'UNIT'\n([\s\S]*?)\nUNIT\n/.exec(userData);
+  if (match?.[1] === undefined) throw new Error("user data has no systemd unit (no <<'UNIT' heredoc)");
+  return match[1];
+}
+
 /** gzip then base64, wrapped at 76 columns like base64(1) so the script has no enormous line. */
 function encodeBundle(bundle: string): string {
   const encoded = gzipSync(Buffer.from(bundle, 'utf8'), { level: 9 }).toString('base64');
@@ -173,10 +209,8 @@ export function extractAppBundle(userData: string): string {
  * the local cloud starts the app with these, as systemd would.
  */
 export function extractAppEnvironment(userData: string): Record<string, string> {
-  const unit = /<<'UNIT'\n([\s\S]*?)\nUNIT\n/.exec(userData)?.[1];
-  if (unit === undefined) throw new Error("user data has no systemd unit (no <<'UNIT' heredoc)");
   const env: Record<string, string> = {};
-  for (const line of unit.split('\n')) {
+  for (const line of extractServiceUnit(userData).split('\n')) {
     const match = /^Environment=([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
     if (match) env[match[1]!] = match[2]!;
   }

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import type { SpotAction } from '../../common/ec2-events.js';
 import { startImdsEmulator } from '../imds/emulator.js';
 import { probePort } from '../ports.js';
+import { afterExit, startLimitHit, type ServicePolicy } from './service-unit.js';
 
 /** What a simulated instance knows about itself, served by its own IMDS. */
 export interface InstanceIdentity {
@@ -22,6 +23,13 @@ export interface InstanceHostProps {
   readonly spotPollIntervalMs: number;
   /** Off runs the app without its Spot watcher, as the naive workshop page. */
   readonly spotWatcher: boolean;
+  /**
+   * The app's systemd unit policy (restart, start limit, failure action), played as systemd would. Without it the
+   * app is started once and never restarted.
+   */
+  readonly service?: ServicePolicy;
+  /** The OS powered itself off (the unit's `FailureAction=poweroff`); the caller plays EC2's shutdown behaviour. */
+  readonly onPowerOff?: (reason: string) => void;
   /**
    * The app's environment as the user data's systemd unit sets it (extractAppEnvironment), durations already on
    * the local time scale; the host's own settings (address, IMDS, Spot polling) override it. @default none
@@ -55,6 +63,12 @@ export class InstanceHost {
   private child?: ChildProcess;
   private imds?: Imds;
   private appPort?: number;
+  /** Epoch ms of each start of the app, for systemd's start limit. */
+  private readonly starts: number[] = [];
+  private restartTimer?: NodeJS.Timeout;
+  private shuttingDown = false;
+  private broken = false;
+  private poweredOff = false;
 
   constructor(private readonly props: InstanceHostProps) {}
 
@@ -78,27 +92,78 @@ export class InstanceHost {
 
   /** Boots the instance: IMDS first, then the app; resolves once the app answers HTTP. */
   async start(): Promise<void> {
-    const { identity } = this.props;
-    this.imds = await startImdsEmulator(identity);
+    this.imds = await startImdsEmulator(this.props.identity);
     this.appPort = await probePort(0, '127.0.0.1');
-    const child = spawn(process.execPath, [this.props.appPath], {
+    await waitForHttp(this.appPort, '/', 10_000, this.spawnApp());
+  }
+
+  /** Whether the OS has powered itself off (its app given up on). */
+  get isPoweredOff(): boolean {
+    return this.poweredOff;
+  }
+
+  /**
+   * Fault injection: the app is broken for good from now on (as a corrupt app file or a bad dependency would
+   * leave it), and its running process dies. systemd then restarts it until it gives up.
+   */
+  breakApp(): void {
+    this.broken = true;
+    this.child?.kill('SIGKILL');
+  }
+
+  private spawnApp(): ChildProcess {
+    const { identity } = this.props;
+    const args = this.broken
+      ? ['-e', "console.error('spotweb: app cannot start (broken by fault injection)'); process.exit(1)"]
+      : [this.props.appPath];
+    const child = spawn(process.execPath, args, {
       env: {
         ...this.props.environment,
         PATH: process.env.PATH ?? '',
         HOST: '127.0.0.1',
         PORT: String(this.appPort),
-        IMDS_ENDPOINT: this.imds.url,
+        IMDS_ENDPOINT: this.imds!.url,
         SPOT_POLL_INTERVAL_MS: String(this.props.spotPollIntervalMs),
         SPOT_WATCHER: this.props.spotWatcher ? 'on' : 'off',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    this.starts.push(Date.now());
     lowerPriority(child);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream! }).on('line', (line) => this.props.onLog?.(`${identity.instanceId} ${line}`));
     }
-    await waitForHttp(this.appPort, '/', 10_000, child);
+    child.once('exit', (code, signal) => this.onAppExit(child, code, signal));
+    return child;
+  }
+
+  /** systemd's part: restart the app, or give up on it and run the unit's failure action. */
+  private onAppExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    const policy = this.props.service;
+    if (this.shuttingDown || child !== this.child || !policy) return;
+    const next = afterExit(policy, code, signal);
+    const id = this.props.identity.instanceId;
+    if (next.kind === 'inactive') return;
+    if (next.kind === 'failed') return this.fail(`app failed (${next.result}: ${code ?? signal})`);
+    this.restartTimer = setTimeout(() => {
+      if (this.shuttingDown) return;
+      if (startLimitHit(policy, this.starts, Date.now())) {
+        return this.fail(`start-limit-hit: ${policy.startLimitBurst} starts within ${policy.startLimitIntervalSec} s`);
+      }
+      this.props.onLog?.(`${id} systemd: restarting the app (exit ${code ?? signal})`);
+      this.spawnApp();
+    }, next.delayMs);
+  }
+
+  private fail(reason: string): void {
+    const action = this.props.service?.failureAction ?? 'none';
+    this.props.onLog?.(`${this.props.identity.instanceId} systemd: unit failed, ${reason}; FailureAction=${action}`);
+    // Only a power-off is a shutdown EC2 sees: "The halt command doesn't initiate a shutdown ... the instance
+    // continues to run" (EC2 user guide, "Change instance initiated shutdown behavior").
+    if (action !== 'poweroff') return;
+    this.poweredOff = true;
+    this.props.onPowerOff?.(reason);
   }
 
   /** The two-minute warning, as IMDS shows it at `spot/instance-action`. */
@@ -116,6 +181,8 @@ export class InstanceHost {
    * otherwise the process is killed at once, as a reclaimed host simply disappears.
    */
   async stop(graceful: boolean): Promise<void> {
+    this.shuttingDown = true;
+    clearTimeout(this.restartTimer);
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = once(child, 'exit');

@@ -15,12 +15,23 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventEmitter } from 'node:events';
-import { type AwsEvent, ec2Event, FLEET_TAG, INTERRUPTION_WARNING, type SpotAction, SPOT_WARNING_MS } from '../../common/ec2-events.js';
+import {
+  type AwsEvent,
+  ec2Event,
+  FLEET_TAG,
+  INTERRUPTION_WARNING,
+  LAUNCH_TEMPLATE_ID_TAG,
+  LAUNCH_TEMPLATE_VERSION_TAG,
+  REBALANCE_RECOMMENDATION,
+  type SpotAction,
+  SPOT_WARNING_MS,
+} from '../../common/ec2-events.js';
 import type { SimulatedClock } from '../clock.js';
 import type { FleetModification } from './fleet-calls.js';
 import { InstanceHost } from '../instances/instance-host.js';
+import type { LaunchTemplateImages } from '../instances/launch-template-images.js';
 import { type PooledInstance, planFleet, poolOf } from './fleet-plan.js';
-
+import { type CapacityRebalance, rebalanceResponse } from './rebalance.js';
 
 /**
  * Between a reclaimed host going dark and EC2 reporting the instance terminated (shutting-down lasts seconds to
@@ -42,16 +53,18 @@ export interface SpotFleetEmulatorProps {
   readonly targetGroupArns: readonly string[];
   readonly region: string;
   readonly account: string;
-  /** The instance app extracted from the launch template's user data. */
-  readonly appPath: string;
-  /** The app's environment from the user data's systemd unit, durations already in real time. @default none */
-  readonly appEnvironment?: Readonly<Record<string, string>>;
+  /** The fleet's launch template and the version it launches (its LaunchTemplateConfigs). */
+  readonly launchTemplate: { readonly id: string; readonly version: string };
+  /** Each launch template version's instance app and systemd unit, from its user data. */
+  readonly images: LaunchTemplateImages;
   /** Keeps the warning period, the shutting-down time and the instance app's poll interval. */
   readonly clock: SimulatedClock;
   /** The instance app's Spot watcher interval, in AWS time. @default 5000 */
   readonly spotPollIntervalMs?: number;
   /** Run the instance app's own Spot watcher. @default true */
   readonly spotWatcher?: boolean;
+  /** The fleet's `SpotMaintenanceStrategies.CapacityRebalance`. @default none (recommendations change nothing) */
+  readonly capacityRebalance?: CapacityRebalance;
   /**
    * How often the fleet's state is read from moto, to catch changes made behind the gateway's back (every
    * ModifySpotFleetRequest and instance state change through it nudges a read at once). @default 2000
@@ -66,7 +79,10 @@ export interface FleetEmulatorEvents {
   launched: [{ instanceId: string; instanceType: string; availabilityZone: string }];
   serving: [{ instanceId: string }];
   warned: [{ instanceId: string; action: SpotAction; reclaimAt: Date }];
+  'rebalance-recommended': [{ instanceId: string; replaced: boolean; terminateAt?: Date }];
   terminated: [{ instanceId: string }];
+  /** The instance powered itself off (its app given up on); with shutdown behaviour terminate, it terminates. */
+  'powered-off': [{ instanceId: string; reason: string }];
   error: [Error];
 }
 
@@ -75,6 +91,8 @@ interface Member {
   host?: InstanceHost;
   reclaimAt?: Date;
   reclaimTimer?: NodeJS.Timeout;
+  /** Capacity rebalancing is replacing it: no longer counted in the fleet's capacity. */
+  rebalancing?: { readonly terminateAfterMs?: number; replacementLaunched: boolean; terminateAt?: Date };
 }
 
 const LIVE_STATES = new Set(['pending', 'running']);
@@ -97,9 +115,21 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
   private again = false;
   private stopped = false;
   private targetCapacity = 0;
+  private launchTemplateVersion: string;
 
   constructor(private readonly props: SpotFleetEmulatorProps) {
     super();
+    this.launchTemplateVersion = props.launchTemplate.version;
+  }
+
+  /** The launch template version the fleet launches from now on (a ModifySpotFleetRequest's LaunchTemplateConfigs). */
+  setLaunchTemplateVersion(version: string): void {
+    this.launchTemplateVersion = version;
+  }
+
+  /** The fleet's LaunchTemplateConfigs as DescribeSpotFleetRequests shows them on AWS. */
+  get launchTemplateSpecification(): { readonly launchTemplateId: string; readonly version: string } {
+    return { launchTemplateId: this.props.launchTemplate.id, version: this.launchTemplateVersion };
   }
 
   /** Reads the fleet, boots what moto launched at request time, and starts following changes. */
@@ -191,6 +221,68 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     return reclaimAt;
   }
 
+  /**
+   * An "EC2 Instance Rebalance Recommendation" for one instance: IMDS shows it, the event goes to EventBridge, and
+   * the fleet answers as its capacity rebalancing says (see rebalance.ts): a replacement launched at once, the old
+   * instance terminated after the termination delay (launch-before-terminate) or kept (launch).
+   */
+  recommendRebalance(instanceId: string): void {
+    const member = this.members.get(instanceId);
+    if (!member) throw new Error(`${instanceId} is not an instance of fleet ${this.props.fleetRequestId}`);
+    // AWS sends a recommendation once per instance; one already being replaced or reclaimed gets nothing new.
+    if (member.rebalancing || member.reclaimAt) return;
+    const now = new Date();
+    member.host?.recommendRebalance(now);
+    void this.props
+      .publishEvent(ec2Event({ detailType: REBALANCE_RECOMMENDATION, instanceId, region: this.props.region, account: this.props.account }))
+      .catch((err: Error) => this.emit('error', new Error(`EventBridge delivery for ${instanceId} failed: ${err.message}`)));
+    const response = rebalanceResponse(this.props.capacityRebalance);
+    this.emit('rebalance-recommended', { instanceId, replaced: response.replace });
+    if (!response.replace) return;
+    member.rebalancing = { terminateAfterMs: response.terminateAfterMs, replacementLaunched: false };
+    this.lookNow();
+  }
+
+  /**
+   * AWS counts `TerminationDelay` from the replacement's launch: each launch starts the delay of the oldest
+   * instance still waiting for its replacement.
+   */
+  private replacementLaunched(): void {
+    const waiting = [...this.members.entries()].find(([, m]) => m.rebalancing && !m.rebalancing.replacementLaunched);
+    if (!waiting) return;
+    const [instanceId, member] = waiting;
+    const rebalancing = member.rebalancing!;
+    rebalancing.replacementLaunched = true;
+    const delay = rebalancing.terminateAfterMs;
+    // launch: the old instance keeps running, outside the fleet's count, until someone terminates it.
+    if (delay === undefined) return;
+    const realDelay = this.props.clock.toReal(delay);
+    rebalancing.terminateAt = new Date(this.props.clock.now() + realDelay);
+    member.reclaimTimer = setTimeout(() => {
+      void this.terminate(instanceId, 'capacity rebalancing, launch-before-terminate').catch((err: Error) => this.emit('error', err));
+    }, realDelay);
+  }
+
+  /**
+   * Fault injection: breaks an instance's app for good (every start fails from now on). systemd restarts it until
+   * its start limit, then powers the instance off, which terminates it (see `powerOff`).
+   */
+  breakApp(instanceId: string): void {
+    const member = this.members.get(instanceId);
+    if (!member?.host) throw new Error(`${instanceId} is not a running instance of fleet ${this.props.fleetRequestId}`);
+    member.host.breakApp();
+  }
+
+  /**
+   * The OS powered off. The launch template sets InstanceInitiatedShutdownBehavior=terminate, so EC2 terminates
+   * the instance (shutting-down, then terminated) and the `maintain` fleet replaces it, as after a reclaim. No
+   * interruption warning: nothing tells the load balancer but its health checks.
+   */
+  private powerOff(instanceId: string, reason: string): void {
+    this.emit('powered-off', { instanceId, reason });
+    void this.terminate(instanceId, 'instance-initiated shutdown').catch((err: Error) => this.emit('error', err));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
@@ -208,7 +300,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     return ec2Event({ detailType: INTERRUPTION_WARNING, instanceId, region, account, detail: { 'instance-action': action } });
   }
 
-  private async terminate(instanceId: string): Promise<void> {
+  private async terminate(instanceId: string, cause = 'Spot reclaim'): Promise<void> {
     const member = this.members.get(instanceId);
     if (!member) return;
     // The host is gone from here on: nothing routes to it any more.
@@ -220,7 +312,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     if (this.stopped) return;
     // moto, like ELB for a terminated instance, then drops it from its target groups.
     await this.props.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
-    this.props.onLog?.(`${instanceId} terminated (Spot reclaim)`);
+    this.props.onLog?.(`${instanceId} terminated (${cause})`);
     this.emit('terminated', { instanceId });
     await this.nudge();
   }
@@ -283,7 +375,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     }
 
     const active: PooledInstance[] = [...this.members.values()]
-      .filter((m) => !m.reclaimAt)
+      .filter((m) => !m.reclaimAt && !m.rebalancing)
       .map((m) => ({ id: m.instance.InstanceId!, pool: poolOf(m.instance.InstanceType!, m.instance.SubnetId!), launchTime: m.instance.LaunchTime?.getTime() ?? 0 }));
     const specs = this.props.launchSpecifications;
     const pools = specs.map((s) => poolOf(s.InstanceType!, s.SubnetId!));
@@ -302,16 +394,18 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     for (const pool of plan.launch) {
       const spec = specs.find((s) => poolOf(s.InstanceType!, s.SubnetId!) === pool)!;
       await this.launch(spec);
+      this.replacementLaunched();
     }
   }
 
   private async launch(spec: SpotFleetLaunchSpecification): Promise<void> {
     const out = await this.props.ec2.send(
       new RunInstancesCommand({
-        ImageId: spec.ImageId,
+        // From the launch template version the fleet launches (AMI, user data); EC2 tags the instance with the
+        // template's id and version. The pool (type, subnet) and what moto drops come from the specification.
+        LaunchTemplate: { LaunchTemplateId: this.props.launchTemplate.id, Version: this.launchTemplateVersion },
         InstanceType: spec.InstanceType,
         SubnetId: spec.SubnetId,
-        UserData: spec.UserData,
         IamInstanceProfile: spec.IamInstanceProfile?.Arn ? { Arn: spec.IamInstanceProfile.Arn } : undefined,
         SecurityGroupIds: (spec.SecurityGroups ?? []).map((g) => g.GroupId!).filter(Boolean),
         MinCount: 1,
@@ -335,18 +429,29 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     const id = instance.InstanceId!;
     const member: Member = { instance };
     this.members.set(id, member);
-    if (!instance.Tags?.some((t) => t.Key === FLEET_TAG)) {
-      await this.props.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: FLEET_TAG, Value: this.props.fleetRequestId }] }));
+    // moto launches a fleet's first instances and its scale-outs itself, from launch specifications: the Spot
+    // service launches from the template version the fleet names, and EC2 tags what it launches from a template.
+    // Such an instance is dressed as that version's (tags, app); moto still reports its deploy-time AMI.
+    const tags: Array<{ Key: string; Value: string }> = [];
+    if (!instance.Tags?.some((t) => t.Key === FLEET_TAG)) tags.push({ Key: FLEET_TAG, Value: this.props.fleetRequestId });
+    let version = instance.Tags?.find((t) => t.Key === LAUNCH_TEMPLATE_VERSION_TAG)?.Value;
+    if (version === undefined) {
+      version = (await this.props.images.forVersion(this.launchTemplateVersion)).version;
+      tags.push({ Key: LAUNCH_TEMPLATE_ID_TAG, Value: this.props.launchTemplate.id }, { Key: LAUNCH_TEMPLATE_VERSION_TAG, Value: version });
     }
+    if (tags.length > 0) await this.props.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tags }));
+    const image = await this.props.images.forVersion(version);
     const availabilityZone = instance.Placement?.AvailabilityZone ?? `${this.props.region}a`;
     this.emit('launched', { instanceId: id, instanceType: instance.InstanceType ?? '', availabilityZone });
     const host = new InstanceHost({
       identity: { instanceId: id, availabilityZone, instanceType: instance.InstanceType ?? '', lifecycle: 'spot' },
-      appPath: this.props.appPath,
-      environment: this.props.appEnvironment,
+      appPath: image.appPath,
+      environment: image.environment,
       // The app accepts no interval under 10 ms.
       spotPollIntervalMs: Math.max(10, Math.round(this.props.clock.toReal(this.props.spotPollIntervalMs ?? 5000))),
       spotWatcher: this.props.spotWatcher ?? true,
+      service: image.servicePolicy,
+      onPowerOff: (reason) => this.powerOff(id, reason),
       onLog: this.props.onLog,
     });
     member.host = host;

@@ -13,6 +13,7 @@ describe('resolveConfig', () => {
       maxCapacity: '4',
       targetCapacity: '3',
       drainOnRebalance: 'true',
+      capacityRebalance: 'true',
       instanceTypes: 'm5.large, c5.large ,m6i.xlarge',
       allocationStrategy: 'priceCapacityOptimized',
       deregistrationDelaySeconds: '90',
@@ -27,7 +28,11 @@ describe('resolveConfig', () => {
       instanceTypes: ['m5.large', 'c5.large', 'm6i.xlarge'],
       allocationStrategy: 'priceCapacityOptimized',
       deregistrationDelaySeconds: 90,
+      rebalanceReplacementStrategy: 'launch-before-terminate',
+      // The drain (90 s) and a minute for the event and the handler; never under AWS's 120 s minimum.
+      rebalanceTerminationDelaySeconds: 150,
     });
+    expect(resolveConfig({ deregistrationDelaySeconds: 30 }).rebalanceTerminationDelaySeconds).toBe(120);
   });
 
   it('defaults the starting capacity to the minimum', () => {
@@ -54,6 +59,23 @@ describe('resolveConfig', () => {
     ['timeout not below interval', { healthCheckIntervalSeconds: 5, healthCheckTimeoutSeconds: 5 }, /"healthCheckTimeoutSeconds": must be shorter/],
     ['retention CloudWatch does not offer', { logRetentionDays: 2 }, /"logRetentionDays": CloudWatch Logs accepts/],
     ['boolean spelled otherwise', { drainOnRebalance: 'yes' }, /"drainOnRebalance": expected true or false/],
+    [
+      'draining on rebalance without capacity rebalancing (strands the drained instance)',
+      { drainOnRebalance: 'true' },
+      /"drainOnRebalance": .*strands the drained instance.*Set capacityRebalance=true/,
+    ],
+    [
+      'draining on rebalance with the launch strategy (never terminates the old instance)',
+      { drainOnRebalance: 'true', capacityRebalance: 'true', rebalanceReplacementStrategy: 'launch' },
+      /"rebalanceReplacementStrategy": "launch" never terminates.*Use launch-before-terminate/,
+    ],
+    [
+      'a termination delay shorter than the drain',
+      { drainOnRebalance: 'true', capacityRebalance: 'true', deregistrationDelaySeconds: 300, rebalanceTerminationDelaySeconds: 200 },
+      /"rebalanceTerminationDelaySeconds": 200 s would terminate the drained instance before its drain ends.*360 s at least/,
+    ],
+    ['termination delay outside AWS range', { rebalanceTerminationDelaySeconds: 7201 }, /"rebalanceTerminationDelaySeconds": must be between 120 and 7200/],
+    ['unknown replacement strategy', { rebalanceReplacementStrategy: 'terminate' }, /"rebalanceReplacementStrategy": expected one of launch-before-terminate, launch/],
     ['malformed email', { notificationEmail: 'ops-at-example' }, /"notificationEmail": expected an email address/],
     ['not an ACM ARN', { certificateArn: 'arn:aws:iam::123456789012:server-certificate/x' }, /"certificateArn": expected an ACM certificate ARN/],
   ];

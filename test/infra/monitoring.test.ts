@@ -115,7 +115,7 @@ describe('alarms and dashboard (defaults)', () => {
 
 describe('alarm thresholds are configuration', () => {
   it('takes thresholds from context and adds a FailedInvocations alarm for the rebalance rule', { timeout: 240_000 }, () => {
-    const { template } = synthesize({ alarmElb5xxPerMinute: '20', alarmNoHealthyTargetMinutes: '4', alarmCapacityShortfallMinutes: '30', drainOnRebalance: 'true' });
+    const { template } = synthesize({ alarmElb5xxPerMinute: '20', alarmNoHealthyTargetMinutes: '4', alarmCapacityShortfallMinutes: '30', drainOnRebalance: 'true', capacityRebalance: 'true' });
     expect(alarms(template)).toHaveLength(8);
     expect(alarmOn(template, 'HTTPCode_ELB_5XX_Count').Properties.Threshold).toBe(20);
     expect(alarmOn(template, 'HealthyHostCount').Properties.EvaluationPeriods).toBe(4);

@@ -101,6 +101,8 @@ describe('SpotWeb stack (defaults)', () => {
   it('launches Amazon Linux 2023 with IMDSv2 required and an encrypted gp3 root', () => {
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: Match.objectLike({
+        // An instance that powers itself off (it cannot serve) terminates, so the fleet replaces it.
+        InstanceInitiatedShutdownBehavior: 'terminate',
         MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'disabled' },
         BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: Match.objectLike({ VolumeType: 'gp3', Encrypted: true }) }],
         UserData: Match.anyValue(),
@@ -338,7 +340,10 @@ describe('SpotWeb stack (configured)', () => {
     });
     const config = only(template, 'AWS::EC2::SpotFleet').Properties.SpotFleetRequestConfigData;
     expect(config).toMatchObject({ AllocationStrategy: 'priceCapacityOptimized', TargetCapacity: 1 });
-    expect(config.SpotMaintenanceStrategies).toEqual({ CapacityRebalance: { ReplacementStrategy: 'launch' } });
+    // Draining on rebalance is retired by the fleet: launch-before-terminate, after the 90 s drain and a minute's margin.
+    expect(config.SpotMaintenanceStrategies).toEqual({
+      CapacityRebalance: { ReplacementStrategy: 'launch-before-terminate', TerminationDelay: 150 },
+    });
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 5 });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '90' }]),
@@ -356,6 +361,19 @@ describe('SpotWeb stack (configured)', () => {
     expect(roles.filter((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('ec2.amazonaws.com'))).toEqual([]);
     template.resourceCountIs('AWS::IAM::InstanceProfile', 0);
     expect(JSON.stringify(fleetRole(template).Properties.Policies)).not.toContain('iam:PassRole');
+  });
+});
+
+describe('capacity rebalancing without draining', () => {
+  it('can keep the old instance with launch, which AWS never terminates', () => {
+    const { template } = synthesize({ capacityRebalance: 'true', rebalanceReplacementStrategy: 'launch' });
+    const config = only(template, 'AWS::EC2::SpotFleet').Properties.SpotFleetRequestConfigData;
+    expect(config.SpotMaintenanceStrategies).toEqual({ CapacityRebalance: { ReplacementStrategy: 'launch' } });
+  });
+
+  it('leaves the fleet without maintenance strategies when off', () => {
+    const { template } = synthesize({});
+    expect(only(template, 'AWS::EC2::SpotFleet').Properties.SpotFleetRequestConfigData.SpotMaintenanceStrategies).toBeUndefined();
   });
 });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startImdsEmulator } from '../../local/imds/emulator.js';
 import { bundleInstanceApp } from '../../userdata/bundle.js';
-import { APP_DIR, extractAppBundle, extractAppEnvironment, renderUserData, USER_DATA_LIMIT_BYTES } from '../../userdata/render.js';
+import { APP_DIR, extractAppBundle, extractAppEnvironment, extractServiceUnit, renderUserData, USER_DATA_LIMIT_BYTES } from '../../userdata/render.js';
 import { startApp } from './support/app-process.js';
 import { request } from './support/http.js';
 
@@ -85,6 +85,16 @@ describe('renderUserData', () => {
       expect(unit.split('\n')).toContain(line);
     }
     expect(unit).not.toContain('AmbientCapabilities');
+  });
+
+  it('powers the instance off when systemd gives up on the app', () => {
+    const unit = unitOf(userData).split('\n');
+    expect(unit).toContain('StartLimitIntervalSec=60');
+    expect(unit).toContain('StartLimitBurst=5');
+    expect(unit).toContain('FailureAction=poweroff');
+    // systemd reads the start limit and the failure action from [Unit] only.
+    expect(unit.indexOf('FailureAction=poweroff')).toBeLessThan(unit.indexOf('[Service]'));
+    expect(extractServiceUnit(userData)).toBe(unitOf(userData));
   });
 
   it('grants only CAP_NET_BIND_SERVICE, and only when the port needs it', () => {
@@ -239,11 +249,23 @@ describe('running the script', () => {
     expect(run.calls().some((call) => call.startsWith('useradd'))).toBe(false);
   });
 
-  it('retries dnf, then fails the boot script loudly rather than start without Node.js', () => {
+  it('retries dnf, then fails the boot script loudly and powers the instance off so the fleet replaces it', () => {
     const run = runWithStubs(userData, { ...installs, dnf: 'exit 1' });
     expect(run.result.status).toBe(1);
     expect(run.result.stderr).toContain('dnf install nodejs22 failed');
+    expect(run.result.stderr).toContain('powering off so the Spot Fleet replaces this instance');
     expect(run.calls().filter((call) => call.startsWith('dnf'))).toHaveLength(5);
-    expect(run.calls().some((call) => call.startsWith('systemctl'))).toBe(false);
+    expect(run.calls().filter((call) => call.startsWith('systemctl'))).toEqual(['systemctl poweroff']);
+  });
+
+  it('powers off whichever bootstrap step fails, not only the install', () => {
+    const run = runWithStubs(userData, { ...installs, useradd: 'exit 9' });
+    expect(run.result.status).toBe(9);
+    expect(run.calls().at(-1)).toBe('systemctl poweroff');
+  });
+
+  it('does not power off a bootstrap that succeeded', () => {
+    const run = runWithStubs(userData, installs);
+    expect(run.calls()).not.toContain('systemctl poweroff');
   });
 });
