@@ -7,6 +7,7 @@ import { FleetAutoscaler } from './autoscaling/fleet-autoscaler.js';
 import { createClients, destroyClients, type AwsClients } from './deploy/clients.js';
 import { deployTemplate, type DeployedStack, type ProgressEvent } from './deploy/deploy.js';
 import type { DeliveryReport } from './events/bus.js';
+import type { AsyncInvocationReport } from './lambda/async-invocation.js';
 import { createStackEventBus } from './events/stack-targets.js';
 import { DEFAULT_WORK_DIR, LOCAL_ACCOUNT_ID, STATE_FILE, type LocalCloudState, type LocalStatus } from './contract.js';
 import { controlApi } from './control-api.js';
@@ -62,7 +63,10 @@ export interface LocalCloud {
   /** The local cloud's status, as `GET <endpoint>/_local/status` serves it. */
   status(): LocalStatus;
   readonly notifications: readonly TopicNotification[];
+  /** EventBridge's deliveries; for a function, the asynchronous Invoke accepted (or not), not its result. */
   readonly deliveries: readonly DeliveryReport[];
+  /** Lambda's asynchronous invocations, each once it ended: succeeded, or dead-lettered after Lambda's retries. */
+  readonly invocations: readonly AsyncInvocationReport[];
   /** The local ALB's target state changes, oldest first (the last 1000). */
   readonly targetChanges: ReadonlyArray<TargetStateChange & { readonly at: number }>;
   /** Publishes an event on the local default bus (as AWS services do). */
@@ -329,6 +333,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       status,
       notifications: notifications.received,
       deliveries: events.deliveries,
+      invocations: events.invocations,
       targetChanges,
       publish: (event) => bus.publish(event),
       close: closeAll,
