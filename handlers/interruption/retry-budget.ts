@@ -52,6 +52,9 @@ export function isTransient(error: unknown): boolean {
   return $fault === undefined && ($metadata?.httpStatusCode ?? 0) === 0;
 }
 
+/** Less time than this left: no further attempt (it could not finish a request). */
+const MIN_ATTEMPT_MS = 100;
+
 export interface RetryResult<T> {
   readonly value: T;
   readonly attempts: number;
@@ -95,9 +98,10 @@ export async function retryWithinBudget<T>(
       const cutByDeadline = signal.aborted && lastError !== undefined;
       if (!cutByDeadline) lastError = error;
       if (!isTransient(error) && !signal.aborted) throw error;
-      const delay = random() * Math.min(cap, base * 2 ** (attempt - 1));
-      if (signal.aborted || now() + delay >= deadline) throw new RetryBudgetExhaustedError(attempt, budgetMs, lastError);
-      await sleep(delay);
+      const left = deadline - now();
+      if (signal.aborted || left < MIN_ATTEMPT_MS) throw new RetryBudgetExhaustedError(attempt, budgetMs, lastError);
+      // Near the deadline the wait shrinks rather than the last attempt being skipped: half of what is left at most.
+      await sleep(Math.min(random() * Math.min(cap, base * 2 ** (attempt - 1)), left / 2));
     }
   }
 }

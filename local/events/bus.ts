@@ -40,6 +40,8 @@ export interface LocalEventBusProps {
 }
 
 export interface DeliveryReport {
+  /** The event's `id`. */
+  readonly eventId?: string;
   readonly rule: string;
   readonly targetId: string;
   readonly targetArn: string;
@@ -125,7 +127,8 @@ export class LocalEventBus {
             )
         : undefined,
     });
-    const report = { rule: rule.name, targetId: target.Id, targetArn: target.Arn, result };
+    const eventId = (event as { id?: unknown } | null)?.id;
+    const report = { ...(typeof eventId === 'string' && { eventId }), rule: rule.name, targetId: target.Id, targetArn: target.Arn, result };
     props.onDelivery?.(report);
     return report;
   }
