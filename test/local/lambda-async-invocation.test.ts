@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../local/clock.js';
 import { LocalEventBus, type RuleDefinition } from '../../local/events/bus.js';
 import { deliverWithRetry } from '../../local/events/delivery.js';
 import {
@@ -47,7 +48,7 @@ function invoker(failures: number, config: EventInvokeConfig, options: { deadLet
       return attemptsAt.length <= failures ? FAILED : { ok: true };
     },
     onOutcome: (report) => reports.push(report),
-    now: clock.now,
+    clock: new SimulatedClock(1, { now: clock.now }),
     sleep: clock.sleep,
   });
   return { instance, attemptsAt, sent, reports };
@@ -64,7 +65,7 @@ describe("Lambda's asynchronous invocation (what EventBridge hands a function er
         throw new Error('function error');
       },
       { maximumRetryAttempts: 8, maximumEventAgeMs: 120_000 },
-      { now: clock.now, sleep: clock.sleep, random: () => 0.5 },
+      { clock: new SimulatedClock(1, { now: clock.now, sleep: clock.sleep }), random: () => 0.5 },
     );
     const aws = invoker(Infinity, STACK_CONFIG, { deadLetterArn: DLQ });
     aws.instance.enqueue(warning);
@@ -143,7 +144,7 @@ describe("Lambda's asynchronous invocation (what EventBridge hands a function er
       sinks: { sendToQueue: async () => Promise.reject(new Error('SQS is down')) },
       run: async () => FAILED,
       onOutcome: (r) => reports.push(r),
-      now: clock.now,
+      clock: new SimulatedClock(1, { now: clock.now }),
       sleep: clock.sleep,
     });
     instance.enqueue(warning);
@@ -186,7 +187,7 @@ describe('EventBridge in front of it: only delivery failures are the rule\'s', (
     let calls = 0;
     const bus = new LocalEventBus({
       rules: [rule],
-      timeScale: 0.001,
+      clock: new SimulatedClock(0.001),
       deliverers: {
         lambda: async () => {
           calls++;
@@ -206,7 +207,7 @@ describe('EventBridge in front of it: only delivery failures are the rule\'s', (
     let calls = 0;
     const bus = new LocalEventBus({
       rules: [rule],
-      timeScale: 0.0001,
+      clock: new SimulatedClock(0.0001),
       deliverers: {
         lambda: async () => {
           if (++calls < 3) throw Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
