@@ -207,7 +207,7 @@ describe('EventBridge in front of it: only delivery failures are the rule\'s', (
     let calls = 0;
     const bus = new LocalEventBus({
       rules: [rule],
-      clock: new SimulatedClock(0.0001),
+      clock: new SimulatedClock(0.01),
       deliverers: {
         lambda: async () => {
           if (++calls < 3) throw Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
