@@ -12,9 +12,12 @@ import { createStackEventBus } from './events/stack-targets.js';
 import { DEFAULT_WORK_DIR, LOCAL_ACCOUNT_ID, STATE_FILE, type LocalCloudState, type LocalStatus } from './contract.js';
 import { controlApi } from './control-api.js';
 import { fisInterceptor } from './fis/experiments.js';
-import { AwsGateway } from './gateway.js';
+import { AwsGateway, type GatewayRequest } from './gateway.js';
 import { fleetModificationInterceptor, onFleetModified, onInstancesChanged } from './spot/fleet-calls.js';
-import { startMoto, type MotoServer } from './moto-server.js';
+import { targetHealthInterceptor } from './alb/target-health-api.js';
+import { fleetApiInterceptor } from './spot/fleet-api.js';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { motoClientConfig, startMoto, type MotoServer } from './moto-server.js';
 import { isAddressInUse, PortInUseError, probePort } from './ports.js';
 import { NotificationInbox, type TopicNotification } from './notifications.js';
 import { SpotFleetEmulator } from './spot/fleet-emulator.js';
@@ -217,7 +220,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // Registrations through the gateway reach the ALB at once (below), and so does moto dropping a terminated
     // instance from the group (on the gateway's instances-changed); the poll is only a safety net, so it can be
     // slow and spare moto's CPU.
-    const sync = new TargetGroupSync({ elbv2: clients.elbv2, targetGroupArn, loadBalancer, pollMs: 1000 });
+    // The sync reads moto itself: through the gateway it would read the data plane's own answer back.
+    const motoElbv2 = new ElasticLoadBalancingV2Client(motoClientConfig(moto.endpoint, region));
+    closers.push(() => motoElbv2.destroy());
+    const sync = new TargetGroupSync({ elbv2: motoElbv2, targetGroupArn, loadBalancer, pollMs: 1000 });
+    // The AWS API answers from the data plane: target health from the local ALB, the fleet's instances,
+    // fulfilled capacity and shutting-down instances from the Spot emulation; moto stays the store.
+    const upstream = (req: GatewayRequest) => gateway.forwardToUpstream(req);
+    const targetGroupPort = Number(findResource(deployed, 'AWS::ElasticLoadBalancingV2::TargetGroup').properties.Port ?? 80);
+    closers.push(gateway.intercept(targetHealthInterceptor({ targetGroupArn, port: targetGroupPort, dataPlane: () => loadBalancer.targets(), upstream })));
+    closers.push(gateway.intercept(fleetApiInterceptor({ fleet: () => fleet?.view(), upstream })));
     sync.start();
     closers.push(() => sync.stop());
     // A change through the gateway is applied at once, as ELB's control plane pushes registrations to its data

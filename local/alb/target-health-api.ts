@@ -16,6 +16,9 @@
  * moto stays the store: the request goes to moto first, so an unknown target group or a malformed request fails
  * exactly as moto fails it, and ports come from moto's registrations.
  */
+import { randomUUID } from 'node:crypto';
+import { actionOf } from '../faults.js';
+import { signedService, type GatewayRequest, type GatewayResponse, type Interceptor } from '../gateway.js';
 import type { TargetSnapshot } from './load-balancer.js';
 
 export interface TargetHealthView {
@@ -117,4 +120,31 @@ export function escapeXml(text: string): string {
 
 function unescapeXml(text: string): string {
   return text.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[e]!);
+}
+
+/** What the interceptor needs: where moto is, which target group the local ALB serves, and its data plane. */
+export interface TargetHealthApiProps {
+  readonly targetGroupArn: string;
+  /** The target group's port, for targets moto does not list (draining ones it already dropped). */
+  readonly port: number;
+  readonly dataPlane: () => readonly TargetSnapshot[];
+  readonly upstream: (req: GatewayRequest) => Promise<GatewayResponse>;
+}
+
+/** A gateway interceptor answering DescribeTargetHealth for the local ALB's target group from its data plane. */
+export function targetHealthInterceptor(props: TargetHealthApiProps): Interceptor {
+  return async (req) => {
+    if (signedService(req.headers) !== 'elasticloadbalancing' || actionOf(req) !== 'DescribeTargetHealth') return undefined;
+    const params = new URLSearchParams(req.body.toString('utf8'));
+    if (params.get('TargetGroupArn') !== props.targetGroupArn) return undefined;
+    const moto = await props.upstream(req);
+    if (moto.status >= 300) return moto;
+    const views = targetHealthViews({
+      dataPlane: props.dataPlane(),
+      moto: parseMotoTargetHealth(moto.body.toString()),
+      requested: requestedTargets(params),
+      defaultPort: props.port,
+    });
+    return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() }, body: describeTargetHealthXml(views, randomUUID()) };
+  };
 }

@@ -12,6 +12,9 @@
  *   `running`. Limitation: a filter on `instance-state-name` is applied by moto to its own states, so a request
  *   for `shutting-down` alone does not find these instances.
  */
+import { randomUUID } from 'node:crypto';
+import { actionOf } from '../faults.js';
+import { signedService, type GatewayRequest, type GatewayResponse, type Interceptor } from '../gateway.js';
 
 export interface FleetInstanceView {
   readonly instanceId: string;
@@ -101,4 +104,29 @@ export function withShuttingDown(xml: string, ids: ReadonlySet<string>): string 
     );
   }
   return out;
+}
+
+const FLEET_ACTIONS = new Set(['DescribeSpotFleetInstances', 'DescribeSpotFleetRequests', 'DescribeInstances']);
+
+/** A gateway interceptor correcting moto's EC2 answers about the fleet from the Spot emulation (see above). */
+export function fleetApiInterceptor(props: { readonly fleet: () => FleetView | undefined; readonly upstream: (req: GatewayRequest) => Promise<GatewayResponse> }): Interceptor {
+  return async (req) => {
+    const action = actionOf(req);
+    const fleet = props.fleet();
+    if (!fleet || signedService(req.headers) !== 'ec2' || !action || !FLEET_ACTIONS.has(action)) return undefined;
+    const params = new URLSearchParams(req.body.toString('utf8'));
+    if (action === 'DescribeSpotFleetInstances' && params.get('SpotFleetRequestId') !== fleet.fleetRequestId) return undefined;
+    const moto = await props.upstream(req);
+    if (moto.status >= 300) return moto;
+    const xml = moto.body.toString();
+    const answer = (body: string): GatewayResponse => ({ status: moto.status, headers: moto.headers, body });
+    switch (action) {
+      case 'DescribeSpotFleetInstances':
+        return answer(describeSpotFleetInstancesXml(fleet.fleetRequestId, activeInstances(parseActiveInstances(xml), fleet), randomUUID()));
+      case 'DescribeSpotFleetRequests':
+        return answer(withFulfilledCapacity(xml, fleet.fleetRequestId, fulfilledCapacity(fleet)));
+      default:
+        return answer(withShuttingDown(xml, fleet.shuttingDown()));
+    }
+  };
 }
