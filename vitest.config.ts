@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Installs (as root) or names the system programs the tests need, and removes every test's temporary files.
+    globalSetup: ['test/global-setup.ts'],
     // CDK synthesis, esbuild bundling and moto start-up take seconds, not milliseconds.
     testTimeout: 120_000,
     hookTimeout: 120_000,

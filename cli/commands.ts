@@ -5,6 +5,7 @@ import { formatFollow, formatInterruptReport } from './interrupt/format.js';
 import { interrupt, type InterruptOptions } from './interrupt/run.js';
 import { formatLoadProgress, formatLoadSummary } from './load/format.js';
 import { runLoad } from './load/generator.js';
+import { fitFrame, FullScreen, sleep } from './screen.js';
 import { formatStatus } from './status/format.js';
 import { styleFor } from './style.js';
 import { resolveTarget, type Target, type TargetOptions } from './target.js';
@@ -32,11 +33,15 @@ async function withTarget<T>(options: TargetOptions, run: (target: Target) => Pr
   }
 }
 
-/** A live redraw on a terminal; nothing on a pipe (where only the final result belongs). */
+/**
+ * A live redraw of a few lines on a terminal; nothing on a pipe (where only the final result belongs). Each
+ * frame is cut to the terminal's width: a wrapped line would leave part of the previous frame behind.
+ */
 function liveArea(stream: Io['stderr']): { draw(text: string): void; done(): void } {
   if (!stream.isTTY) return { draw: () => undefined, done: () => undefined };
-  const update = createLogUpdate(stream as NodeJS.WriteStream);
-  return { draw: (text) => update(text), done: () => update.done() };
+  const tty = stream as NodeJS.WriteStream;
+  const update = createLogUpdate(tty);
+  return { draw: (text) => update(fitFrame(text, tty.columns ?? 80, Math.max(1, (tty.rows ?? 24) - 1)).join('\n')), done: () => update.done() };
 }
 
 /** `status [--watch]`. Returns the exit code. */
@@ -48,17 +53,21 @@ export async function statusCommand(options: CommonOptions & { watch?: boolean; 
       println(io.stdout, options.json ? JSON.stringify(snapshot, null, 2) : formatStatus(snapshot, style));
       return 0;
     }
-    const area = liveArea(io.stdout);
     const interval = options.intervalMs ?? (target.kind === 'local' ? 500 : 2000);
-    while (!io.signal?.aborted) {
-      const snapshot = await readFleetSnapshot(target);
-      // --json --watch: one JSON document per line, for scripts that follow the fleet.
-      if (options.json) println(io.stdout, JSON.stringify(snapshot));
-      else if (io.stdout.isTTY) area.draw(`${formatStatus(snapshot, style)}\n${style.dim(`${snapshot.at}  (Ctrl-C to stop)`)}`);
-      else println(io.stdout, `${formatStatus(snapshot, style)}\n`);
-      await sleep(interval, io.signal);
+    const screen = io.stdout.isTTY && !options.json ? new FullScreen(io.stdout) : undefined;
+    try {
+      while (!io.signal?.aborted) {
+        const snapshot = await readFleetSnapshot(target);
+        // --json --watch: one JSON document per line, for scripts that follow the fleet.
+        if (options.json) println(io.stdout, JSON.stringify(snapshot));
+        else if (screen) {
+          screen.draw((columns) => `${formatStatus(snapshot, style, columns)}\n${style.dim(`${snapshot.at.slice(11, 19)}Z, every ${interval / 1000} s (Ctrl-C to stop)`)}`);
+        } else println(io.stdout, `${formatStatus(snapshot, style)}\n`);
+        await sleep(interval, io.signal);
+      }
+    } finally {
+      screen?.close();
     }
-    area.done();
     return 0;
   });
 }
@@ -112,14 +121,4 @@ export async function loadCommand(
   }
   println(io.stdout, options.json ? JSON.stringify(summary, null, 2) : formatLoadSummary(summary, styleFor(io.stdout)));
   return summary.failures > 0 ? 1 : 0;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }

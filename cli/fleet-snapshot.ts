@@ -4,6 +4,7 @@ import {
   DescribeSpotFleetRequestsCommand,
   type Instance,
 } from '@aws-sdk/client-ec2';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FLEET_TAG, type LocalStatus } from '../local/contract.js';
 import { CliError } from './errors.js';
@@ -26,6 +27,8 @@ export interface InstanceView {
   readonly requests?: number;
   /** When a Spot interruption warning said the instance will be reclaimed (local cloud only). */
   readonly reclaimAt?: string;
+  /** When that warning went out (local cloud only). */
+  readonly warnedAt?: string;
 }
 
 /** The local ALB's listener counters since it started (local cloud only: on AWS, CloudWatch has them). */
@@ -52,6 +55,38 @@ export interface FleetSnapshot {
   readonly notifications?: ReadonlyArray<{ readonly receivedAt: string; readonly subject?: string; readonly message: string }>;
   /** The local ALB's counters (local cloud only). */
   readonly loadBalancer?: LoadBalancerCountersView;
+  /** The stack's CloudWatch alarms (DescribeAlarms, names prefixed with the stack name), alarming ones first. */
+  readonly alarms?: readonly AlarmView[];
+}
+
+export interface AlarmView {
+  readonly name: string;
+  /** OK, ALARM or INSUFFICIENT_DATA. */
+  readonly state: string;
+  readonly reason?: string;
+  /** ISO 8601 of the last state change. */
+  readonly since?: string;
+}
+
+const STATE_ORDER: Record<string, number> = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 };
+
+/** The stack's alarms as DescribeAlarms reports them, the same call on AWS and locally. */
+export async function readAlarms(target: Target): Promise<AlarmView[]> {
+  const views: AlarmView[] = [];
+  let NextToken: string | undefined;
+  do {
+    const out = await target.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${target.facts.stackName}-`, NextToken }));
+    for (const a of out.MetricAlarms ?? []) {
+      views.push({
+        name: a.AlarmName ?? '',
+        state: a.StateValue ?? 'INSUFFICIENT_DATA',
+        ...(a.StateReason ? { reason: a.StateReason } : {}),
+        ...(a.StateUpdatedTimestamp ? { since: a.StateUpdatedTimestamp.toISOString() } : {}),
+      });
+    }
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return views.sort((a, b) => (STATE_ORDER[a.state] ?? 3) - (STATE_ORDER[b.state] ?? 3) || a.name.localeCompare(b.name));
 }
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
@@ -68,6 +103,7 @@ export async function readFleetSnapshot(target: Target): Promise<FleetSnapshot> 
     elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
     target.localStatus?.(),
   ]);
+  const alarms = await readAlarms(target);
   const config = requests.SpotFleetRequestConfigs?.[0];
   if (!config) throw new CliError(`Spot Fleet request ${fleetRequestId} (output of stack ${target.facts.stackName}) not found`);
   const byId = new Map<string, Instance>();
@@ -93,6 +129,7 @@ export async function readFleetSnapshot(target: Target): Promise<FleetSnapshot> 
     instances: [...byId.values()],
     elbHealth,
     local,
+    alarms,
     now: Date.now(),
   });
 }
@@ -110,10 +147,11 @@ export function fleetSnapshot(input: {
   instances: readonly Instance[];
   elbHealth: ReadonlyMap<string, { State?: string; Reason?: string; Description?: string } | undefined>;
   local?: LocalStatus;
+  alarms?: readonly AlarmView[];
   now: number;
 }): FleetSnapshot {
   const dataPlane = new Map((input.local?.targets ?? []).map((t) => [t.id, t]));
-  const reclaims = new Map((input.local?.fleet.instances ?? []).map((i) => [i.instanceId, i.reclaimAt]));
+  const warnings = new Map((input.local?.fleet.instances ?? []).map((i) => [i.instanceId, i]));
   const instances: InstanceView[] = input.instances
     .map((i): InstanceView => {
       const id = i.InstanceId!;
@@ -132,7 +170,8 @@ export function fleetSnapshot(input: {
           ? { drainingSecondsLeft: Math.max(0, Math.round((plane.drainingUntil - input.now) / 100) / 10) }
           : {}),
         ...(plane ? { requests: plane.requests } : {}),
-        ...(reclaims.get(id) ? { reclaimAt: reclaims.get(id) } : {}),
+        ...(warnings.get(id)?.reclaimAt ? { reclaimAt: warnings.get(id)!.reclaimAt } : {}),
+        ...(warnings.get(id)?.warnedAt ? { warnedAt: warnings.get(id)!.warnedAt } : {}),
       };
     })
     .sort((a, b) => a.availabilityZone.localeCompare(b.availabilityZone) || a.instanceId.localeCompare(b.instanceId));
@@ -150,5 +189,6 @@ export function fleetSnapshot(input: {
     instances,
     ...(input.local ? { notifications: input.local.notifications.slice(-NOTIFICATIONS_SHOWN) } : {}),
     ...(input.local?.loadBalancer ? { loadBalancer: input.local.loadBalancer } : {}),
+    ...(input.alarms ? { alarms: input.alarms } : {}),
   };
 }

@@ -9,10 +9,10 @@ import { silenceSdkNodeVersionWarning } from '../local/sdk-warning.js';
 /** Options every command takes: which stack, where, and how to print. */
 function withTargetOptions(command: Command): Command {
   return command
-    .option('--local [workDir]', 'the local cloud started by `npm start` (reads <workDir>/state.json)', false)
+    .option('--local [dir]', 'the local cloud started by `npm start` in the project at or above dir (default: here), or its work directory', false)
     .option('--endpoint <url>', 'an AWS endpoint instead of AWS itself (e.g. the local cloud gateway)')
     .option('--stack-name <name>', `CloudFormation stack (default ${DEFAULT_STACK_NAME}, or the local cloud's)`)
-    .option('--region <region>', 'AWS region (default: AWS_REGION or your profile)')
+    .option('--region <region>', 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or your profile)')
     .option('--json', 'machine-readable output on stdout', false);
 }
 

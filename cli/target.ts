@@ -4,15 +4,15 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FisClient } from '@aws-sdk/client-fis';
 import { IAMClient } from '@aws-sdk/client-iam';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { LocalStatus } from '../local/contract.js';
 import { CliError, explainAwsError } from './errors.js';
 import { stackFacts, type StackFacts } from './stack-facts.js';
-import { DEFAULT_WORK_DIR, LOCAL_CREDENTIALS, STATE_FILE, STATUS_PATH } from '../local/contract.js';
+import { DEFAULT_WORK_DIR, LOCAL_CREDENTIALS, processAlive, STATE_FILE, STATUS_PATH } from '../local/contract.js';
 
 export interface TargetOptions {
-  /** The local cloud's work directory (`--local [dir]`); true means the default `.local-cloud`. */
+  /** `--local [dir]`: the local cloud's work directory or project directory (see `findLocalWorkDir`); true: find it from here. */
   readonly local?: string | boolean;
   /** An AWS endpoint to use instead of AWS's own (the local cloud's gateway, or any emulator). */
   readonly endpoint?: string;
@@ -22,11 +22,11 @@ export interface TargetOptions {
 
 export interface Clients {
   readonly cfn: CloudFormationClient;
+  readonly cloudwatch: CloudWatchClient;
   readonly ec2: EC2Client;
   readonly elbv2: ElasticLoadBalancingV2Client;
   readonly iam: IAMClient;
   readonly fis: FisClient;
-  readonly cloudwatch: CloudWatchClient;
 }
 
 /** Where the CLI acts: the same SDK calls either way; only the endpoint differs. */
@@ -44,6 +44,22 @@ export interface Target {
 export const DEFAULT_STACK_NAME = 'SpotWeb';
 const NOT_RUNNING = 'local cloud not running: start it with npm start';
 
+/**
+ * The local cloud's work directory for `--local [dir]`: `dir` may be the work directory itself, the project
+ * directory that holds `.local-cloud`, or any directory below the project (`npm start` runs at the project's
+ * root); without `dir`, the search starts where the user is. A relative `dir` is the user's: npm runs scripts at
+ * the package root and names the directory they were typed in as INIT_CWD.
+ */
+export function findLocalWorkDir(dir: string | undefined, cwd = process.env.INIT_CWD ?? process.cwd()): string {
+  const start = resolve(cwd, dir ?? '.');
+  if (existsSync(join(start, STATE_FILE))) return start;
+  for (let d = start; ; d = dirname(d)) {
+    if (existsSync(join(d, DEFAULT_WORK_DIR, STATE_FILE))) return join(d, DEFAULT_WORK_DIR);
+    if (dirname(d) === d) break;
+  }
+  throw new CliError(`${NOT_RUNNING} (no ${STATE_FILE} in ${start}, nor ${DEFAULT_WORK_DIR}/${STATE_FILE} in it or a directory above it)`);
+}
+
 /** The endpoint a running local cloud wrote into `<workDir>/state.json`, or a CliError saying to start it. */
 export function readLocalState(workDir: string): { endpoint: string; region: string; pid: number } {
   let state: { endpoint?: unknown; region?: unknown; pid?: unknown };
@@ -58,14 +74,13 @@ export function readLocalState(workDir: string): { endpoint: string; region: str
   return { endpoint: state.endpoint, region: typeof state.region === 'string' ? state.region : 'us-east-1', pid: state.pid };
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/**
+ * The region the environment names: AWS_REGION (the SDKs' and AWS CLI v2's), else AWS_DEFAULT_REGION (AWS CLI
+ * v1's, which the SDK for JavaScript v3 does not read but users of the AWS CLI have set). Undefined leaves it to
+ * the SDK's profile lookup.
+ */
+export function regionFromEnvironment(env: NodeJS.ProcessEnv): string | undefined {
+  return env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
 }
 
 /** `GET <endpoint>/_local/status`, or undefined when the endpoint is not a local cloud. */
@@ -93,11 +108,11 @@ function createClients(region: string | undefined, endpoint: string | undefined)
   };
   return {
     cfn: new CloudFormationClient(config),
+    cloudwatch: new CloudWatchClient(config),
     ec2: new EC2Client(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
     iam: new IAMClient(config),
     fis: new FisClient(config),
-    cloudwatch: new CloudWatchClient(config),
   };
 }
 
@@ -109,7 +124,7 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
   let endpoint = options.endpoint;
   let region = options.region;
   if (options.local !== undefined && options.local !== false) {
-    const state = readLocalState(typeof options.local === 'string' ? options.local : DEFAULT_WORK_DIR);
+    const state = readLocalState(findLocalWorkDir(typeof options.local === 'string' ? options.local : undefined));
     endpoint = state.endpoint;
     region ??= state.region;
   }
@@ -129,6 +144,7 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
       throw new CliError(`the local cloud runs stack ${local.stackName}, not ${options.stackName}`);
     }
   }
+  region ??= regionFromEnvironment(process.env);
   const clients = createClients(region, endpoint);
   const close = (): void => {
     for (const c of Object.values(clients)) c.destroy();

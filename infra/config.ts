@@ -3,6 +3,9 @@
  * synth-time error naming the context key. Pure: it reads a plain record, so the app entry reads CDK
  * context once and everything below receives typed values.
  */
+import { closestName } from './closest-name.js';
+
+import { DEFAULT_IDLE_TIMEOUT_SECONDS, IDLE_TIMEOUT_RANGE_SECONDS } from '../userdata/app/keep-alive.js';
 
 export const ALLOCATION_STRATEGIES = [
   'diversified',
@@ -38,6 +41,12 @@ export interface SpotWebConfig {
   readonly deregistrationDelaySeconds: number;
   /** Port the instance app listens on, and the target group's port. @default 8000 */
   readonly appPort: number;
+  /**
+   * The ALB's connection idle timeout (`idle_timeout.timeout_seconds`, 1-4000 s, as ELB accepts). The instance
+   * app's keep-alive timeout is set above it through the user data, so the ALB, not the app, closes idle
+   * connections (else the ALB answers 502 on a connection the app has just closed). @default 60
+   */
+  readonly idleTimeoutSeconds: number;
   /** @default /health */
   readonly healthCheckPath: string;
   /**
@@ -61,6 +70,22 @@ export interface SpotWebConfig {
   readonly capacityRebalance: boolean;
   /** Retention of the handler's and flow logs' log groups. @default 30 */
   readonly logRetentionDays: number;
+  /**
+   * Load-balancer-generated 5xx responses (HTTPCode_ELB_5XX_Count: no target, target failed, target silent) in one
+   * minute above which the 5xx alarm fires. @default 5
+   */
+  readonly alarmElb5xxPerMinute: number;
+  /** Consecutive minutes with no healthy target (HealthyHostCount below 1) before that alarm fires. @default 2 */
+  readonly alarmNoHealthyTargetMinutes: number;
+  /** Consecutive minutes with at least one unhealthy target before that alarm fires. @default 5 */
+  readonly alarmUnhealthyTargetMinutes: number;
+  /**
+   * Minutes the fleet's fulfilled capacity may stay below its target capacity (AWS/EC2Spot, 5-minute periods)
+   * before that alarm fires; a multiple of 5. @default 15
+   */
+  readonly alarmCapacityShortfallMinutes: number;
+  /** Handler errors (AWS/Lambda Errors) in five minutes above which that alarm fires; 0 = any error. @default 0 */
+  readonly alarmHandlerErrors: number;
 }
 
 export const DEFAULT_CONFIG: SpotWebConfig = {
@@ -74,6 +99,7 @@ export const DEFAULT_CONFIG: SpotWebConfig = {
   scaleInCooldownSeconds: 300,
   deregistrationDelaySeconds: 120,
   appPort: 8000,
+  idleTimeoutSeconds: DEFAULT_IDLE_TIMEOUT_SECONDS,
   healthCheckPath: '/health',
   healthCheckIntervalSeconds: 5,
   healthCheckTimeoutSeconds: 4,
@@ -82,6 +108,11 @@ export const DEFAULT_CONFIG: SpotWebConfig = {
   drainOnRebalance: false,
   capacityRebalance: false,
   logRetentionDays: 30,
+  alarmElb5xxPerMinute: 5,
+  alarmNoHealthyTargetMinutes: 2,
+  alarmUnhealthyTargetMinutes: 5,
+  alarmCapacityShortfallMinutes: 15,
+  alarmHandlerErrors: 0,
 };
 
 export class ConfigError extends Error {
@@ -165,8 +196,39 @@ function healthCheckPath(raw: Raw): string {
   return value;
 }
 
-/** Validates raw values (CDK context strings or typed values) and fills in the defaults. */
+/**
+ * Context keys CDK itself uses without a namespace (`cdk acknowledge` and `cdk cli-telemetry` write them into
+ * cdk.json). Every other key of CDK's is namespaced: feature flags (`@aws-cdk/core:…`), the toolkit's
+ * (`aws:cdk:…`) and cached lookups (`availability-zones:account=…`) all hold a colon.
+ */
+const CDK_PLAIN_KEYS: ReadonlySet<string> = new Set(['acknowledged-issue-numbers', 'cli-telemetry']);
+
+/** True for a context key that belongs to CDK rather than to this app. */
+export function isCdkContextKey(key: string): boolean {
+  return key.includes(':') || key.startsWith('@') || CDK_PLAIN_KEYS.has(key);
+}
+
+/**
+ * A misspelt `-c` key would otherwise be ignored and deploy the default (`-c minCapcity=3` → 2), so any key
+ * that is neither this app's nor CDK's own is an error naming the closest known key.
+ */
+function rejectUnknownKeys(raw: Raw): void {
+  for (const key of Object.keys(raw)) {
+    if ((CONFIG_KEYS as readonly string[]).includes(key) || isCdkContextKey(key)) continue;
+    const near = closestName(key, CONFIG_KEYS);
+    throw new ConfigError(
+      key,
+      near ? `unknown key; did you mean "${near}"? (README, Configuration)` : `unknown key; the keys this app reads are ${CONFIG_KEYS.join(', ')}`,
+    );
+  }
+}
+
+/**
+ * Validates raw values (CDK context strings or typed values) and fills in the defaults. `raw` may be the app's
+ * whole context: CDK's own keys are left alone, any other unknown key is an error.
+ */
 export function resolveConfig(raw: Raw): SpotWebConfig {
+  rejectUnknownKeys(raw);
   const minCapacity = integer(raw, 'minCapacity', 1, 1000, DEFAULT_CONFIG.minCapacity);
   const maxCapacity = integer(raw, 'maxCapacity', 1, 1000, DEFAULT_CONFIG.maxCapacity);
   if (minCapacity > maxCapacity) {
@@ -185,6 +247,13 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
     throw new ConfigError('logRetentionDays', `CloudWatch Logs accepts ${LOG_RETENTION_DAYS.join(', ')}; got ${logRetentionDays}`);
   }
+  const alarmCapacityShortfallMinutes = integer(raw, 'alarmCapacityShortfallMinutes', 5, 1440, DEFAULT_CONFIG.alarmCapacityShortfallMinutes);
+  if (alarmCapacityShortfallMinutes % 5 !== 0) {
+    throw new ConfigError(
+      'alarmCapacityShortfallMinutes',
+      `must be a multiple of 5 (the AWS/EC2Spot metrics' period), got ${alarmCapacityShortfallMinutes}`,
+    );
+  }
   return {
     instanceTypes: instanceTypes(raw),
     allocationStrategy: allocationStrategy(raw),
@@ -196,6 +265,7 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
     scaleInCooldownSeconds: integer(raw, 'scaleInCooldownSeconds', 0, 3600, DEFAULT_CONFIG.scaleInCooldownSeconds),
     deregistrationDelaySeconds: integer(raw, 'deregistrationDelaySeconds', 0, 3600, DEFAULT_CONFIG.deregistrationDelaySeconds),
     appPort: integer(raw, 'appPort', 1024, 65535, DEFAULT_CONFIG.appPort),
+    idleTimeoutSeconds: integer(raw, 'idleTimeoutSeconds', IDLE_TIMEOUT_RANGE_SECONDS.min, IDLE_TIMEOUT_RANGE_SECONDS.max, DEFAULT_CONFIG.idleTimeoutSeconds),
     healthCheckPath: healthCheckPath(raw),
     healthCheckIntervalSeconds,
     healthCheckTimeoutSeconds,
@@ -206,10 +276,16 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
     drainOnRebalance: boolean(raw, 'drainOnRebalance', DEFAULT_CONFIG.drainOnRebalance),
     capacityRebalance: boolean(raw, 'capacityRebalance', DEFAULT_CONFIG.capacityRebalance),
     logRetentionDays,
+    // PutMetricAlarm: EvaluationPeriods × Period may not exceed one day (86,400 s), hence 1440 one-minute periods.
+    alarmElb5xxPerMinute: integer(raw, 'alarmElb5xxPerMinute', 0, 1_000_000, DEFAULT_CONFIG.alarmElb5xxPerMinute),
+    alarmNoHealthyTargetMinutes: integer(raw, 'alarmNoHealthyTargetMinutes', 1, 1440, DEFAULT_CONFIG.alarmNoHealthyTargetMinutes),
+    alarmUnhealthyTargetMinutes: integer(raw, 'alarmUnhealthyTargetMinutes', 1, 1440, DEFAULT_CONFIG.alarmUnhealthyTargetMinutes),
+    alarmCapacityShortfallMinutes,
+    alarmHandlerErrors: integer(raw, 'alarmHandlerErrors', 0, 1_000_000, DEFAULT_CONFIG.alarmHandlerErrors),
   };
 }
 
-/** The context keys `resolveConfig` understands, for reading them off a CDK app. */
+/** The context keys `resolveConfig` understands. */
 export const CONFIG_KEYS = Object.keys(DEFAULT_CONFIG).concat(['certificateArn', 'notificationEmail']) as ReadonlyArray<
   keyof SpotWebConfig
 >;

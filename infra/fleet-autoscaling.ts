@@ -44,12 +44,18 @@ export class FleetAutoScaling extends Construct {
       minCapacity: props.minCapacity,
       maxCapacity: props.maxCapacity,
     });
-    this.scalableTarget.scaleToTrackMetric('RequestsPerTarget', {
+    const policy = this.scalableTarget.scaleToTrackMetric('RequestsPerTarget', {
       targetValue: props.requestsPerTarget,
       predefinedMetric: appscaling.PredefinedMetric.ALB_REQUEST_COUNT_PER_TARGET,
       resourceLabel: `${props.loadBalancer.loadBalancerFullName}/${props.targetGroup.targetGroupFullName}`,
       scaleOutCooldown: props.scaleOutCooldown,
       scaleInCooldown: props.scaleInCooldown,
     });
+    // ALBRequestCountPerTarget is defined only once the target group is attached to the load balancer (a listener
+    // forwards to it); without this dependency CloudFormation may create the policy first and the call fails. CDK's
+    // own scaleOnRequestCount adds the same dependency (on `loadBalancerAttached`). Application Auto Scaling API
+    // reference, PredefinedMetricSpecification, ResourceLabel:
+    // https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PredefinedMetricSpecification.html
+    policy.node.addDependency(props.targetGroup.loadBalancerAttached);
   }
 }

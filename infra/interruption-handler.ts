@@ -49,6 +49,9 @@ const HANDLER_TIMEOUT = Duration.seconds(60);
  * The interruption handler Lambda: its least-privilege role, its log group, the bundled function and its grants
  * (DeregisterTargets on these target groups only, Publish on the topic). What invokes it is InterruptionRouting's job.
  */
+/** The handler's own outcome metrics (Powertools EMF): CloudWatch namespace and `service` dimension. */
+export const HANDLER_METRICS = { namespace: 'spotweb', service: 'spotweb-interruption-handler' } as const;
+
 export class InterruptionHandler extends Construct {
   readonly function: nodejs.NodejsFunction;
   readonly role: iam.Role;
@@ -91,8 +94,8 @@ export class InterruptionHandler extends Construct {
         TOPIC_ARN: props.topic.topicArn,
         DRAIN_ON_REBALANCE: String(props.drainOnRebalance),
         DEREGISTRATION_DELAY_SECONDS: String(props.deregistrationDelay.toSeconds()),
-        POWERTOOLS_SERVICE_NAME: 'spotweb-interruption-handler',
-        POWERTOOLS_METRICS_NAMESPACE: 'spotweb',
+        POWERTOOLS_SERVICE_NAME: HANDLER_METRICS.service,
+        POWERTOOLS_METRICS_NAMESPACE: HANDLER_METRICS.namespace,
       },
       bundling: {
         minify: HANDLER_BUNDLING.minify,

@@ -9,7 +9,20 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EC2_SOURCE, INTERRUPTION_WARNING, REBALANCE_RECOMMENDATION } from '../common/ec2-events.js';
-import { InterruptionHandler } from './interruption-handler.js';
+import { HANDLER_METRICS, InterruptionHandler } from './interruption-handler.js';
+import { PlainTextInput } from './plain-text-input.js';
+
+/**
+ * What a subscriber reads for each "EC2 Spot Instance Interruption Warning", e.g.
+ * `AWS Spot interruption warning: instance i-0abc… in us-east-1 will be interrupted about two minutes after
+ * 2026-11-30T02:00:00Z (instance-action: terminate). …`
+ */
+export const WARNING_MESSAGE = PlainTextInput.fromTemplate(
+  'AWS Spot interruption warning: instance <instance> in <region> will be interrupted about two minutes after <time> ' +
+    '(instance-action: <action>). This relays the warning AWS sends for any Spot instance in the account; ' +
+    'spotweb sends a separate confirmation for each instance it takes out of its load balancer.',
+  { instance: '$.detail.instance-id', action: '$.detail.instance-action', time: '$.time', region: '$.region' },
+);
 
 export interface InterruptionRoutingProps {
   /** Target group(s) the handler deregisters interrupted instances from. */
@@ -49,6 +62,8 @@ export class InterruptionRouting extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   readonly warningRule: events.Rule;
   readonly rebalanceRule?: events.Rule;
+  /** Where the handler's own outcome metrics go (Powertools EMF: namespace, and the `service` dimension). */
+  readonly handlerMetrics = HANDLER_METRICS;
 
   constructor(scope: Construct, id: string, props: InterruptionRoutingProps) {
     super(scope, id);
@@ -94,15 +109,11 @@ export class InterruptionRouting extends Construct {
       eventPattern: { source: [EC2_SOURCE], detailType: [INTERRUPTION_WARNING] },
     });
     this.warningRule.addTarget(new targets.LambdaFunction(this.handler, delivery));
+    // The rule's message reaches a person for every Spot warning in the account and region, the fleet's or not,
+    // and whether or not the handler runs: it relays AWS's warning and claims nothing. The handler confirms each
+    // drain itself (handlers/interruption/notify.ts). Plain text, not CDK's quoted fromText (see PlainTextInput).
     this.warningRule.addTarget(
-      new targets.SnsTopic(this.topic, {
-        ...delivery,
-        message: events.RuleTargetInput.fromText(
-          `Spot interruption warning: instance ${events.EventField.fromPath('$.detail.instance-id')} ` +
-            `will ${events.EventField.fromPath('$.detail.instance-action')} about two minutes after ` +
-            `${events.EventField.time} (region ${events.EventField.region}). spotweb is draining it from the load balancer.`,
-        ),
-      }),
+      new targets.SnsTopic(this.topic, { ...delivery, message: WARNING_MESSAGE }),
     );
 
     if (props.drainOnRebalance) {

@@ -14,6 +14,11 @@ export interface WebLoadBalancerProps {
   readonly unhealthyThresholdCount: number;
   /** How long a deregistered target keeps serving in-flight requests. */
   readonly deregistrationDelay: Duration;
+  /**
+   * Connection idle timeout (`idle_timeout.timeout_seconds`), for client and target connections alike. The
+   * instance app's keep-alive timeout must be above it (userdata/app/keep-alive.ts).
+   */
+  readonly idleTimeout: Duration;
   /** When set, HTTPS on 443 with this ACM certificate, and port 80 redirects to it. */
   readonly certificateArn?: string;
 }
@@ -59,6 +64,7 @@ export class WebLoadBalancer extends Construct {
       internetFacing: true,
       securityGroup: albSecurityGroup,
       dropInvalidHeaderFields: true,
+      idleTimeout: props.idleTimeout,
     });
     Validations.of(this.alb).acknowledge({
       id: 'AwsSolutions-ELB2',

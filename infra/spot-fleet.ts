@@ -88,6 +88,9 @@ export class WebSpotFleet extends Construct {
         ],
       },
     });
+    // LoadBalancersConfig registers instances into a target group that must already receive traffic from the load
+    // balancer: create the fleet after the listener, as the scaling policy is (fleet-autoscaling.ts).
+    this.fleet.node.addDependency(props.targetGroup.loadBalancerAttached);
     this.requestId = this.fleet.ref;
   }
 }

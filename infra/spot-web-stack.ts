@@ -7,6 +7,7 @@ import { FleetAutoScaling } from './fleet-autoscaling.js';
 import { InterruptionRouting } from './interruption-routing.js';
 import { WebLaunchTemplate } from './launch-template.js';
 import { WebLoadBalancer } from './load-balancer.js';
+import { SpotWebMonitoring } from './monitoring.js';
 import { Network } from './network.js';
 import { WebSpotFleet } from './spot-fleet.js';
 
@@ -33,6 +34,7 @@ export class SpotWebStack extends Stack {
   readonly spotFleet: WebSpotFleet;
   readonly autoScaling: FleetAutoScaling;
   readonly interruptionRouting: InterruptionRouting;
+  readonly monitoring: SpotWebMonitoring;
 
   constructor(scope: Construct, id: string, props: SpotWebStackProps) {
     super(scope, id, props);
@@ -42,7 +44,11 @@ export class SpotWebStack extends Stack {
     const deregistrationDelay = Duration.seconds(config.deregistrationDelaySeconds);
     Tags.of(this).add(STACK_TAG, this.stackName, {
       // CDK would tag these too, but CloudFormation's published schemas (and cfn-lint) do not accept Tags on them.
-      excludeResourceTypes: ['AWS::ElasticLoadBalancingV2::Listener', 'AWS::ApplicationAutoScaling::ScalableTarget'],
+      excludeResourceTypes: [
+        'AWS::ElasticLoadBalancingV2::Listener',
+        'AWS::ApplicationAutoScaling::ScalableTarget',
+        'AWS::CloudWatch::Dashboard',
+      ],
     });
 
     this.network = new Network(this, 'Network', { logRetention });
@@ -55,6 +61,7 @@ export class SpotWebStack extends Stack {
       healthyThresholdCount: config.healthyThresholdCount,
       unhealthyThresholdCount: config.unhealthyThresholdCount,
       deregistrationDelay,
+      idleTimeout: Duration.seconds(config.idleTimeoutSeconds),
       certificateArn: config.certificateArn,
     });
     this.launchTemplate = new WebLaunchTemplate(this, 'Instances', {
@@ -86,6 +93,24 @@ export class SpotWebStack extends Stack {
       drainOnRebalance: config.drainOnRebalance,
       notificationEmail: config.notificationEmail,
       logRetention,
+    });
+
+    this.monitoring = new SpotWebMonitoring(this, 'Monitoring', {
+      topic: this.interruptionRouting.topic,
+      loadBalancer: this.loadBalancer.alb,
+      targetGroup: this.loadBalancer.targetGroup,
+      fleetRequestId: this.spotFleet.requestId,
+      handler: this.interruptionRouting.handler,
+      deadLetterQueue: this.interruptionRouting.deadLetterQueue,
+      rules: [this.interruptionRouting.warningRule, ...(this.interruptionRouting.rebalanceRule ? [this.interruptionRouting.rebalanceRule] : [])],
+      handlerMetrics: this.interruptionRouting.handlerMetrics,
+      thresholds: {
+        elb5xxPerMinute: config.alarmElb5xxPerMinute,
+        noHealthyTargetMinutes: config.alarmNoHealthyTargetMinutes,
+        unhealthyTargetMinutes: config.alarmUnhealthyTargetMinutes,
+        capacityShortfallMinutes: config.alarmCapacityShortfallMinutes,
+        handlerErrors: config.alarmHandlerErrors,
+      },
     });
 
     new CfnOutput(this, OUTPUTS.url, { value: this.loadBalancer.url, description: 'Browse here' });

@@ -1,7 +1,9 @@
 import { DescribeLaunchTemplateVersionsCommand, type SpotFleetLaunchSpecification } from '@aws-sdk/client-ec2';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { extractAppBundle } from '../userdata/render.js';
+import { extractAppBundle, extractAppEnvironment } from '../userdata/render.js';
+import { readIdleTimeoutMs } from './alb/load-balancer-settings.js';
+import { localAppEnvironment } from './instances/app-environment.js';
 import { LocalLoadBalancer, onTargetsChanged, readTargetGroupSettings, TargetGroupSync, type TargetStateChange } from './alb/index.js';
 import { FleetAutoscaler } from './autoscaling/fleet-autoscaler.js';
 import { createClients, destroyClients, type AwsClients } from './deploy/clients.js';
@@ -10,13 +12,16 @@ import type { DeliveryReport } from './events/bus.js';
 import type { AsyncInvocationReport } from './lambda/async-invocation.js';
 import { createStackEventBus } from './events/stack-targets.js';
 import { DEFAULT_WORK_DIR, LOCAL_ACCOUNT_ID, STATE_FILE, type LocalCloudState, type LocalStatus } from './contract.js';
+import { describeNotification, startLocalAlarms, type AlarmStatus, type LocalAlarms } from './cloudwatch/index.js';
 import { controlApi } from './control-api.js';
+import { elbOutageControl } from './fault-control.js';
 import { fisInterceptor } from './fis/experiments.js';
 import { AwsGateway, type GatewayRequest } from './gateway.js';
 import { fleetModificationInterceptor, onFleetModified, onInstancesChanged } from './spot/fleet-calls.js';
 import { targetHealthInterceptor } from './alb/target-health-api.js';
 import { fleetApiInterceptor } from './spot/fleet-api.js';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { cloudFormationReads } from './cloudformation/stack-reads.js';
 import { motoClientConfig, startMoto, type MotoServer } from './moto-server.js';
 import { isAddressInUse, PortInUseError, probePort } from './ports.js';
 import { NotificationInbox, type TopicNotification } from './notifications.js';
@@ -25,6 +30,9 @@ import type { AwsEvent } from '../common/ec2-events.js';
 import { findResource, scalingPolicyOf } from './stack-reader.js';
 import { synthesizeStack } from './synth.js';
 import { SimulatedClock } from './clock.js';
+import { checkLocalRegion, checkPlayable } from './preflight.js';
+import { lockWorkDir } from './work-dir-lock.js';
+import { withRealTime } from './time-scale-text.js';
 
 export interface LocalCloudOptions {
   /** The local ALB's port. @default 8080 */
@@ -35,6 +43,12 @@ export interface LocalCloudOptions {
   readonly handler?: boolean;
   /** The instance app's own Spot watcher. @default true */
   readonly spotWatcher?: boolean;
+  /**
+   * Serve the local cloud's own status (`GET <endpoint>/_local/status`: data-plane target states, the topic's inbox)
+   * beside the AWS APIs. Off, the endpoint shows only what AWS shows, and the CLI takes its AWS path (the stack
+   * found through CloudFormation's outputs). @default true
+   */
+  readonly localExtras?: boolean;
   readonly region?: string;
   /** Working directory for the synthesized assembly and the extracted instance app. @default .local-cloud */
   readonly workDir?: string;
@@ -72,6 +86,10 @@ export interface LocalCloud {
   readonly invocations: readonly AsyncInvocationReport[];
   /** The local ALB's target state changes, oldest first (the last 1000). */
   readonly targetChanges: ReadonlyArray<TargetStateChange & { readonly at: number }>;
+  /** The stack's CloudWatch alarms as the local cloud last evaluated them. */
+  alarms(): AlarmStatus[];
+  /** Samples the local metrics and evaluates the alarms now, without waiting for the next simulated minute. */
+  evaluateAlarms(): Promise<void>;
   /** Publishes an event on the local default bus (as AWS services do). */
   publish(event: AwsEvent): Promise<DeliveryReport[]>;
   close(): Promise<void>;
@@ -111,13 +129,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   // The one clock every component keeps AWS's intervals on.
   const clock = new SimulatedClock(options.timeScale ?? 1);
   const region = options.region ?? DEFAULT_REGION;
+  checkLocalRegion(region);
   const workDir = resolve(options.workDir ?? DEFAULT_WORK_DIR);
   mkdirSync(workDir, { recursive: true });
+  const lock = lockWorkDir(workDir, options.port ?? 8080);
   // Lambda loads a bundle as CommonJS from /var/task; here the project's package.json ("type": "module") would
   // make Node read the assets in cdk.out as ES modules, so the work directory declares its own module type.
   writeFileSync(join(workDir, 'package.json'), '{ "type": "commonjs" }\n');
 
-  const closers: Array<() => Promise<void> | void> = [];
+  const closers: Array<() => Promise<void> | void> = [() => lock.release()];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
     closers.length = 0;
@@ -131,6 +151,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const motoStarting = startMoto({ loadManagedPolicies: true });
     closers.push(async () => (await motoStarting.catch(() => undefined))?.stop());
     const synth = synthesizeStack(join(workDir, 'cdk.out'), options.context);
+    checkPlayable(synth.template);
     const moto: MotoServer = await motoStarting;
     log(`moto (local AWS control plane) on ${moto.endpoint}`);
 
@@ -153,6 +174,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         if (e.status === 'created') verbose(`  created ${e.type} ${e.logicalId}`);
       },
     });
+    // CloudFormation's read calls answer for the deployed stack, which moto does not hold.
+    closers.push(gateway.intercept(cloudFormationReads(deployed)));
     const created = Object.keys(deployed.resources).length;
     log(`  ${created} resources created through the AWS APIs.`);
     if (deployed.skipped.length > 0) {
@@ -177,8 +200,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const userData = Buffer.from(versions.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.UserData ?? '', 'base64').toString('utf8');
     const appPath = join(workDir, 'instance-app.cjs');
     writeFileSync(appPath, extractAppBundle(userData));
+    // ... and its environment as systemd would set it (keep-alive above the load balancer's idle timeout).
+    const appEnvironment = localAppEnvironment(extractAppEnvironment(userData), clock);
 
     // EventBridge → Lambda / SNS, with retries and the dead-letter queue.
+    let alarms: LocalAlarms | undefined;
     const events = createStackEventBus({
       deployed,
       assemblyDir: synth.assemblyDir,
@@ -187,6 +213,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       region,
       clock,
       invokeFunctions: options.handler ?? true,
+      onInvocation: (fn, failed) => alarms?.recordInvocation(fn, failed),
       log,
       verbose,
     });
@@ -194,19 +221,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const bus = events.bus;
 
     // A human's inbox for the topic.
-    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${n.message}`));
+    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${withRealTime(describeNotification(n.message, n.subject), clock)}`));
     closers.push(() => notifications.close());
     const topic = findResource(deployed, 'AWS::SNS::Topic');
     await notifications.subscribe(clients.sns, topic.physicalId);
 
     // The ALB's data plane, configured from the target group as moto holds it.
     const settings = await readTargetGroupSettings(clients.elbv2, targetGroupArn, clock);
+    const albResource = findResource(deployed, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const idleTimeoutMs = await readIdleTimeoutMs(clients.elbv2, albResource.physicalId, clock);
     let fleet: SpotFleetEmulator | undefined;
     const targetChanges: Array<TargetStateChange & { at: number }> = [];
     const loadBalancer = new LocalLoadBalancer({
       port: options.port ?? 8080,
       healthCheck: settings.healthCheck,
       deregistrationDelayMs: settings.deregistrationDelayMs,
+      idleTimeoutMs,
       resolveTarget: (id) => fleet?.resolve(id),
       portInUseHint: 'pass `npm start -- --port <free port>`, or stop the program using it',
       onTargetStateChange: (c) => {
@@ -217,6 +247,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     const url = await loadBalancer.start();
     closers.push(() => loadBalancer.close());
+    lock.update(Number(new URL(url).port), url);
     // Registrations through the gateway reach the ALB at once (below), and so does moto dropping a terminated
     // instance from the group (on the gateway's instances-changed); the poll is only a safety net, so it can be
     // slow and spare moto's CPU.
@@ -257,6 +288,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       region,
       account: LOCAL_ACCOUNT_ID,
       appPath,
+      appEnvironment,
       clock,
       spotWatcher: options.spotWatcher ?? true,
       publishEvent: async (event) => {
@@ -266,6 +298,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     const theFleet = fleet;
     theFleet.on('launched', (i) => log(`  instance ${i.instanceId} launched (${i.instanceType}, ${i.availabilityZone})`));
+    // When each warning went out, for the CLI's report (the reclaim time alone does not say it under a time scale).
+    const warnedAt = new Map<string, Date>();
+    theFleet.on('warned', (w) => warnedAt.set(w.instanceId, new Date()));
+    theFleet.on('terminated', (t) => warnedAt.delete(t.instanceId));
     theFleet.on('warned', (w) => log(`  Spot interruption warning → ${w.instanceId} (${w.action} at ${w.reclaimAt.toISOString()})`));
     theFleet.on('terminated', (t) => log(`  instance ${t.instanceId} terminated`));
     theFleet.on('error', (err) => log(`  Spot Fleet emulation error: ${err.message}`));
@@ -291,14 +327,33 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         policy,
         requestCountPerTarget: (windowMs) => loadBalancer.requestCountPerTarget(windowMs),
         currentCapacity: () => theFleet.capacity,
-        onScale: (from, to, perTarget) => log(`  autoscaling: ${Math.round(perTarget)} requests/target/min → capacity ${from} → ${to}`),
+        onScale: (from, to, perTarget, reason) => log(`  autoscaling: ${Math.round(perTarget)} requests/target/min → capacity ${from} → ${to} (${reason})`),
         onError: (err) => log(`  autoscaling error: ${err.message}`),
       });
       autoscaler.start();
       closers.push(() => autoscaler.stop());
     }
 
-    await waitForHealthy(loadBalancer, 1, Math.max(10_000, settings.healthCheck.intervalMs * 10));
+    // Ready when every instance the fleet started with serves: a banner shown while one is still in its first
+    // health checks would send the first reloads to a single instance.
+    await waitForHealthy(loadBalancer, theFleet.capacity, Math.max(30_000, settings.healthCheck.intervalMs * 10));
+
+    // CloudWatch: the template's alarms evaluated against the metrics the local parts produce.
+    alarms = await startLocalAlarms({
+      deployed,
+      clients,
+      loadBalancer,
+      fleet: theFleet,
+      fleetRequestId,
+      deliveries: events.deliveries,
+      clock,
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      onChange: (c) => log(`  ALARM STATE ${c.alarmName}: ${c.oldState} → ${c.newState} (${c.reason})`),
+      log,
+    });
+    const theAlarms = alarms;
+    closers.push(() => theAlarms.close());
 
     const status = (): LocalStatus => ({
       url,
@@ -314,13 +369,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           instanceType: i.instanceType,
           availabilityZone: i.availabilityZone,
           reclaimAt: i.reclaimAt?.toISOString(),
+          warnedAt: warnedAt.get(i.instanceId)?.toISOString(),
         })),
       },
       targets: loadBalancer.targets(),
       loadBalancer: loadBalancer.counters(),
       notifications: notifications.received.map((n) => ({ message: n.message, subject: n.subject, receivedAt: n.receivedAt.toISOString() })),
+      alarms: theAlarms.statuses(),
     });
-    closers.push(gateway.intercept(controlApi(status)));
+    if (options.localExtras ?? true) {
+      // Before the control API, which answers 404 for any other /_local/ path.
+      const outageControl = elbOutageControl(gateway, clock);
+      closers.push(gateway.intercept(outageControl), () => outageControl.end());
+      closers.push(gateway.intercept(controlApi(status)));
+    }
     closers.push(gateway.intercept(fisInterceptor({ fleet: theFleet, clock, region, account: LOCAL_ACCOUNT_ID })));
     // Where other processes (the CLI) find this local cloud.
     const stateFile = join(workDir, STATE_FILE);
@@ -347,6 +409,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       deliveries: events.deliveries,
       invocations: events.invocations,
       targetChanges,
+      alarms: () => theAlarms.statuses(),
+      evaluateAlarms: () => theAlarms.evaluateNow(),
       publish: (event) => bus.publish(event),
       close: closeAll,
     };

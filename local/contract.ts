@@ -24,11 +24,16 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' 
 /** The account moto uses for the dummy credentials above. */
 export const LOCAL_ACCOUNT_ID = '123456789012';
 
-/** The AWS environment variables a process needs to reach the local cloud at `endpoint` as any AWS client would. */
+/**
+ * The AWS environment variables a process needs to reach the local cloud at `endpoint` as any AWS client would.
+ * Both region variables: the SDKs and AWS CLI v2 read AWS_REGION, AWS CLI v1 only AWS_DEFAULT_REGION (without
+ * it: "You must specify a region", exit 255).
+ */
 export function localAwsEnvironment(endpoint: string, region: string): Record<string, string> {
   return {
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
   };
@@ -49,11 +54,29 @@ export interface LocalStatus {
   readonly fleet: {
     readonly requestId: string;
     readonly targetCapacity: number;
-    readonly instances: ReadonlyArray<{ instanceId: string; instanceType: string; availabilityZone: string; reclaimAt?: string }>;
+    /** `warnedAt`: when the Spot interruption warning went out; `reclaimAt`: when it said the instance goes. */
+    readonly instances: ReadonlyArray<{ instanceId: string; instanceType: string; availabilityZone: string; reclaimAt?: string; warnedAt?: string }>;
   };
   /** The ALB data plane's view (states moto does not keep: initial, unhealthy, draining with time left). */
   readonly targets: ReadonlyArray<{ id: string; state: string; reason?: string; drainingUntil?: number; inFlight: number; requests: number }>;
   readonly notifications: ReadonlyArray<{ message: string; subject?: string; receivedAt: string }>;
+  /** The stack's CloudWatch alarms (the same states DescribeAlarms returns through the endpoint). */
+  readonly alarms: ReadonlyArray<{ name: string; state: string; reason: string; since: string; description?: string }>;
   /** The ALB listener's counters since start: requests received, and the 5XX answers it gave itself. */
   readonly loadBalancer?: { readonly received: number; readonly elb502: number; readonly elb503: number; readonly elb504: number };
+}
+
+/** `export K=V …` for a shell, from `localAwsEnvironment`. */
+export function exportLine(env: Readonly<Record<string, string>>): string {
+  return `export ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+}
+
+/** True while the process that wrote a state or lock file runs (EPERM: it exists but belongs to someone else). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -5,7 +5,9 @@ import { startLocalCloud, type LocalCloud } from './cloud.js';
 import { silenceSdkNodeVersionWarning } from './sdk-warning.js';
 import { UserError } from '../common/user-error.js';
 import { SimulatedClock } from './clock.js';
-import { localAwsEnvironment } from './contract.js';
+import { SPOT_WARNING_MS } from '../common/ec2-events.js';
+import { closestName } from '../infra/closest-name.js';
+import { exportLine, localAwsEnvironment } from './contract.js';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -32,9 +34,41 @@ interface CliOptions {
   verbose: boolean;
 }
 
+/** Options that take a value: a negative number after them is their value, not an option. */
+const VALUE_OPTIONS = new Set(['--port', '--time-scale', '--region', '-c', '--context']);
+
+/**
+ * `--port -5` → `--port=-5`: node's parseArgs reads "-5" as an option and answers "argument is ambiguous";
+ * joined, the value reaches the validation below, which says what is wrong with it.
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (VALUE_OPTIONS.has(arg) && next !== undefined && /^-\.?\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+/** parseArgs' errors, shortened to what the user typed wrong. */
+function usageMessage(err: Error & { code?: string }): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(err.message);
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+    const near = closestName(unknown[1]!, ['--port', '--time-scale', '--no-handler', '--no-spot-watcher', '--region', '--context', '--verbose', '--help']);
+    return `unknown option ${unknown[1]}${near ? ` (did you mean ${near}?)` : ''}`;
+  }
+  return err.message;
+}
+
 export function parseCli(argv: readonly string[]): CliOptions | 'help' {
-  const { values } = parseArgs({
-    args: [...argv],
+  let parsed;
+  try {
+    parsed = parseArgs({
+    args: joinNegativeValues(argv),
     options: {
       port: { type: 'string', default: '8080' },
       'time-scale': { type: 'string', default: '1' },
@@ -48,15 +82,19 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
     strict: true,
     allowPositionals: false,
   });
+  } catch (err) {
+    throw new UsageError(usageMessage(err as Error));
+  }
+  const { values } = parsed;
   if (values.help) return 'help';
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be a port number, got "${values.port}"`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be a port number from 1 to 65535, got "${values.port}"`);
   const timeScale = Number(values['time-scale']);
   SimulatedClock.check(timeScale, '--time-scale', values['time-scale']);
   const context: Record<string, string> = {};
   for (const pair of values.context) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`-c expects key=value, got "${pair}"`);
+    if (eq <= 0) throw new UsageError(`-c expects key=value, got "${pair}"`);
     context[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return {
@@ -70,18 +108,40 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
   };
 }
 
-function banner(cloud: LocalCloud, consoleUrl: string | undefined): string {
+/** A mistake in the command line: one line and a pointer to --help, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** What differs from the stack as deployed on AWS, said where the user looks first. */
+function modeLines(clock: SimulatedClock, options: Pick<CliOptions, 'handler' | 'spotWatcher'>): string[] {
+  const lines: string[] = [];
+  if (clock.scale !== 1) {
+    const round = (n: number): number => Math.round(n * 10) / 10;
+    lines.push(`  Time scale ${clock.scale}: every AWS interval runs ${round(clock.toAws(1))}× faster (the 120 s Spot warning takes ${round(clock.toReal(SPOT_WARNING_MS) / 1000)} s).`);
+  }
+  if (!options.handler) lines.push('  Interruption handler OFF (--no-handler): warnings reach no Lambda, nothing deregisters a warned instance.');
+  if (!options.spotWatcher) lines.push("  Instance Spot watcher OFF (--no-spot-watcher): the app's /health keeps passing after a warning.");
+  if (!options.handler && !options.spotWatcher) lines.push('  A reclaimed instance keeps getting requests until the ALB health checks fail: the failures the handler prevents.');
+  return lines.length > 0 ? ['', ...lines] : [];
+}
+
+export function banner(cloud: LocalCloud, options: Pick<CliOptions, 'handler' | 'spotWatcher'>, consoleUrl?: string): string {
   const instances = cloud.fleet.instances();
   const lines = [
     '',
-    `  spotweb is up:  ${cloud.url}`,
+    `  spotweb is up:  ${cloud.url}   (every instance healthy; reload to see them alternate)`,
     ...(consoleUrl ? [`  Live console:   ${consoleUrl}`, '                  (the #token part lets the page interrupt instances: keep it to yourself)'] : []),
+    ...modeLines(cloud.clock, options),
     '',
     `  Spot Fleet ${cloud.fleetRequestId} (target capacity ${cloud.fleet.capacity})`,
     ...instances.map((i) => `    ${i.instanceId}  ${i.instanceType.padEnd(10)} ${i.availabilityZone}`),
     '',
     '  Reach the local cloud with any AWS client:',
-    `    export ${Object.entries(localAwsEnvironment(cloud.endpoint, cloud.region)).map(([name, value]) => `${name}=${value}`).join(' ')}`,
+    `    ${exportLine(localAwsEnvironment(cloud.endpoint, cloud.region))}`,
     `    aws ec2 describe-spot-fleet-instances --spot-fleet-request-id ${cloud.fleetRequestId}`,
     `    aws elbv2 describe-target-health --target-group-arn ${cloud.targetGroupArn}`,
     '  Interrupt an instance the workshop way (reduce the fleet by one):',
@@ -99,14 +159,13 @@ async function main(): Promise<void> {
   try {
     options = parseCli(process.argv.slice(2));
   } catch (err) {
-    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    console.error(`npm start: ${(err as Error).message}\n(npm start -- --help lists the options)`);
     process.exit(2);
   }
   if (options === 'help') {
     console.log(USAGE);
     return;
   }
-  const started = Date.now();
   const log = (line: string): void => console.log(line);
   let cloud: LocalCloud | undefined;
   let liveConsole: { urlWithToken: string; close(): Promise<void> } | undefined;
@@ -143,8 +202,10 @@ async function main(): Promise<void> {
   } catch (err) {
     log(`  The live console did not start (${(err as Error).message}); the local cloud runs without it.`);
   }
-  log(banner(cloud, liveConsole?.urlWithToken));
-  log(`  Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  log(banner(cloud, options, liveConsole?.urlWithToken));
+  // process.uptime() counts from this Node process's start, after npm's and tsx's own start-up (about 1 s more):
+  // the README quotes the time from typing npm start to the first 200 (bench/startup.ts).
+  log(`  Ready ${process.uptime().toFixed(1)} s after the local cloud's process started.`);
 }
 
 // Run as `npm start`; importing this module (tests) does not start anything.

@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DEFAULT_CONFIG } from './app/config.js';
+import { appTimeoutsFor, DEFAULT_IDLE_TIMEOUT_SECONDS } from './app/keep-alive.js';
 
 /** EC2 limits user data to 16 KB, counted on the raw script before the base64 encoding the API wants. */
 export const USER_DATA_LIMIT_BYTES = 16_384;
@@ -17,6 +18,12 @@ export interface UserDataProps {
    * @default 22 (in every AL2023 release since 2024; upstream support until April 2027)
    */
   readonly nodeMajorVersion?: NodeMajorVersion;
+  /**
+   * The load balancer's idle timeout (`idle_timeout.timeout_seconds`, 1-4000): the app's keep-alive timeout is
+   * set above it, and its headers timeout above that (app/keep-alive.ts).
+   * @default 60 (ALB's default)
+   */
+  readonly loadBalancerIdleTimeoutSeconds?: number;
 }
 
 export const APP_USER = 'spotweb';
@@ -74,7 +81,7 @@ chmod 0644 "$APP_DIR/app.js.new"
 mv -f "$APP_DIR/app.js.new" "$APP_DIR/app.js"
 
 cat > "$UNIT_FILE" <<'UNIT'
-${renderUnit(appPort, nodeMajor)}
+${renderUnit(appPort, nodeMajor, props.loadBalancerIdleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS)}
 UNIT
 
 systemctl daemon-reload
@@ -82,7 +89,8 @@ systemctl enable --now ${UNIT_NAME}
 `;
 }
 
-function renderUnit(appPort: number, nodeMajor: NodeMajorVersion): string {
+function renderUnit(appPort: number, nodeMajor: NodeMajorVersion, idleTimeoutSeconds: number): string {
+  const timeouts = appTimeoutsFor(idleTimeoutSeconds);
   // Below 1024 an unprivileged user needs exactly one capability to bind; above, it needs none.
   const capabilities =
     appPort < 1024
@@ -100,6 +108,8 @@ Group=${APP_USER}
 Environment=NODE_ENV=production
 Environment=PORT=${appPort}
 Environment=HOST=0.0.0.0
+Environment=KEEP_ALIVE_TIMEOUT_MS=${timeouts.keepAliveTimeoutMs}
+Environment=HEADERS_TIMEOUT_MS=${timeouts.headersTimeoutMs}
 ExecStart=/usr/bin/node-${nodeMajor} ${APP_DIR}/app.js
 Restart=on-failure
 RestartSec=2
@@ -156,4 +166,19 @@ export function extractAppBundle(userData: string): string {
   } catch (error) {
     throw new Error(`user data's app bundle does not decompress: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The app's environment as the systemd unit in user data made by renderUserData sets it (`Environment=` lines):
+ * the local cloud starts the app with these, as systemd would.
+ */
+export function extractAppEnvironment(userData: string): Record<string, string> {
+  const unit = /<<'UNIT'\n([\s\S]*?)\nUNIT\n/.exec(userData)?.[1];
+  if (unit === undefined) throw new Error("user data has no systemd unit (no <<'UNIT' heredoc)");
+  const env: Record<string, string> = {};
+  for (const line of unit.split('\n')) {
+    const match = /^Environment=([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (match) env[match[1]!] = match[2]!;
+  }
+  return env;
 }

@@ -1,5 +1,5 @@
 import { CliError } from '../errors.js';
-import { describeInterruption } from '../interrupt/plan.js';
+import { describeInterruption, fromReport } from '../interrupt/plan.js';
 import { interrupt } from '../interrupt/run.js';
 import { runLoad } from '../load/generator.js';
 import type { LoadSummary } from '../load/stats.js';
@@ -143,7 +143,7 @@ export class ConsoleActions {
         view.state = report.complete ? 'succeeded' : 'failed';
         view.lines = [
           report.method === 'fis' ? `FIS experiment ${report.experimentId ?? ''} ${report.experimentStatus ?? ''}`.trim() : `Target capacity ${report.capacity.from} → ${report.capacity.to}`,
-          ...report.instances.map((i) => `${describeInterruption(i, undefined, report.startedAt)}${i.drained ? ' (drained before it went)' : ''}`),
+          ...report.instances.map((i) => `${describeInterruption(fromReport(i), undefined, Date.parse(report.startedAt))}${i.drained ? ' (drained before it went)' : ''}`),
           ...(report.complete ? [] : ['Stopped following before every interrupted instance was gone.']),
         ];
       },

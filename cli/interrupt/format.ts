@@ -1,6 +1,6 @@
 import type { FleetSnapshot } from '../fleet-snapshot.js';
 import { plain, type Style } from '../style.js';
-import { describeInterruption, type Interruption } from './plan.js';
+import { describeInterruption, fromReport, type Interruption } from './plan.js';
 import type { InterruptReport } from './run.js';
 
 /** The live view while following: capacity and each interrupted instance's steps so far. */
@@ -21,7 +21,7 @@ export function formatInterruptReport(r: InterruptReport, style: Style = plain):
   const lines = [`${style.bold('Interrupted')} ${r.stackName} fleet ${r.fleetRequestId} by ${how}:`];
   for (const i of r.instances) {
     const verdict = i.goneAt === undefined ? style.yellow('still there') : i.drained ? style.green('drained, then gone') : style.red('gone without draining');
-    lines.push(`  ${describeInterruption(i, undefined, r.startedAt)}  ${verdict}`);
+    lines.push(`  ${describeInterruption(fromReport(i), undefined, Date.parse(r.startedAt))}  ${verdict}`);
   }
   if (!r.complete) lines.push(style.yellow(`  stopped following after ${(r.durationMs / 1000).toFixed(0)} s before every instance was gone`));
   return lines.join('\n');

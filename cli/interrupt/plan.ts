@@ -6,7 +6,10 @@ export function reducedCapacity(current: number, by: number): number {
   if (!Number.isInteger(by) || by < 1) throw new CliError(`--by must be a whole number of at least 1, got ${by}`, 2);
   const next = current - by;
   if (next < 1) {
-    throw new CliError(`refusing to reduce the fleet's target capacity from ${current} to ${next}: at least 1 instance must keep serving`);
+    throw new CliError(
+      `refusing to reduce the fleet's target capacity from ${current} by ${by}: at least 1 instance must keep serving, so --by can be at most ${current - 1} here`,
+      2,
+    );
   }
   return next;
 }
@@ -31,7 +34,7 @@ export function chooseInstances(snapshot: FleetSnapshot, asked: readonly string[
   const count = asked.length > 0 ? asked.length : by;
   if (!Number.isInteger(count) || count < 1) throw new CliError(`--by must be a whole number of at least 1, got ${by}`, 2);
   if (live.length - count < 1) {
-    throw new CliError(`refusing to interrupt ${count} of ${live.length} serving instance(s): at least 1 must keep serving`);
+    throw new CliError(`refusing to interrupt ${count} of ${live.length} serving instance(s): at least 1 must keep serving`, 2);
   }
   if (asked.length > 0) return [...asked];
   // Healthy ones first: interrupting one still starting proves nothing about draining.
@@ -47,6 +50,28 @@ export interface Interruption {
   /** Its target left the target group (ELB: `unused`) while the instance still ran. */
   deregisteredAt?: number;
   goneAt?: number;
+}
+
+/** One interrupted instance in a report: its steps as ISO 8601 times, as `status --json` gives times. */
+export interface ReportedInterruption {
+  readonly instanceId: string;
+  readonly warnedAt?: string;
+  readonly drainingAt?: string;
+  readonly deregisteredAt?: string;
+  readonly goneAt?: string;
+  readonly drained: boolean;
+}
+
+const STEPS = ['warnedAt', 'drainingAt', 'deregisteredAt', 'goneAt'] as const;
+
+export function reportInterruption(i: Interruption): ReportedInterruption {
+  const steps = Object.fromEntries(STEPS.flatMap((k) => (i[k] === undefined ? [] : [[k, new Date(i[k]!).toISOString()]])));
+  return { instanceId: i.instanceId, ...steps, drained: drained(i) };
+}
+
+export function fromReport(r: ReportedInterruption): Interruption {
+  const steps = Object.fromEntries(STEPS.flatMap((k) => (r[k] === undefined ? [] : [[k, Date.parse(r[k]!)]])));
+  return { instanceId: r.instanceId, ...steps };
 }
 
 /** True once the instance is out of the load balancer before it disappeared: users were not sent to it. */
@@ -83,7 +108,8 @@ export function observe(followed: ReadonlyMap<string, Interruption>, now: FleetS
       f.goneAt = at;
       continue;
     }
-    if (is.reclaimAt && f.warnedAt === undefined) f.warnedAt = at;
+    // The local cloud says when the warning went out; on AWS only when it was first seen is known.
+    if (is.reclaimAt && f.warnedAt === undefined) f.warnedAt = is.warnedAt !== undefined ? Date.parse(is.warnedAt) : at;
     if (is.health === 'draining' && f.drainingAt === undefined) f.drainingAt = at;
     if (is.health === 'unused' && f.deregisteredAt === undefined) f.deregisteredAt = at;
   }

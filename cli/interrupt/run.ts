@@ -2,8 +2,9 @@ import { ModifySpotFleetRequestCommand } from '@aws-sdk/client-ec2';
 import { CliError } from '../errors.js';
 import { readFleetSnapshot, type FleetSnapshot } from '../fleet-snapshot.js';
 import type { Target } from '../target.js';
+import { sleep } from '../screen.js';
 import { experimentState, startFisInterruption } from './fis.js';
-import { checkFleet, chooseInstances, drained, interruptedSince, observe, reducedCapacity, type Interruption } from './plan.js';
+import { checkFleet, chooseInstances, interruptedSince, observe, reducedCapacity, reportInterruption, type Interruption, type ReportedInterruption } from './plan.js';
 
 export interface InterruptOptions {
   /** How many instances (capacity reduction, or FIS targets when none are named). */
@@ -32,11 +33,11 @@ export interface InterruptReport {
   readonly capacity: { readonly from: number; readonly to: number };
   readonly experimentId?: string;
   readonly experimentStatus?: string;
-  readonly instances: ReadonlyArray<Interruption & { readonly drained: boolean }>;
+  readonly instances: readonly ReportedInterruption[];
   /** True when every interrupted instance was followed until it was gone. */
   readonly complete: boolean;
-  /** Epoch ms; the instances' step times are epoch ms too. */
-  readonly startedAt: number;
+  /** ISO 8601, as the instances' step times. */
+  readonly startedAt: string;
   readonly durationMs: number;
 }
 
@@ -90,12 +91,12 @@ export async function interrupt(target: Target, options: InterruptOptions): Prom
       const all = [...followed.values()];
       if (all.length >= expected && all.every((f) => f.goneAt !== undefined)) break;
       if (Date.now() > until || options.signal?.aborted) break;
-      await new Promise((r) => setTimeout(r, pollMs));
+      await sleep(pollMs, options.signal);
     }
   } finally {
     await experiment?.cleanup();
   }
-  const instances = [...followed.values()].map((f) => ({ ...f, drained: drained(f) }));
+  const instances = [...followed.values()].map(reportInterruption);
   return {
     method: options.fis ? 'fis' : 'capacity',
     stackName: facts.stackName,
@@ -104,7 +105,7 @@ export async function interrupt(target: Target, options: InterruptOptions): Prom
     ...(experiment ? { experimentId: experiment.experimentId, experimentStatus } : {}),
     instances,
     complete: instances.length >= expected && instances.every((i) => i.goneAt !== undefined),
-    startedAt,
+    startedAt: new Date(startedAt).toISOString(),
     durationMs: Date.now() - startedAt,
   };
 }

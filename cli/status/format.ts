@@ -1,6 +1,8 @@
 import Table from 'cli-table3';
 import type { FleetSnapshot, InstanceView } from '../fleet-snapshot.js';
+import { fitLine, visibleWidth } from '../screen.js';
 import { plain, type Style } from '../style.js';
+import { describeNotification } from '../../local/cloudwatch/alarm-notification.js';
 
 /** A target's health as the table shows it: `draining (4.2 s left)`, `unhealthy (Target.Timeout)`. */
 export function healthLabel(i: InstanceView, style: Style = plain): string {
@@ -23,32 +25,92 @@ function stateLabel(i: InstanceView, now: number, style: Style): string {
   return `${i.state} ${style.magenta(`(reclaim in ${seconds.toFixed(1)} s)`)}`;
 }
 
-/** The `status` screen: fleet capacity, one row per instance, and (locally) the topic's last notifications. */
-export function formatStatus(s: FleetSnapshot, style: Style = plain): string {
+/** A column of the instance table; `drop` orders which go first when the terminal is narrow (lowest first). */
+interface Column {
+  readonly head: string;
+  readonly cell: (i: InstanceView) => string;
+  readonly drop?: number;
+}
+
+const COMPACT_CHARS = {
+  top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' ',
+};
+
+/**
+ * The instance table at most `width` columns wide: all columns with borders when they fit; otherwise without
+ * borders, then without the columns a narrow terminal can spare (AZ, type, requests, in that order). Instance,
+ * state and target health, what `status` is for, stay.
+ */
+function instanceTable(columns: readonly Column[], instances: readonly InstanceView[], style: Style, width: number): string {
+  const render = (cols: readonly Column[], compact: boolean): string => {
+    const table = new Table({
+      head: cols.map((c) => c.head),
+      ...(compact ? { chars: COMPACT_CHARS, style: { head: style.isColorSupported ? ['cyan'] : [], border: [], 'padding-left': 0, 'padding-right': 1 } } : {
+        style: { head: style.isColorSupported ? ['cyan'] : [], border: style.isColorSupported ? ['grey'] : [] },
+      }),
+    });
+    for (const i of instances) table.push(cols.map((c) => c.cell(i)));
+    return table.toString();
+  };
+  const fits = (text: string): boolean => text.split('\n').every((l) => visibleWidth(l) <= width);
+  const bordered = render(columns, false);
+  if (fits(bordered)) return bordered;
+  const dropOrder = columns.filter((c) => c.drop !== undefined).sort((a, b) => a.drop! - b.drop!);
+  let kept = [...columns];
+  let text = render(kept, true);
+  for (const c of dropOrder) {
+    if (fits(text)) break;
+    kept = kept.filter((k) => k !== c);
+    text = render(kept, true);
+  }
+  return text;
+}
+
+/**
+ * The `status` screen: fleet capacity, one row per instance, and (locally) the topic's last notifications.
+ * `width`: the terminal's columns; every line fits it (the table drops columns, long lines are cut with …).
+ */
+export function formatStatus(s: FleetSnapshot, style: Style = plain, width = Number.POSITIVE_INFINITY): string {
   const now = Date.parse(s.at);
   const capacity =
     s.fulfilledCapacity === s.targetCapacity
       ? style.green(`${s.fulfilledCapacity}/${s.targetCapacity}`)
       : style.yellow(`${s.fulfilledCapacity}/${s.targetCapacity}`);
+  // What matters first on each line, so that a narrow terminal cuts the least useful end.
   const lines = [
     `${style.bold(s.stackName)} (${s.target === 'local' ? 'local cloud' : 'AWS'})  ${s.url}`,
-    `Spot Fleet ${s.fleetRequestId} ${s.fleetState}: fulfilled/target capacity ${capacity}`,
+    `Fleet capacity ${capacity} (fulfilled/target), ${s.fleetState}: Spot Fleet ${s.fleetRequestId}`,
   ];
   const withRequests = s.instances.some((i) => i.requests !== undefined);
-  const table = new Table({
-    head: ['instance', 'AZ', 'type', 'state', 'target health', ...(withRequests ? ['requests'] : [])],
-    style: { head: style.isColorSupported ? ['cyan'] : [], border: style.isColorSupported ? ['grey'] : [] },
-  });
-  for (const i of s.instances) {
-    table.push([i.instanceId, i.availabilityZone, i.instanceType, stateLabel(i, now, style), healthLabel(i, style), ...(withRequests ? [String(i.requests ?? '-')] : [])]);
+  const columns: Column[] = [
+    { head: 'instance', cell: (i) => i.instanceId },
+    { head: 'AZ', cell: (i) => i.availabilityZone, drop: 1 },
+    { head: 'type', cell: (i) => i.instanceType, drop: 2 },
+    { head: 'state', cell: (i) => stateLabel(i, now, style) },
+    { head: 'target health', cell: (i) => healthLabel(i, style) },
+    ...(withRequests ? [{ head: 'requests', cell: (i: InstanceView) => String(i.requests ?? '-'), drop: 0 }] : []),
+  ];
+  lines.push(s.instances.length > 0 ? instanceTable(columns, s.instances, style, width) : style.yellow('No instances in the fleet.'));
+  if (s.alarms && s.alarms.length > 0) {
+    const paint: Record<string, (t: string) => string> = { OK: style.green, ALARM: style.red, INSUFFICIENT_DATA: style.yellow };
+    const stateWidth = Math.max(...s.alarms.map((a) => a.state.length));
+    lines.push('', style.bold('Alarms:'));
+    for (const a of s.alarms) {
+      const state = (paint[a.state] ?? ((t: string) => t))(a.state.padEnd(stateWidth));
+      lines.push(`  ${state}  ${a.name}${a.state === 'ALARM' && a.reason ? style.dim(`  ${oneLine(a.reason, 100)}`) : ''}`);
+    }
   }
-  lines.push(s.instances.length > 0 ? table.toString() : style.yellow('No instances in the fleet.'));
   if (s.notifications) {
     lines.push('', style.bold('Last notifications from the topic:'));
     if (s.notifications.length === 0) lines.push(style.dim('  (none yet)'));
-    for (const n of s.notifications) lines.push(`  ${n.receivedAt}  ${n.subject ? `${n.subject}: ` : ''}${oneLine(n.message)}`);
+    for (const n of s.notifications) {
+      const alarm = n.subject !== undefined && /^(ALARM|OK|INSUFFICIENT_DATA): "/.test(n.subject);
+      const text = alarm ? describeNotification(n.message, n.subject) : `${n.subject ? `${n.subject}: ` : ''}${n.message}`;
+      lines.push(`  ${n.receivedAt.slice(11, 19)}  ${oneLine(text)}`);
+    }
   }
-  return lines.join('\n');
+  return Number.isFinite(width) ? lines.flatMap((l) => l.split('\n')).map((l) => fitLine(l, width)).join('\n') : lines.join('\n');
 }
 
 function oneLine(text: string, max = 160): string {

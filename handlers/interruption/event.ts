@@ -2,10 +2,26 @@ import { EC2_SOURCE, INTERRUPTION_WARNING, isSpotAction, REBALANCE_RECOMMENDATIO
 
 /** What an incoming event asks of the handler, decided without any I/O. */
 export type ParsedEvent =
-  | { readonly kind: 'interruption'; readonly eventId: string | undefined; readonly instanceId: string; readonly action: SpotAction }
-  | { readonly kind: 'rebalance'; readonly eventId: string | undefined; readonly instanceId: string }
+  | ({ readonly kind: 'interruption'; readonly eventId: string | undefined; readonly instanceId: string; readonly action: SpotAction } & EventOrigin)
+  | ({ readonly kind: 'rebalance'; readonly eventId: string | undefined; readonly instanceId: string } & EventOrigin)
   | { readonly kind: 'other'; readonly eventId: string | undefined; readonly detailType: string }
   | { readonly kind: 'malformed'; readonly eventId: string | undefined; readonly reason: string };
+
+/** When and where AWS raised the event, for the confirmation a person reads; absent when not well-formed. */
+export interface EventOrigin {
+  /** ISO 8601 UTC, as EventBridge writes `time`. */
+  readonly time?: string;
+  readonly region?: string;
+}
+
+const EVENT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+function originOf(event: Record<string, unknown>): EventOrigin {
+  const time = typeof event.time === 'string' && EVENT_TIME.test(event.time) ? event.time : undefined;
+  const region = typeof event.region === 'string' && REGION.test(event.region) ? event.region : undefined;
+  return { ...(time === undefined ? {} : { time }), ...(region === undefined ? {} : { region }) };
+}
 
 // EC2 instance ids are `i-` followed by 8 (older) or 17 lowercase hex digits.
 const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
@@ -31,13 +47,13 @@ export function parseEvent(event: unknown): ParsedEvent {
   if (typeof instanceId !== 'string' || !INSTANCE_ID.test(instanceId)) {
     return malformed(`detail.instance-id is not an EC2 instance id: ${describe(instanceId)}`);
   }
-  if (detailType === REBALANCE_RECOMMENDATION) return { kind: 'rebalance', eventId, instanceId };
+  if (detailType === REBALANCE_RECOMMENDATION) return { kind: 'rebalance', eventId, instanceId, ...originOf(event) };
 
   const action = detail['instance-action'];
   if (!isSpotAction(action)) {
     return malformed(`detail.instance-action must be one of ${SPOT_ACTIONS.join(', ')}, got ${describe(action)}`);
   }
-  return { kind: 'interruption', eventId, instanceId, action };
+  return { kind: 'interruption', eventId, instanceId, action, ...originOf(event) };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

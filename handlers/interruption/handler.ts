@@ -6,7 +6,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { HandlerConfig } from './config.js';
 import { drainInstance, summarize, type TargetGroupResult } from './drain.js';
 import { parseEvent, type ParsedEvent } from './event.js';
-import { formatDrainMessage, publishMessage } from './notify.js';
+import { formatDrainConfirmation, publishMessage } from './notify.js';
 import type { Outcome, OutcomeStatus } from './outcome.js';
 import { retryBudgetMs, retryWithinBudget, RetryBudgetExhaustedError, type RetryBudgetOptions } from './retry-budget.js';
 
@@ -83,9 +83,10 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
       const targetGroups = config.targetGroupArns.map((arn) => done.get(arn)!);
       const status = summarize(targetGroups);
       if (status === 'deregistered' && config.topicArn !== undefined && sns !== undefined) {
-        const message = formatDrainMessage(parsed.instanceId, targetGroups, config.deregistrationDelaySeconds);
+        const origin = { time: parsed.time, region: parsed.region };
+        const { subject, message } = formatDrainConfirmation(parsed.instanceId, action, origin, targetGroups, config.deregistrationDelaySeconds);
         const topicArn = config.topicArn;
-        await retryWithinBudget((abortSignal) => publishMessage(sns, topicArn, `Spot instance ${parsed.instanceId} draining`, message, abortSignal), budgetLeft(), retry);
+        await retryWithinBudget((abortSignal) => publishMessage(sns, topicArn, subject, message, abortSignal), budgetLeft(), retry);
       }
       return record({ ...about, status, targetGroups, elapsedMs: elapsedSince(startedAt), ...(attempts > 1 && { attempts }) });
     } catch (thrown) {

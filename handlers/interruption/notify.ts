@@ -1,14 +1,42 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { TargetGroupResult } from './drain.js';
+import type { SpotAction } from '../../common/ec2-events.js';
+import type { EventOrigin } from './event.js';
 
-/** "i-0abc… deregistered from tg/web, draining 120 s" — short enough for an e-mail subject or a chat line. */
-export function formatDrainMessage(
+export interface DrainConfirmation {
+  readonly subject: string;
+  readonly message: string;
+}
+
+/**
+ * The confirmation a person reads after the handler took an instance out of service, sent only for a real
+ * deregistration (so once per instance: a repeated event finds it draining already). The rule's own message only
+ * relays AWS's warning; this one says what spotweb did. Plain text, e.g.
+ * `spotweb drained Spot instance i-0abc…: deregistered from tg/web after AWS's interruption warning
+ * (instance-action: terminate, warning at 2026-11-30T02:00:00Z, region us-east-1). …`
+ */
+export function formatDrainConfirmation(
   instanceId: string,
+  action: SpotAction | 'rebalance',
+  origin: EventOrigin,
   results: readonly TargetGroupResult[],
   deregistrationDelaySeconds: number,
-): string {
+): DrainConfirmation {
   const groups = results.filter((r) => r.outcome === 'deregistered').map((r) => targetGroupLabel(r.targetGroupArn));
-  return `${instanceId} deregistered from ${groups.join(', ')}, draining ${deregistrationDelaySeconds} s`;
+  const why = action === 'rebalance' ? "AWS's rebalance recommendation" : "AWS's interruption warning";
+  const facts = [
+    ...(action === 'rebalance' ? [] : [`instance-action: ${action}`]),
+    ...(origin.time === undefined ? [] : [`warning at ${origin.time}`]),
+    ...(origin.region === undefined ? [] : [`region ${origin.region}`]),
+  ];
+  const context = facts.length === 0 ? '' : ` (${facts.join(', ')})`;
+  return {
+    subject: `spotweb drained Spot instance ${instanceId}`,
+    message:
+      `spotweb drained Spot instance ${instanceId}: deregistered from ${groups.join(', ')} after ${why}${context}. ` +
+      `The load balancer sends new requests to the other targets and lets requests in flight finish for up to ` +
+      `${deregistrationDelaySeconds} s.`,
+  };
 }
 
 /** `arn:…:targetgroup/web/0123abcd` → `tg/web`. */

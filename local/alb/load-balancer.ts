@@ -1,6 +1,7 @@
-import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { NetConnectOpts, Socket } from 'node:net';
 import { PortInUseError, assertValidPort, isAddressInUse } from '../ports.js';
+import { BackendAgent } from './backend-agent.js';
 import { parseMatcher } from './matcher.js';
 import { probeHealth } from './health-probe.js';
 import { forward, type ForwardOutcome } from './proxy.js';
@@ -19,7 +20,11 @@ export interface LocalLoadBalancerProps {
   readonly deregistrationDelayMs: number;
   /** Where target `id` listens now; undefined = nowhere (its checks fail, requests to it get 502). */
   readonly resolveTarget: (id: string) => TargetEndpoint | undefined;
-  /** Silence from a target for this long answers 504. @default 60_000 (ALB's idle timeout) */
+  /**
+   * The connection idle timeout (`idle_timeout.timeout_seconds`), for client and target connections as on ALB:
+   * idle connections to targets are reused until then and closed after; idle client connections too; and
+   * silence from a target in the middle of a request for this long answers 504. @default 60_000 (ALB's default)
+   */
   readonly idleTimeoutMs?: number;
   /** Epoch milliseconds; for request windows and draining deadlines. @default Date.now */
   readonly now?: () => number;
@@ -91,7 +96,8 @@ export class LocalLoadBalancer {
   private readonly records = new Map<string, TargetRecord>();
   private readonly log = new RequestLog();
   private readonly isSuccess: (status: number) => boolean;
-  private readonly agent = new Agent({ keepAlive: true });
+  private readonly agent: BackendAgent;
+  private readonly idleTimeoutMs: number;
   private readonly now: () => number;
   private readonly server: Server;
   private nextIndex = 0;
@@ -105,6 +111,8 @@ export class LocalLoadBalancer {
     validate(props);
     this.isSuccess = parseMatcher(props.healthCheck.matcher);
     this.now = props.now ?? Date.now;
+    this.idleTimeoutMs = props.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.agent = new BackendAgent(this.idleTimeoutMs);
     this.server = createServer((req, res) => this.handle(req, res));
     // Every connection to a target is counted while it is open: a draining target completes only without them.
     const connect = this.agent.createConnection.bind(this.agent) as (options: NetConnectOpts, callback?: unknown) => Socket;
@@ -115,6 +123,10 @@ export class LocalLoadBalancer {
     };
     // Clients keep connections to an ALB open for a long time; do not cut them before targets answer.
     this.server.requestTimeout = 0;
+    // An idle client connection is closed after the idle timeout, not Node's 5 s: a client whose own keep-alive is
+    // shorter than ALB's would otherwise meet, on this side, the race the targets must avoid on theirs.
+    this.server.keepAliveTimeout = this.idleTimeoutMs;
+    this.server.headersTimeout = Math.max(this.server.headersTimeout, this.idleTimeoutMs + 1000);
   }
 
   /** Listens and resolves to `http://<host>:<port>`. */
@@ -264,7 +276,7 @@ export class LocalLoadBalancer {
       target,
       agent: this.agent,
       listenerPort: this.listenerPort as number,
-      idleTimeoutMs: this.props.idleTimeoutMs ?? 60_000,
+      idleTimeoutMs: this.idleTimeoutMs,
       signal: record.cutoff.signal,
     }).then(done, () => done('bad-gateway'));
   }
@@ -350,6 +362,9 @@ export class LocalLoadBalancer {
   }
 }
 
+/** ALB's default connection idle timeout. */
+const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
 function stateOf(record: TargetRecord): TargetState {
   return record.draining ? 'draining' : record.health.state;
 }
@@ -379,6 +394,9 @@ function validate(props: LocalLoadBalancerProps): void {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be an integer >= 1, got ${value}`);
   }
   if (!hc.path.startsWith('/')) throw new RangeError(`healthCheck.path must start with '/', got '${hc.path}'`);
+  if (props.idleTimeoutMs !== undefined && !(Number.isFinite(props.idleTimeoutMs) && props.idleTimeoutMs > 0)) {
+    throw new RangeError(`idleTimeoutMs must be a positive number, got ${props.idleTimeoutMs}`);
+  }
   if (!(Number.isFinite(props.deregistrationDelayMs) && props.deregistrationDelayMs >= 0)) {
     throw new RangeError(`deregistrationDelayMs must be >= 0, got ${props.deregistrationDelayMs}`);
   }

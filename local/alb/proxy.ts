@@ -1,7 +1,6 @@
 import {
   request,
   type Agent,
-  type ClientRequest,
   type IncomingHttpHeaders,
   type IncomingMessage,
   type OutgoingHttpHeaders,
@@ -73,7 +72,6 @@ function hasBody(req: IncomingMessage): boolean {
 export function forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): Promise<ForwardOutcome> {
   return new Promise((resolve) => {
     let outcome: ForwardOutcome = 'target';
-    let upstream: ClientRequest | undefined;
     const headers = forwardedHeaders(req, options.listenerPort);
     const fail = (status: 502 | 504) => {
       if (res.destroyed || res.writableEnded) return;
@@ -87,52 +85,45 @@ export function forward(req: IncomingMessage, res: ServerResponse, options: Forw
       res.end(`${text}\n`);
     };
 
-    // A pooled keep-alive socket the target closed just before we reused it fails with ECONNRESET before
-    // anything was sent: safe to retry once on a fresh socket, but only without a body (it is consumed).
-    const attempt = (retriesLeft: number) => {
-      const up = request({
-        host: options.target.host,
-        port: options.target.port,
-        method: req.method,
-        path: req.url,
-        headers,
-        agent: options.agent,
-        signal: options.signal,
+    // No retry, as ALB: a pooled connection the target closed just before it was reused fails the request with 502
+    // (ELB user guide, "Connection idle timeout"; see backend-agent.ts). The target must keep connections open
+    // longer than the load balancer does.
+    const up = request({
+      host: options.target.host,
+      port: options.target.port,
+      method: req.method,
+      path: req.url,
+      headers,
+      agent: options.agent,
+      signal: options.signal,
+    });
+    up.setTimeout(options.idleTimeoutMs, () => {
+      up.destroy();
+      fail(504);
+    });
+    up.on('response', (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, endToEndHeaders(upRes.headers));
+      upRes.pipe(res);
+      // The target broke off mid-body: the client must see a cut connection, not a short "complete" body.
+      upRes.on('close', () => {
+        if (upRes.complete || res.destroyed) return;
+        outcome = 'bad-gateway';
+        res.destroy();
       });
-      upstream = up;
-      up.setTimeout(options.idleTimeoutMs, () => {
-        up.destroy();
-        fail(504);
-      });
-      up.on('response', (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, endToEndHeaders(upRes.headers));
-        upRes.pipe(res);
-        // The target broke off mid-body: the client must see a cut connection, not a short "complete" body.
-        upRes.on('close', () => {
-          if (upRes.complete || res.destroyed) return;
-          outcome = 'bad-gateway';
-          res.destroy();
-        });
-      });
-      up.on('error', (err: NodeJS.ErrnoException) => {
-        if (up.destroyed && outcome !== 'target') return; // timeout already answered
-        if (retriesLeft > 0 && up.reusedSocket && err.code === 'ECONNRESET' && !res.headersSent && !hasBody(req)) {
-          attempt(retriesLeft - 1);
-          return;
-        }
-        fail(502);
-      });
-      if (hasBody(req)) req.pipe(up);
-      else up.end();
-    };
+    });
+    up.on('error', () => {
+      if (up.destroyed && outcome !== 'target') return; // timeout already answered
+      fail(502);
+    });
+    if (hasBody(req)) req.pipe(up);
+    else up.end();
 
     res.on('close', () => {
       if (!res.writableFinished) {
-        upstream?.destroy();
+        up.destroy();
         if (outcome === 'target') outcome = 'client-gone';
       }
       resolve(outcome);
     });
-    attempt(1);
   });
 }

@@ -1,6 +1,6 @@
 import { type EC2Client, ModifySpotFleetRequestCommand } from '@aws-sdk/client-ec2';
 import type { SimulatedClock } from '../clock.js';
-import { desiredCapacity, SCALE_IN_DATAPOINTS, type TrackingPolicy } from './target-tracking.js';
+import { scalingDecision, SCALE_IN_DATAPOINTS, type TrackingPolicy } from './target-tracking.js';
 
 export interface FleetAutoscalerProps {
   readonly ec2: EC2Client;
@@ -13,7 +13,8 @@ export interface FleetAutoscalerProps {
   readonly requestCountPerTarget: (windowMs: number) => number;
   /** The fleet's current target capacity. */
   readonly currentCapacity: () => number;
-  readonly onScale?: (from: number, to: number, requestsPerTarget: number) => void;
+  /** After each change; `reason` says which alarm or bound decided it ("below minCapacity 2"). */
+  readonly onScale?: (from: number, to: number, requestsPerTarget: number, reason: string) => void;
   readonly onError?: (err: Error) => void;
 }
 
@@ -59,12 +60,13 @@ export class FleetAutoscaler {
     this.datapoints.push(perTarget);
     if (this.datapoints.length > SCALE_IN_DATAPOINTS) this.datapoints.shift();
     const current = props.currentCapacity();
-    const desired = desiredCapacity(this.policy, current, { datapoints: this.datapoints, lastScaleOutAt: this.lastScaleOutAt, lastScaleInAt: this.lastScaleInAt }, now);
+    const decision = scalingDecision(this.policy, current, { datapoints: this.datapoints, lastScaleOutAt: this.lastScaleOutAt, lastScaleInAt: this.lastScaleInAt }, now);
+    const desired = decision.capacity;
     if (desired === current) return;
     await props.ec2.send(new ModifySpotFleetRequestCommand({ SpotFleetRequestId: props.fleetRequestId, TargetCapacity: desired }));
     if (desired > current) this.lastScaleOutAt = now;
     else this.lastScaleInAt = now;
     this.datapoints.length = 0;
-    props.onScale?.(current, desired, perTarget);
+    props.onScale?.(current, desired, perTarget, decision.reason);
   }
 }

@@ -1,4 +1,5 @@
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -22,6 +23,7 @@ export interface AwsClients {
   readonly elbv2: ElasticLoadBalancingV2Client;
   readonly iam: IAMClient;
   readonly logs: CloudWatchLogsClient;
+  readonly cloudwatch: CloudWatchClient;
   readonly sqs: SQSClient;
   readonly sns: SNSClient;
   readonly lambda: LambdaClient;
@@ -42,6 +44,7 @@ export function createClients(target: LocalCloudTarget): AwsClients {
     elbv2: new ElasticLoadBalancingV2Client(config),
     iam: new IAMClient(config),
     logs: new CloudWatchLogsClient(config),
+    cloudwatch: new CloudWatchClient(config),
     sqs: new SQSClient(config),
     sns: new SNSClient(config),
     lambda: new LambdaClient(config),

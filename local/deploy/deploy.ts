@@ -45,14 +45,28 @@ export interface Note {
 }
 
 export interface DeployedStack {
+  /** What CloudFormation would say of the stack itself (DescribeStacks). */
+  readonly stack: StackIdentity;
   readonly resources: Record<string, DeployedResource>;
   readonly outputs: Record<string, string>;
+  /** The template's Description of each output that has one. */
+  readonly outputDescriptions: Record<string, string>;
   /** Resources not created locally, and why. */
   readonly skipped: Skipped[];
   /** Created, but not exactly as AWS would (e.g. a managed policy moto does not know). */
   readonly notes: Note[];
   /** Parameters and rules that have no meaning locally (CDK's bootstrap version and its check). */
   readonly notApplicable: NotApplicable[];
+}
+
+export interface StackIdentity {
+  readonly stackName: string;
+  /** `arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<uuid>`, as `AWS::StackId` resolved. */
+  readonly stackId: string;
+  readonly description?: string;
+  readonly createdAt: Date;
+  /** Parameter values as resolved (an SSM-typed parameter's value is the one read from SSM). */
+  readonly parameters: Record<string, string>;
 }
 
 export class DeployError extends Error {
@@ -67,11 +81,12 @@ export class DeployError extends Error {
 }
 
 interface Template {
+  readonly Description?: string;
   readonly Parameters?: Record<string, TemplateParameter>;
   readonly Conditions?: Record<string, unknown>;
   readonly Rules?: Record<string, unknown>;
   readonly Resources?: Record<string, TemplateResource>;
-  readonly Outputs?: Record<string, { Value: unknown; Condition?: string }>;
+  readonly Outputs?: Record<string, { Value: unknown; Condition?: string; Description?: string }>;
 }
 
 function pseudoParameters(stackName: string, region: string): PseudoParameters {
@@ -105,6 +120,7 @@ export async function deployTemplate(opts: DeployOptions): Promise<DeployedStack
   const resources = template.Resources ?? {};
   const clients = createClients({ endpoint: opts.endpoint, region: opts.region });
   try {
+    const createdAt = new Date();
     const pseudo = pseudoParameters(opts.stackName, opts.region);
     const parameters = await resolveParameters(template.Parameters, { ssm: clients.ssm, values: opts.parameters });
     const deployed: Record<string, DeployedResource> = {};
@@ -154,7 +170,7 @@ export async function deployTemplate(opts: DeployOptions): Promise<DeployedStack
       };
       try {
         const result = await provision(props, provisionContext);
-        deployed[logicalId] = { type, ...result, properties: props, metadata: resource.Metadata ?? {} };
+        deployed[logicalId] = { type, ...result, properties: props, metadata: resource.Metadata ?? {}, createdAt: new Date() };
       } catch (err) {
         throw new DeployError(logicalId, type, err);
       }
@@ -168,13 +184,23 @@ export async function deployTemplate(opts: DeployOptions): Promise<DeployedStack
     }
 
     const outputs: Record<string, string> = {};
+    const outputDescriptions: Record<string, string> = {};
     for (const [name, output] of Object.entries(template.Outputs ?? {})) {
       if (output.Condition !== undefined && !conditionHolds(output.Condition, `Outputs.${name}.Condition`)) continue;
       outputs[name] = outputString(resolveValue(output.Value, ctx, `Outputs.${name}.Value`));
+      if (output.Description !== undefined) outputDescriptions[name] = output.Description;
     }
     return {
+      stack: {
+        stackName: opts.stackName,
+        stackId: pseudo.stackId,
+        description: template.Description,
+        createdAt,
+        parameters: Object.fromEntries(Object.entries(parameters.values).map(([k, v]) => [k, outputString(v)])),
+      },
       resources: deployed,
       outputs,
+      outputDescriptions,
       skipped,
       notes,
       notApplicable: [...parameters.notApplicable, ...unevaluatedRules(template.Rules)],

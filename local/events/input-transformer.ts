@@ -16,8 +16,11 @@
  * - Outside a string (`{"id": <id>}`) a value is inserted as JSON, so strings gain quotes.
  * - A path that leads nowhere gives an empty string inside a JSON string and `null` outside one, keeping the
  *   output valid JSON (the guide says only that such a variable "isn't created").
- * - A template that is not JSON at all (`<instance> is in state <status>`, allowed by the API) is treated as
- *   plain text: every value is inserted raw. This is our reading; the guide shows no output for it.
+ * - A template that is not JSON at all is plain text, and every value is inserted raw: the EventBridge API
+ *   reference (`InputTransformer`, InputTemplate) gives `"InputTemplate": "<instance> is in state <status>"` as
+ *   the basic syntax, and `<instance> is in state "<status>"` (quotes escaped in the request's JSON) for a text
+ *   with quote marks in it; both are delivered as that text with the values filled in, quotes only where the
+ *   template writes them. infra/plain-text-input.ts builds the rule's e-mail this way.
  * Predefined variables: aws.events.rule-arn, aws.events.rule-name, aws.events.event.ingestion-time,
  * aws.events.event (the event without `detail`) and aws.events.event.json (the whole event).
  */

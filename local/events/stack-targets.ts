@@ -20,6 +20,8 @@ export interface StackEventBusProps {
   readonly clock: SimulatedClock;
   /** Off: events for the stack's functions are dropped (shows what the handler prevents). */
   readonly invokeFunctions: boolean;
+  /** Each finished invocation attempt, Lambda's retries included (`failed`: the function returned an error), for the AWS/Lambda metrics. */
+  readonly onInvocation?: (functionName: string, failed: boolean) => void;
   readonly log: (line: string) => void;
   readonly verbose: (line: string) => void;
 }
@@ -99,6 +101,9 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
         sinks: { sendToQueue },
         run: async (event) => {
           const result = await poolFor(fn).invoke(event);
+          // Every attempt, Lambda's retries included, is an invocation in AWS/Lambda (a function error counts in
+          // Errors there); the EventBridge delivery before it already succeeded, so it is no FailedInvocations.
+          props.onInvocation?.(fn.name, result.error !== undefined);
           if (result.error) return { ok: false, error: result.error };
           verbose(`[lambda ${fn.name}] ${JSON.stringify(result.result)}`);
           return { ok: true, result: result.result };

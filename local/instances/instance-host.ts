@@ -22,6 +22,11 @@ export interface InstanceHostProps {
   readonly spotPollIntervalMs: number;
   /** Off runs the app without its Spot watcher, as the naive workshop page. */
   readonly spotWatcher: boolean;
+  /**
+   * The app's environment as the user data's systemd unit sets it (extractAppEnvironment), durations already on
+   * the local time scale; the host's own settings (address, IMDS, Spot polling) override it. @default none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
   readonly onLog?: (line: string) => void;
 }
 
@@ -78,6 +83,7 @@ export class InstanceHost {
     this.appPort = await probePort(0, '127.0.0.1');
     const child = spawn(process.execPath, [this.props.appPath], {
       env: {
+        ...this.props.environment,
         PATH: process.env.PATH ?? '',
         HOST: '127.0.0.1',
         PORT: String(this.appPort),

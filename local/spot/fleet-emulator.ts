@@ -45,6 +45,8 @@ export interface SpotFleetEmulatorProps {
   readonly account: string;
   /** The instance app extracted from the launch template's user data. */
   readonly appPath: string;
+  /** The app's environment from the user data's systemd unit, durations already in real time. @default none */
+  readonly appEnvironment?: Readonly<Record<string, string>>;
   /** Keeps the warning period, the shutting-down time and the instance app's poll interval. */
   readonly clock: SimulatedClock;
   /** The instance app's Spot watcher interval, in AWS time. @default 5000 */
@@ -364,6 +366,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     const host = new InstanceHost({
       identity: { instanceId: id, availabilityZone, instanceType: instance.InstanceType ?? '', lifecycle: 'spot' },
       appPath: this.props.appPath,
+      environment: this.props.appEnvironment,
       // The app accepts no interval under 10 ms.
       spotPollIntervalMs: Math.max(10, Math.round(this.props.clock.toReal(this.props.spotPollIntervalMs ?? 5000))),
       spotWatcher: this.props.spotWatcher ?? true,

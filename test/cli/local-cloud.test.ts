@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
+import { DEFAULT_WORK_DIR, STATUS_PATH } from '../../local/contract.js';
+import { banner } from '../../local/main.js';
+import { LocalCloudRunningError } from '../../local/work-dir-lock.js';
+import { onPath } from '../support/system-tools.js';
+import { openPane } from '../support/tmux.js';
 import { startLoad } from '../support/load.js';
 import { waitFor } from '../../harness/wait-for.js';
 
@@ -28,14 +33,18 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
 
 describe('spotweb CLI against the local cloud', () => {
   let cloud: LocalCloud;
+  /** A project directory as a user has it: the local cloud's work directory is its `.local-cloud`. */
+  let project: string;
   let workDir: string;
 
   beforeAll(async () => {
-    workDir = mkdtempSync(join(tmpdir(), 'spotweb-cli-'));
+    project = mkdtempSync(join(tmpdir(), 'spotweb-cli-'));
+    workDir = join(project, DEFAULT_WORK_DIR);
     cloud = await startLocalCloud({ port: 0, timeScale: 0.05, workDir, context: { requestsPerTarget: '1000000' } });
   });
   afterAll(async () => {
     await cloud?.close();
+    rmSync(project, { recursive: true, force: true });
   });
 
   it('status --json matches the fleet (through the state file, in a separate process)', async () => {
@@ -49,13 +58,50 @@ describe('spotweb CLI against the local cloud', () => {
     expect(status.instances.filter((i: { health: string }) => i.health === 'healthy').map((i: { instanceId: string }) => i.instanceId).sort()).toEqual(healthy);
   });
 
+  it('--local finds the local cloud from the project directory, a subdirectory, or its work directory', async () => {
+    const sub = join(project, 'some', 'subdir');
+    mkdirSync(sub, { recursive: true });
+    for (const dir of [project, sub, workDir]) {
+      const result = await cli('status', '--local', dir, '--json');
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout).fleetRequestId).toBe(cloud.fleetRequestId);
+    }
+    // No directory: found from where the user is (npm names it INIT_CWD).
+    const tsx = join(process.cwd(), 'node_modules/.bin/tsx');
+    const { stdout } = await run(tsx, [join(process.cwd(), 'cli/main.ts'), 'status', '--local', '--json'], { cwd: sub, env: { ...process.env, INIT_CWD: sub } });
+    expect(JSON.parse(stdout).fleetRequestId).toBe(cloud.fleetRequestId);
+  });
+
+  it('refuses a second local cloud in the same work directory, naming the running one', async () => {
+    const error = await startLocalCloud({ port: 0, workDir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LocalCloudRunningError);
+    expect((error as Error).message).toContain(`a local cloud is already running from ${workDir} (pid ${process.pid}, load balancer ${cloud.url})`);
+    // The running one is untouched: the CLI still finds it.
+    expect((await cli('status', '--local', project, '--json')).code).toBe(0);
+  });
+
+  it.skipIf(!onPath('aws'))("the banner's AWS CLI lines work with the AWS CLI installed here (v1 reads only AWS_DEFAULT_REGION)", async () => {
+    const text = banner(cloud, { handler: true, spotWatcher: true });
+    const exported = /export (.+)/.exec(text)![1]!;
+    const env: Record<string, string> = Object.fromEntries(exported.split(' ').map((kv) => kv.split('=') as [string, string]));
+    expect(env).toMatchObject({ AWS_REGION: cloud.region, AWS_DEFAULT_REGION: cloud.region, AWS_ENDPOINT_URL: cloud.endpoint });
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_'))) as Record<string, string>;
+    const commands = text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('aws ') && !l.includes('modify-spot-fleet-request'));
+    expect(commands.length).toBeGreaterThanOrEqual(2);
+    for (const command of commands) {
+      const [, ...args] = command.split(' ');
+      const { stdout } = await run('aws', [...args, '--output', 'json'], { env: { ...clean, ...env } });
+      expect(JSON.parse(stdout)).toBeTypeOf('object');
+    }
+  });
+
   it('interrupt refuses a fleet that is not the stack\'s and a reduction below 1', async () => {
     const other = await cli('interrupt', '--endpoint', cloud.endpoint, '--fleet', 'sfr-00000000-0000-0000-0000-000000000000');
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(/not stack .*'s fleet/);
-    const tooMany = await cli('interrupt', '--endpoint', cloud.endpoint, '--by', String(cloud.fleet.capacity));
-    expect(tooMany.code).toBe(1);
-    expect(tooMany.stderr).toMatch(/refusing to reduce .* at least 1 instance must keep serving/);
+    const tooMany = await cli('interrupt', '--endpoint', cloud.endpoint, '--by', String(cloud.fleet.capacity + 3));
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toMatch(/refusing to reduce .* at least 1 instance must keep serving, so --by can be at most/);
     expect(cloud.fleet.capacity).toBeGreaterThan(1);
   });
 
@@ -79,13 +125,64 @@ describe('spotweb CLI against the local cloud', () => {
     expect(report.method).toBe('fis');
     expect(report.experimentId).toMatch(/^EXP/);
     expect(report.instances.map((i: { instanceId: string }) => i.instanceId)).toEqual([victim]);
-    expect(report.instances[0].warnedAt).toBeDefined();
-    expect(report.instances[0].goneAt).toBeDefined();
+    // ISO times as status --json gives them; the warning's own time, before the drain the CLI saw after it.
+    expect(report.startedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(report.instances[0].warnedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(report.instances[0].goneAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(cloud.fleet.capacity).toBe(capacity);
     // The fleet keeps its capacity: it replaces the reclaimed instance.
     await waitFor('the replacement to serve', () => cloud.loadBalancer.targets().filter((t) => t.state === 'healthy').length >= capacity, 30_000);
   });
 
+
+  // In a real terminal (tmux): the watch view redraws one frame at a time at any size, through an interruption
+  // (reclaim rows, draining, a notification, an instance that leaves), with nothing printed into it.
+  it.each([
+    { columns: 80, rows: 24, interrupt: true },
+    { columns: 200, rows: 50, interrupt: false },
+  ])('status --watch at $columns×$rows draws clean frames (interrupt during it: $interrupt)', async ({ columns, rows, interrupt }) => {
+    const pane = await openPane(`npx tsx cli/main.ts status --local ${project} --watch --interval 200ms`, { columns, rows }, { FORCE_COLOR: '1' });
+    try {
+      const frames: string[][] = [];
+      const capture = async (): Promise<void> => void frames.push(await pane.screen());
+      await waitFor('the first frame', async () => (await pane.screen()).some((l) => l.startsWith('Fleet capacity')), 60_000);
+      const victim = cloud.fleet.instances().find((i) => !i.reclaimAt)!.instanceId;
+      const interrupting = interrupt ? cli('interrupt', '--endpoint', cloud.endpoint, '--fis', '--instance', victim, '--timeout', '60s') : undefined;
+      // Past the 11th redraw, where an abort listener per wait made Node print MaxListenersExceededWarning.
+      const until = Date.now() + 7_000;
+      while (Date.now() < until || (interrupting && frames.length < 60)) {
+        await capture();
+        await new Promise((r) => setTimeout(r, 150));
+        if (Date.now() > until + 30_000) break;
+      }
+      // What is asserted here is the display; interrupt's own outcome is the tests' above and below.
+      await interrupting;
+      await capture();
+      await pane.keys('C-c');
+      await waitFor('the watch to stop on Ctrl-C', () => pane.exited(), 15_000);
+      const after = await pane.screen();
+      if (interrupt) expect(frames.some((f) => f.some((l) => l.includes(victim) && /reclaim in/.test(l)))).toBe(true);
+      for (const frame of frames) {
+        const text = frame.join('\n');
+        for (const line of frame) expect(line.length, `a line wider than ${columns}: ${line}`).toBeLessThanOrEqual(columns);
+        expect(text).not.toMatch(/Warning|\(node:\d+\)/);
+        // One frame at a time: one header, each instance on one row that carries its target health.
+        expect(frame.filter((l) => l.startsWith('Fleet capacity'))).toHaveLength(1);
+        expect(frame.filter((l) => l.startsWith('SpotWeb (local cloud)'))).toHaveLength(1);
+        const rowsOf = (id: string): string[] => frame.filter((l) => l.startsWith(id) || l.startsWith(`│ ${id}`));
+        for (const id of new Set(frame.flatMap((l) => /^(?:│ )?(i-[0-9a-f]+)/.exec(l)?.[1] ?? []))) {
+          expect(rowsOf(id)).toHaveLength(1);
+          expect(rowsOf(id)[0]).toMatch(/healthy|initial|draining|unhealthy|unused|unavailable/);
+        }
+      }
+      // Ctrl-C leaves the last frame on the normal screen, and no warning.
+      expect(after.join('\n')).toMatch(/Fleet capacity/);
+      expect(after.join('\n')).not.toMatch(/Warning/);
+      await waitFor('the fleet to be whole again', () => cloud.loadBalancer.targets().filter((t) => t.state === 'healthy').length >= cloud.fleet.capacity, 30_000);
+    } finally {
+      await pane.close();
+    }
+  });
 
   it('interrupt lowers the capacity and reports the interrupted instance drained and gone, with no failed request', async () => {
     const before = cloud.fleet.capacity;
@@ -100,11 +197,57 @@ describe('spotweb CLI against the local cloud', () => {
     expect(report.instances).toHaveLength(1);
     const [gone] = report.instances;
     expect(gone.drained).toBe(true);
-    expect(gone.goneAt).toBeGreaterThan(gone.drainingAt ?? gone.deregisteredAt);
+    expect(Date.parse(gone.goneAt)).toBeGreaterThan(Date.parse(gone.drainingAt ?? gone.deregisteredAt));
+    expect(Date.parse(gone.warnedAt)).toBeLessThan(Date.parse(gone.drainingAt ?? gone.deregisteredAt));
     expect(cloud.fleet.instances().map((i) => i.instanceId)).not.toContain(gone.instanceId);
     expect(traffic.failures).toBe(0);
   });
 
+});
+
+describe('spotweb CLI, AWS path, against the local cloud with its local extras off', () => {
+  let cloud: LocalCloud;
+  const instanceLog: string[] = [];
+  const workDir = mkdtempSync(join(tmpdir(), 'spotweb-cli-aws-'));
+
+  beforeAll(async () => {
+    cloud = await startLocalCloud({
+      port: 0,
+      timeScale: 0.05,
+      workDir,
+      context: { requestsPerTarget: '1000000' },
+      localExtras: false,
+      verboseLog: (line) => instanceLog.push(line),
+    });
+  });
+  afterAll(async () => {
+    await cloud?.close();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('finds the stack through CloudFormation\'s outputs, then reads EC2 and ELB, as on AWS', async () => {
+    // Nothing beside the AWS APIs: the CLI cannot tell this endpoint from AWS's.
+    expect((await fetch(new URL(STATUS_PATH, cloud.endpoint))).ok).toBe(false);
+    const { code, stdout, stderr } = await cli('status', '--endpoint', cloud.endpoint, '--region', cloud.region, '--json');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const status = JSON.parse(stdout);
+    expect(status.target).toBe('aws');
+    expect(status.stackName).toBe(cloud.stackName);
+    expect(status.fleetRequestId).toBe(cloud.fleetRequestId);
+    // The output as CloudFormation holds it: the ALB's DNS name, not the local listener.
+    expect(status.url).toBe(cloud.outputs.LoadBalancerUrl);
+    expect(status.instances.map((i: { instanceId: string }) => i.instanceId).sort()).toEqual(
+      cloud.fleet.instances().map((i) => i.instanceId).sort(),
+    );
+  });
+
+  it('starts each instance app with its keep-alive above the load balancer\'s idle timeout, both scaled', () => {
+    // 60 s idle timeout and 65 s keep-alive from the user data, at time scale 0.05.
+    const started = instanceLog.filter((line) => line.includes('"event":"started"'));
+    expect(started.length).toBeGreaterThan(0);
+    for (const line of started) expect(line).toContain('"keepAliveTimeoutMs":3250');
+  });
 });
 
 describe('spotweb load against a port that refuses connections', () => {
@@ -125,8 +268,13 @@ describe('spotweb load against a port that refuses connections', () => {
   });
 
   it('says the local cloud is not running when its state file is missing', async () => {
-    const result = await cli('status', '--local', mkdtempSync(join(tmpdir(), 'spotweb-none-')));
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/local cloud not running: start it with npm start/);
+    const none = mkdtempSync(join(tmpdir(), 'spotweb-none-'));
+    try {
+      const result = await cli('status', '--local', none);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/local cloud not running: start it with npm start/);
+    } finally {
+      rmSync(none, { recursive: true, force: true });
+    }
   });
 });

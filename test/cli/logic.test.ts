@@ -21,7 +21,9 @@ describe('stack outputs', () => {
 describe('interrupt planning', () => {
   it('never reduces below 1', () => {
     expect(reducedCapacity(3, 2)).toBe(1);
-    expect(() => reducedCapacity(2, 2)).toThrow(/refusing to reduce .* from 2 to 0/);
+    expect(() => reducedCapacity(2, 2)).toThrow(/refusing to reduce the fleet's target capacity from 2 by 2: at least 1 instance must keep serving, so --by can be at most 1 here/);
+    // Asking for more than the fleet has is a usage error (exit 2), not a runtime failure.
+    expect(() => reducedCapacity(2, 5)).toThrow(expect.objectContaining({ exitCode: 2 }));
     expect(() => reducedCapacity(2, 0)).toThrow(/--by/);
   });
   it('chooses healthy instances and refuses foreign ones or all of them', () => {
@@ -57,10 +59,30 @@ describe('status table', () => {
       ...snapshot([instance('i-1', { health: 'draining', drainingSecondsLeft: 4.2, requests: 7 }), instance('i-2')]),
       notifications: [{ receivedAt: '2025-01-01T00:00:00Z', message: 'Spot interruption\n of i-1' }],
     });
-    expect(text).toMatch(/fulfilled\/target capacity 2\/2/);
+    expect(text).toMatch(/Fleet capacity 2\/2 \(fulfilled\/target\)/);
     expect(text).toMatch(/draining \(4\.2 s left\)/);
     expect(text).toMatch(/Spot interruption of i-1/);
     expect(text).not.toMatch(/\u001b\[/);
+  });
+
+  it('lists the alarms, ALARM first with its reason, and shows an alarm notification as its subject and reason', () => {
+    const text = formatStatus({
+      ...snapshot([instance('i-1')]),
+      alarms: [
+        { name: 'SpotWeb-DeadLetterQueue-Queue-Message-Count-Max-Critical', state: 'ALARM', reason: 'Threshold Crossed: 1 out of the last 1 datapoints [1] was greater than the threshold (0)' },
+        { name: 'SpotWeb-Handler-Fault-Count-Critical', state: 'OK' },
+      ],
+      notifications: [
+        {
+          receivedAt: '2025-01-01T00:00:00Z',
+          subject: 'ALARM: "SpotWeb-DeadLetterQueue-Queue-Message-Count-Max-Critical" in US East (N. Virginia)',
+          message: JSON.stringify({ AlarmName: 'SpotWeb-DeadLetterQueue-Queue-Message-Count-Max-Critical', NewStateValue: 'ALARM', NewStateReason: 'Threshold Crossed' }),
+        },
+      ],
+    });
+    expect(text).toMatch(/Alarms:\n  ALARM  SpotWeb-DeadLetterQueue-Queue-Message-Count-Max-Critical  Threshold Crossed: 1 out/);
+    expect(text).toMatch(/  OK     SpotWeb-Handler-Fault-Count-Critical\n/);
+    expect(text).toMatch(/ALARM: "SpotWeb-DeadLetterQueue-Queue-Message-Count-Max-Critical" in US East \(N\. Virginia\) — Threshold Crossed$/m);
   });
 });
 

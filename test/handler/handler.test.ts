@@ -328,13 +328,38 @@ describe('outcome notification', () => {
     elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
     const { handler } = setup({ topicArn: TOPIC, targetGroupArns: [TG_WEB, TG_API], deregistrationDelaySeconds: 90 });
 
-    await handler(interruptionWarning(INSTANCE));
+    const event = interruptionWarning(INSTANCE, 'stop');
+    await handler(event);
 
     expect(snsMock).toHaveReceivedCommandExactlyOnceWith(PublishCommand, {
       TopicArn: TOPIC,
-      Subject: `Spot instance ${INSTANCE} draining`,
-      Message: `${INSTANCE} deregistered from tg/web, tg/api, draining 90 s`,
+      Subject: `spotweb drained Spot instance ${INSTANCE}`,
+      Message:
+        `spotweb drained Spot instance ${INSTANCE}: deregistered from tg/web, tg/api after AWS's interruption warning ` +
+        `(instance-action: stop, warning at ${event.time}, region us-east-1). The load balancer sends new requests ` +
+        'to the other targets and lets requests in flight finish for up to 90 s.',
     });
+  });
+
+  it('confirms once when the same event is delivered again after the drain (at-least-once delivery)', async () => {
+    elbv2Mock.on(DescribeTargetHealthCommand).resolvesOnce(health('healthy')).resolves(health('draining'));
+    const { handler } = setup({ topicArn: TOPIC });
+    const event = interruptionWarning(INSTANCE);
+
+    const outcomes = [await handler(event), await handler(event), await handler(event)];
+    expect(outcomes.map((o) => o.status)).toEqual(['deregistered', 'already-draining', 'already-draining']);
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+  });
+
+  it('leaves out a time or region that is not well-formed rather than echo it', async () => {
+    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+    const { handler } = setup({ topicArn: TOPIC });
+
+    await handler({ ...interruptionWarning(INSTANCE), time: 'yesterday\u001b[31m', region: 'x'.repeat(500) });
+    const message = snsMock.commandCalls(PublishCommand)[0]!.args[0].input.Message!;
+    expect(message).toContain('(instance-action: terminate)');
+    expect(message).not.toContain('yesterday');
+    expect(message).not.toContain('xxx');
   });
 
   it('publishes nothing for an already-draining target', async () => {

@@ -16,8 +16,10 @@ describe('resolveConfig', () => {
       instanceTypes: 'm5.large, c5.large ,m6i.xlarge',
       allocationStrategy: 'priceCapacityOptimized',
       deregistrationDelaySeconds: '90',
+      idleTimeoutSeconds: '4000',
     });
     expect(config).toMatchObject({
+      idleTimeoutSeconds: 4000,
       minCapacity: 1,
       maxCapacity: 4,
       targetCapacity: 3,
@@ -45,6 +47,9 @@ describe('resolveConfig', () => {
     ['duplicate types', { instanceTypes: 't3.small,t3.small,m5.large' }, /"instanceTypes": lists a type twice/],
     ['unknown allocation strategy', { allocationStrategy: 'cheapest' }, /"allocationStrategy": expected one of diversified, priceCapacityOptimized/],
     ['privileged app port', { appPort: 80 }, /"appPort": must be between 1024 and 65535/],
+    ['idle timeout of zero', { idleTimeoutSeconds: '0' }, /"idleTimeoutSeconds": must be between 1 and 4000, got 0/],
+    ['idle timeout above ELB\'s 4000 s', { idleTimeoutSeconds: 4001 }, /"idleTimeoutSeconds": must be between 1 and 4000, got 4001/],
+    ['fractional idle timeout', { idleTimeoutSeconds: '60.5' }, /"idleTimeoutSeconds": expected a whole number/],
     ['health path without slash', { healthCheckPath: 'health' }, /"healthCheckPath": expected a path starting with "\/"/],
     ['timeout not below interval', { healthCheckIntervalSeconds: 5, healthCheckTimeoutSeconds: 5 }, /"healthCheckTimeoutSeconds": must be shorter/],
     ['retention CloudWatch does not offer', { logRetentionDays: 2 }, /"logRetentionDays": CloudWatch Logs accepts/],
@@ -59,5 +64,27 @@ describe('resolveConfig', () => {
 
   it('fails synth with the same message when the value comes from -c context', () => {
     expect(() => synthesize({ minCapacity: '4', maxCapacity: '3' })).toThrow(/Invalid configuration "minCapacity"/);
+  });
+
+  it('rejects a misspelt key instead of deploying the default, naming the closest known key', () => {
+    expect(() => resolveConfig({ minCapcity: '3' })).toThrow(/Invalid configuration "minCapcity": unknown key; did you mean "minCapacity"\?/);
+    expect(() => resolveConfig({ DeregistrationDelaySeconds: '60' })).toThrow(/did you mean "deregistrationDelaySeconds"/);
+    expect(() => resolveConfig({ 'notification-email': 'a@b.example' })).toThrow(/did you mean "notificationEmail"/);
+    // Nothing near: the message lists the keys instead.
+    expect(() => resolveConfig({ colour: 'blue' })).toThrow(/"colour": unknown key; the keys this app reads are instanceTypes, /);
+  });
+
+  it("leaves CDK's own context keys alone", () => {
+    expect(resolveConfig({
+      '@aws-cdk/core:checkSecretUsage': true,
+      'aws:cdk:enable-asset-metadata': true,
+      'availability-zones:account=123456789012:region=us-east-1': ['us-east-1a'],
+      'acknowledged-issue-numbers': [34892],
+      'cli-telemetry': false,
+    })).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('fails synth on a misspelt -c key (the whole context is checked, as cdk synth and npm start build it)', () => {
+    expect(() => synthesize({ minCapcity: '3' })).toThrow(/Invalid configuration "minCapcity": unknown key; did you mean "minCapacity"/);
   });
 });

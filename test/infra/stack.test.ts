@@ -1,8 +1,15 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { extractAppEnvironment } from '../../userdata/render.js';
 import { synthesize } from '../support/synth.js';
 
 type Resource = { Properties: Record<string, any>; [k: string]: unknown };
+
+/** The app's environment as the launch template's user data sets it. */
+function appEnvironmentOf(template: Template): Record<string, string> {
+  const launchTemplate = only(template, 'AWS::EC2::LaunchTemplate').Properties;
+  return extractAppEnvironment(Buffer.from(launchTemplate.LaunchTemplateData.UserData['Fn::Base64'], 'utf8').toString('utf8'));
+}
 
 function only(template: Template, type: string): Resource {
   const found = Object.values(template.findResources(type)) as Resource[];
@@ -32,6 +39,21 @@ describe('SpotWeb stack (defaults)', () => {
       Protocol: 'HTTP',
       DefaultActions: [Match.objectLike({ Type: 'forward' })],
     });
+  });
+
+  it('sets the ALB idle timeout, and the app keep-alive above it through the user data', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'idle_timeout.timeout_seconds', Value: '60' }]),
+    });
+    expect(appEnvironmentOf(template)).toMatchObject({ KEEP_ALIVE_TIMEOUT_MS: '65000', HEADERS_TIMEOUT_MS: '66000' });
+  });
+
+  it('creates the scaling policy and the fleet after the listener that attaches the target group (ordering)', () => {
+    const listeners = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::Listener'));
+    expect(listeners).toHaveLength(1);
+    for (const type of ['AWS::ApplicationAutoScaling::ScalingPolicy', 'AWS::EC2::SpotFleet']) {
+      expect(only(template, type).DependsOn, type).toEqual(expect.arrayContaining(listeners));
+    }
   });
 
   it('drains deregistered targets for 120 s and health-checks the app path quickly', () => {
@@ -135,13 +157,14 @@ describe('SpotWeb stack (defaults)', () => {
     const lambdaTarget = rule.Targets.find((t: any) => JSON.stringify(t.Arn).includes('Handler'));
     const topicTarget = rule.Targets.find((t: any) => JSON.stringify(t.Arn).includes('Topic'));
     expect(lambdaTarget.InputTransformer).toBeUndefined();
-    expect(topicTarget.InputTransformer.InputPathsMap).toMatchObject({
-      'detail-instance-id': '$.detail.instance-id',
-      'detail-instance-action': '$.detail.instance-action',
+    expect(topicTarget.InputTransformer.InputPathsMap).toEqual({
+      instance: '$.detail.instance-id',
+      action: '$.detail.instance-action',
       time: '$.time',
       region: '$.region',
     });
-    expect(topicTarget.InputTransformer.InputTemplate).toContain('<detail-instance-id>');
+    // Plain text, not a JSON string: EventBridge would deliver a quoted template with its quotes.
+    expect(topicTarget.InputTransformer.InputTemplate).toMatch(/^AWS Spot interruption warning: instance <instance> /);
   });
 
   it('runs the handler on the latest Node runtime with its configuration, a log group and a DLQ', () => {
@@ -198,6 +221,14 @@ describe('SpotWeb stack (defaults)', () => {
 });
 
 describe('SpotWeb stack (configured)', () => {
+  it('carries a configured idle timeout to the ALB and, above it, to the app', () => {
+    const { template } = synthesize({ idleTimeoutSeconds: '300' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'idle_timeout.timeout_seconds', Value: '300' }]),
+    });
+    expect(appEnvironmentOf(template)).toMatchObject({ KEEP_ALIVE_TIMEOUT_MS: '305000', HEADERS_TIMEOUT_MS: '306000' });
+  });
+
   it('serves HTTPS with a redirect when a certificate is configured', () => {
     const { template } = synthesize({ certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123' });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS' });

@@ -1,4 +1,5 @@
-import { Agent } from 'node:http';
+import { Agent, createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalLoadBalancer, type LocalLoadBalancerProps, type TargetStateChange } from '../../local/alb/index.js';
 import { PortInUseError } from '../../local/ports.js';
@@ -292,6 +293,84 @@ describe('LocalLoadBalancer deregistration', () => {
     expect(lb.targets().map((t) => t.id)).toEqual(['a', 'c']);
     expect(fleet.get('b')?.inFlight).toBe(0);
     console.info(`under load: ${ok} requests in 2 s, ${inFlightAtDeregistration} in flight on the deregistered target`);
+  });
+});
+
+/** A target whose connections the test watches: how many were opened, how many the load balancer closed. */
+async function connectionTarget(handle: (socketRequests: number, socket: Socket) => 'answer' | 'reset'): Promise<{
+  server: Server;
+  endpoint: { host: string; port: number };
+  opened: () => number;
+  closed: () => number;
+}> {
+  let opened = 0;
+  let closed = 0;
+  const perSocket = new WeakMap<Socket, number>();
+  const server = createServer((req, res) => {
+    const count = (perSocket.get(req.socket) ?? 0) + 1;
+    perSocket.set(req.socket, count);
+    if (req.url !== '/health' && handle(count, req.socket) === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    // A hint that Node's own Agent would follow (dropping the connection after 1 s); ALB does not.
+    res.writeHead(200, { 'keep-alive': 'timeout=2' }).end('ok');
+  });
+  server.keepAliveTimeout = 30_000;
+  server.on('connection', (socket) => {
+    opened++;
+    socket.on('close', () => closed++);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanup.push(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const { port } = server.address() as { port: number };
+  return { server, endpoint: { host: '127.0.0.1', port }, opened: () => opened, closed: () => closed };
+}
+
+describe('LocalLoadBalancer connections to targets (idle timeout)', () => {
+  async function balancerFor(endpoint: { host: string; port: number }, idleTimeoutMs: number) {
+    const lb = new LocalLoadBalancer({
+      healthCheck: { ...FAST_CHECKS, intervalMs: 60_000, timeoutMs: 1_000, healthyThreshold: 1 },
+      deregistrationDelayMs: 0,
+      idleTimeoutMs,
+      resolveTarget: () => endpoint,
+    });
+    const url = await lb.start();
+    cleanup.push(() => lb.close());
+    await registerHealthy(lb, 'a');
+    return { lb, url };
+  }
+
+  it('answers 502 when the target resets a reused connection, and does not retry it', async () => {
+    // The target serves the first request on a connection and resets the next: a keep-alive connection it closed.
+    const target = await connectionTarget((n) => (n === 1 ? 'answer' : 'reset'));
+    const { lb, url } = await balancerFor(target.endpoint, 60_000);
+    const client = new Agent({ keepAlive: false });
+    cleanup.push(async () => client.destroy());
+    expect((await get(url, { agent: client })).status).toBe(200);
+    const opened = target.opened();
+    expect((await get(url, { agent: client })).status).toBe(502);
+    // No second attempt on a fresh connection: ALB does not retry a request a target dropped.
+    expect(target.opened()).toBe(opened);
+    expect(lb.counters().elb502).toBe(1);
+  });
+
+  it('reuses an idle connection past the target\'s Keep-Alive hint, and closes it after its own idle timeout', async () => {
+    const target = await connectionTarget(() => 'answer');
+    const { url } = await balancerFor(target.endpoint, 2_000);
+    const client = new Agent({ keepAlive: false });
+    cleanup.push(async () => client.destroy());
+    expect((await get(url, { agent: client })).status).toBe(200);
+    const opened = target.opened();
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect((await get(url, { agent: client })).status).toBe(200);
+    expect(target.opened()).toBe(opened);
+    const closedBefore = target.closed();
+    // Idle for the idle timeout: the load balancer, not the target (30 s), closes it.
+    await waitFor(() => target.closed() > closedBefore, 4_000, 'the load balancer to close the idle connection');
   });
 });
 

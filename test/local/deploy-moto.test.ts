@@ -24,7 +24,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../infra/config.js';
 import { OUTPUTS } from '../../infra/spot-web-stack.js';
 import { createClients, destroyClients, type AwsClients } from '../../local/deploy/clients.js';
-import { deployTemplate, type DeployedStack, type ProgressEvent } from '../../local/deploy/deploy.js';
+import { DeployError, deployTemplate, type DeployedStack, type ProgressEvent } from '../../local/deploy/deploy.js';
+import { dependencyGraph, type TemplateResource } from '../../local/deploy/order.js';
 import { startMoto, type MotoServer } from '../../local/moto-server.js';
 import { synthesize } from '../support/synth.js';
 
@@ -177,6 +178,35 @@ describe('deployTemplate into moto (the real synthesized app)', () => {
     expect(config.Environment?.Variables?.TARGET_GROUP_ARNS).toBe(physicalIdOf('AWS::ElasticLoadBalancingV2::TargetGroup'));
     expect(config.Environment?.Variables?.TOPIC_ARN).toBe(stack.outputs[OUTPUTS.topicArn]);
     expect(config.Environment?.Variables?.DEREGISTRATION_DELAY_SECONDS).toBe(String(DEFAULT_CONFIG.deregistrationDelaySeconds));
+  });
+
+  it('refuses, as Application Auto Scaling does, a request-count policy whose target group no listener forwards to', async () => {
+    // The ordering mistake: the policy (and what it needs) without the listener that attaches the target group.
+    const resources = template.Resources as Record<string, TemplateResource>;
+    const [policyId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApplicationAutoScaling::ScalingPolicy')!;
+    const listeners = new Set(Object.keys(resources).filter((id) => resources[id]!.Type === 'AWS::ElasticLoadBalancingV2::Listener'));
+    const withoutListener = Object.fromEntries(
+      Object.entries(resources)
+        .filter(([id]) => !listeners.has(id))
+        .map(([id, r]) => [id, { ...r, DependsOn: ([] as string[]).concat(r.DependsOn ?? []).filter((d) => !listeners.has(d)) }]),
+    );
+    const graph = dependencyGraph(withoutListener);
+    const needed = new Set<string>();
+    const visit = (id: string): void => {
+      if (needed.has(id)) return;
+      needed.add(id);
+      for (const dep of graph.get(id) ?? []) visit(dep);
+    };
+    visit(policyId);
+    const misordered = { ...template, Outputs: {}, Resources: Object.fromEntries([...needed].map((id) => [id, withoutListener[id]])) };
+    const refused = await deployTemplate({ template: misordered, assemblyDir: outdir, stackName: 'Misordered', endpoint: moto.endpoint, region: REGION }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(DeployError);
+    expect((refused as DeployError).logicalId).toBe(policyId);
+    expect((refused as Error).message).toMatch(/target group targetgroup\/.+ is not attached to load balancer app\/.+ \(no listener forwards to it yet\)/);
+    expect(((refused as Error).cause as Error).name).toBe('ValidationException');
   });
 
   it('resolves the outputs', async () => {

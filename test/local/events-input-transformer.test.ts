@@ -5,6 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
+import { WARNING_MESSAGE } from '../../infra/interruption-routing.js';
 import { applyInputTransformer, InputTransformerError } from '../../local/events/input-transformer.js';
 import { evaluateJsonPath, JsonPathError } from '../../local/events/json-path.js';
 import { compileEventPattern } from '../../local/events/pattern.js';
@@ -57,6 +58,23 @@ describe('what CDK synthesizes is what the local EventBridge consumes', () => {
     expect(renderTargetInput(snsTarget!, spotWarning)).toBe(`"Spot interruption: ${instanceId}"`);
   });
 
+  it("renders the stack's own warning message unquoted, as plain text naming instance, action, time and region", () => {
+    const plainStack = new Stack(new App(), 'Plain');
+    new events.Rule(plainStack, 'Rule', { eventPattern: { source: ['aws.ec2'] } }).addTarget(
+      new targets.SnsTopic(new sns.Topic(plainStack, 'Topic'), { message: WARNING_MESSAGE }),
+    );
+    const rules = Template.fromStack(plainStack).findResources('AWS::Events::Rule');
+    const plain = Object.values(rules)[0]!['Properties']['Targets'][0];
+    expect(plain.InputTransformer.InputTemplate.startsWith('"')).toBe(false);
+    const text = renderTargetInput(plain, spotWarning);
+    expect(text).toBe(
+      `AWS Spot interruption warning: instance ${instanceId} in ${spotWarning['region']} will be interrupted about two ` +
+        `minutes after ${spotWarning['time']} (instance-action: terminate). This relays the warning AWS sends for any ` +
+        'Spot instance in the account; spotweb sends a separate confirmation for each instance it takes out of its load balancer.',
+    );
+    expect(text).not.toMatch(/draining it|is draining/);
+  });
+
   it('gives a Lambda target valid JSON of the fromObject shape', () => {
     expect(JSON.parse(renderTargetInput(lambdaTarget!, spotWarning))).toEqual({
       instanceId,
@@ -105,6 +123,15 @@ describe('applyInputTransformer', () => {
 
   it('inserts values raw into a template that is not JSON', () => {
     expect(apply('<instance> is in state <state> (<missing>)')).toBe('i-0123456789 is in state RUNNING ()');
+  });
+
+  it("renders the API reference's unquoted templates as plain text, quotes only where written", () => {
+    // EventBridge API reference, InputTransformer: "<instance> is in state <status>" and
+    // "<instance> is in state \"<status>\"" (the second's quotes escaped in the request JSON).
+    expect(apply('<instance> is in state <state>')).toBe('i-0123456789 is in state RUNNING');
+    expect(apply('<instance> is in state "<state>"')).toBe('i-0123456789 is in state "RUNNING"');
+    // The quoted form CDK's fromText writes keeps its quotes.
+    expect(apply('"<instance> is in state <state>"')).toBe('"i-0123456789 is in state RUNNING"');
   });
 
   it('supports $ and array indices', () => {

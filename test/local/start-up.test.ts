@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { startLocalCloud } from '../../local/cloud.js';
 import { parseCli } from '../../local/main.js';
 import { PortInUseError } from '../../local/ports.js';
+import { LocalSetupError } from '../../local/preflight.js';
+import { spawnSync } from 'node:child_process';
 
 describe('npm start options', () => {
   it('reads the documented flags', () => {
@@ -23,13 +25,41 @@ describe('npm start options', () => {
     [['--time-scale', 'fast'], /--time-scale must be a number/],
     [['--port', '70000'], /--port must be a port number/],
     [['-c', 'novalue'], /-c expects key=value/],
-    [['--bogus'], /Unknown option '--bogus'/],
+    [['--bogus'], /^unknown option --bogus$/],
+    [['--time-sacle', '0.05'], /^unknown option --time-sacle \(did you mean --time-scale\?\)$/],
+    // A negative value is the option's value (node's parser would call it "ambiguous"), and wrong.
+    [['--port', '-5'], /^--port must be a port number from 1 to 65535, got "-5"$/],
+    [['--time-scale', '-1'], /^--time-scale must be a number greater than 0 and at most 1, got "-1"$/],
   ])('rejects %j with a clear message', (argv, message) => {
     expect(() => parseCli(argv)).toThrow(message);
   });
 });
 
+describe('npm start usage errors (real process)', () => {
+  it('prints one line and where the options are, not the whole help, and exits 2', () => {
+    const result = spawnSync('npx', ['tsx', 'local/main.ts', '--port', '-5'], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('npm start: --port must be a port number from 1 to 65535, got "-5"\n(npm start -- --help lists the options)\n');
+  });
+});
+
 describe('start-up errors', () => {
+  it('says in one line that a region is not one, before starting anything', async () => {
+    const error = await startLocalCloud({ port: 0, region: 'mars-1', workDir: '.local-cloud/region-test' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LocalSetupError);
+    expect((error as Error).message).toMatch(/^--region mars-1 is not an AWS region the local cloud can play: pass a commercial region such as us-east-1/);
+  });
+
+  it('says HTTPS is not played locally when a certificate is configured, instead of failing in the deploy', async () => {
+    const error = await startLocalCloud({
+      port: 0,
+      workDir: '.local-cloud/certificate-test',
+      context: { certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-0000-0000-000000000000' },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LocalSetupError);
+    expect((error as Error).message).toMatch(/^HTTPS is not played locally .*leave -c certificateArn out with npm start/);
+  });
+
   it('says what to do when the load balancer port is taken, before synthesizing anything', async () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { desiredCapacity, type TrackingPolicy } from '../../local/autoscaling/target-tracking.js';
+import { desiredCapacity, scalingDecision, type TrackingPolicy } from '../../local/autoscaling/target-tracking.js';
 
 const policy: TrackingPolicy = { targetValue: 100, minCapacity: 2, maxCapacity: 10, scaleOutCooldownMs: 60_000, scaleInCooldownMs: 300_000 };
 
@@ -32,5 +32,15 @@ describe('desiredCapacity (target tracking)', () => {
   it('does not scale in while the busiest recent minute still needs the capacity', () => {
     const datapoints = [...Array(14).fill(10), 90];
     expect(desiredCapacity(policy, 5, { datapoints }, 0)).toBe(5);
+  });
+
+  it('says why it changes the capacity: the alarm, or the bound that decided the number', () => {
+    // Reduced by hand to 1 (the workshop's interrupt), then any alarm brings the floor back.
+    expect(scalingDecision(policy, 1, { datapoints: [150, 150, 150] }, 0)).toEqual({ capacity: 2, reason: 'below minCapacity 2' });
+    expect(scalingDecision(policy, 1, { datapoints: Array(15).fill(0) }, 0)).toEqual({ capacity: 2, reason: 'below minCapacity 2' });
+    expect(scalingDecision(policy, 2, { datapoints: [150, 200, 300] }, 0)).toEqual({ capacity: 6, reason: 'above the target 100 for 3 minutes' });
+    expect(scalingDecision(policy, 4, { datapoints: [1000, 1000, 1000] }, 0)).toEqual({ capacity: 10, reason: 'above the target 100 for 3 minutes, capped at maxCapacity 10' });
+    expect(scalingDecision(policy, 5, { datapoints: Array(15).fill(10) }, 0)).toEqual({ capacity: 4, reason: 'below the target 100 for 15 minutes' });
+    expect(scalingDecision(policy, 2, { datapoints: Array(15).fill(0) }, 0)).toEqual({ capacity: 2, reason: 'no alarm' });
   });
 });

@@ -11,6 +11,9 @@ describe('parseConfig', () => {
       spotWatcher: true,
       healthPath: '/health',
       drainTimeoutMs: 25_000,
+      // Above ALB's default idle timeout (60 s), not Node's 5 s.
+      keepAliveTimeoutMs: 65_000,
+      headersTimeoutMs: 66_000,
     });
     expect(parseConfig({ PORT: '', HOST: '  ' })).toEqual(DEFAULT_CONFIG);
   });
@@ -25,6 +28,8 @@ describe('parseConfig', () => {
         SPOT_WATCHER: 'off',
         HEALTH_PATH: '/healthz',
         DRAIN_TIMEOUT_MS: '0',
+        KEEP_ALIVE_TIMEOUT_MS: '3250',
+        HEADERS_TIMEOUT_MS: '3300',
       }),
     ).toEqual({
       host: '127.0.0.1',
@@ -34,7 +39,16 @@ describe('parseConfig', () => {
       spotWatcher: false,
       healthPath: '/healthz',
       drainTimeoutMs: 0,
+      keepAliveTimeoutMs: 3250,
+      headersTimeoutMs: 3300,
     });
+  });
+
+  it('keeps the headers timeout above the keep-alive timeout', () => {
+    expect(parseConfig({ KEEP_ALIVE_TIMEOUT_MS: '120000' }).headersTimeoutMs).toBe(121_000);
+    expect(() => parseConfig({ KEEP_ALIVE_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '5000' })).toThrow(
+      /HEADERS_TIMEOUT_MS \(5000\) must be above KEEP_ALIVE_TIMEOUT_MS \(5000\)/,
+    );
   });
 
   it.each([

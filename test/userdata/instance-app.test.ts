@@ -59,6 +59,18 @@ describe('identity over IMDSv2', () => {
     expect(logged).toMatchObject({ ...IDENTITY, complete: true });
   });
 
+  it('carries its icon inline (a browser sends one request per reload) and serves /favicon.ico cached for who asks', async () => {
+    const imds = await emulator();
+    const running = await app(imds.url);
+    const page = await request(`${running.url}/`);
+    expect(page.body).toMatch(/<link rel="icon" href="data:image\/svg\+xml,[^"]+">/);
+    const icon = await request(`${running.url}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers['content-type']).toBe('image/svg+xml');
+    expect(icon.headers['cache-control']).toBe('public, max-age=86400');
+    expect(icon.body).toMatch(/^<svg /);
+  });
+
   it('gets tokens by PUT and sends one with every GET, while the fake refuses GETs without it', async () => {
     const imds = await emulator();
     const running = await app(imds.url);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startImdsEmulator } from '../../local/imds/emulator.js';
 import { bundleInstanceApp } from '../../userdata/bundle.js';
-import { APP_DIR, extractAppBundle, renderUserData, USER_DATA_LIMIT_BYTES } from '../../userdata/render.js';
+import { APP_DIR, extractAppBundle, extractAppEnvironment, renderUserData, USER_DATA_LIMIT_BYTES } from '../../userdata/render.js';
 import { startApp } from './support/app-process.js';
 import { request } from './support/http.js';
 
@@ -121,6 +121,29 @@ describe('renderUserData', () => {
     expect(() => renderUserData({ appPort: APP_PORT, appBundle: bundle, nodeMajorVersion: 18 as never })).toThrow(
       /nodeMajorVersion must be 22 or 24/,
     );
+  });
+});
+
+describe('extractAppEnvironment', () => {
+  it('gives the unit\'s environment, keep-alive above the load balancer\'s idle timeout (60 s by default)', () => {
+    expect(extractAppEnvironment(userData)).toEqual({
+      NODE_ENV: 'production',
+      PORT: String(APP_PORT),
+      HOST: '0.0.0.0',
+      KEEP_ALIVE_TIMEOUT_MS: '65000',
+      HEADERS_TIMEOUT_MS: '66000',
+    });
+    const longer = renderUserData({ appPort: APP_PORT, appBundle: bundle, loadBalancerIdleTimeoutSeconds: 4000 });
+    expect(extractAppEnvironment(longer)).toMatchObject({ KEEP_ALIVE_TIMEOUT_MS: '4005000', HEADERS_TIMEOUT_MS: '4006000' });
+  });
+
+  it('refuses an idle timeout ELB would refuse, and user data without a unit', () => {
+    for (const idle of [0, 4001, 1.5]) {
+      expect(() => renderUserData({ appPort: APP_PORT, appBundle: bundle, loadBalancerIdleTimeoutSeconds: idle })).toThrow(
+        /idle timeout must be a whole number of seconds between 1 and 4000/,
+      );
+    }
+    expect(() => extractAppEnvironment('#!/bin/bash\necho hi\n')).toThrow(/no systemd unit/);
   });
 });
 

@@ -1,3 +1,5 @@
+import { appTimeoutsFor, DEFAULT_IDLE_TIMEOUT_SECONDS } from './keep-alive.js';
+
 /** Settings of the instance app, read once from the environment at start-up. */
 export interface AppConfig {
   readonly port: number;
@@ -10,6 +12,13 @@ export interface AppConfig {
   readonly healthPath: string;
   /** How long SIGTERM waits for in-flight requests before closing what is left. */
   readonly drainTimeoutMs: number;
+  /**
+   * How long an idle keep-alive connection stays open. Must exceed the load balancer's idle timeout, so that the
+   * load balancer, not the app, closes idle connections (see keep-alive.ts). Node's own default is 5 s.
+   */
+  readonly keepAliveTimeoutMs: number;
+  /** How long a request's headers may take to arrive; above keepAliveTimeoutMs, as Node requires. */
+  readonly headersTimeoutMs: number;
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -21,16 +30,32 @@ export const DEFAULT_CONFIG: AppConfig = {
   healthPath: '/health',
   // Stays below the systemd unit's TimeoutStopSec so the app, not SIGKILL, ends the drain.
   drainTimeoutMs: 25_000,
+  // Above ALB's default idle timeout of 60 s; the user data sets both from the stack's idle timeout.
+  ...appTimeoutsFor(DEFAULT_IDLE_TIMEOUT_SECONDS),
 };
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+// ALB's idle timeout goes up to 4000 s; the app's timeouts sit a little above it.
+const MAX_TIMEOUT_MS = 5_000_000;
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Parses the app's settings from an environment record; unset or empty variables take the defaults. */
 export function parseConfig(env: Env): AppConfig {
+  const keepAliveTimeoutMs = readInteger(env, 'KEEP_ALIVE_TIMEOUT_MS', DEFAULT_CONFIG.keepAliveTimeoutMs, 1, MAX_TIMEOUT_MS);
+  const headersTimeoutMs = readInteger(
+    env,
+    'HEADERS_TIMEOUT_MS',
+    Math.max(DEFAULT_CONFIG.headersTimeoutMs, keepAliveTimeoutMs + 1000),
+    1,
+    MAX_TIMEOUT_MS,
+  );
+  if (headersTimeoutMs <= keepAliveTimeoutMs) {
+    throw new ConfigError(`HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must be above KEEP_ALIVE_TIMEOUT_MS (${keepAliveTimeoutMs})`);
+  }
   return {
     port: readInteger(env, 'PORT', DEFAULT_CONFIG.port, 1, 65_535),
     host: readHost(env),
@@ -39,6 +64,8 @@ export function parseConfig(env: Env): AppConfig {
     spotWatcher: readSwitch(env, 'SPOT_WATCHER', DEFAULT_CONFIG.spotWatcher),
     healthPath: readPath(env),
     drainTimeoutMs: readInteger(env, 'DRAIN_TIMEOUT_MS', DEFAULT_CONFIG.drainTimeoutMs, 0, 3_600_000),
+    keepAliveTimeoutMs,
+    headersTimeoutMs,
   };
 }
 

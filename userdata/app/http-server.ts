@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InstanceIdentity } from './identity.js';
-import { renderHelloPage } from './page.js';
+import { FAVICON_SVG, renderHelloPage } from './page.js';
 
 export interface AppServerOptions {
   readonly healthPath: string;
@@ -11,6 +11,10 @@ export interface AppServerOptions {
   };
   /** False once the instance should leave the load balancer (Spot notice seen). */
   readonly inService: () => boolean;
+  /** Above the load balancer's idle timeout, so the load balancer closes idle connections first (keep-alive.ts). */
+  readonly keepAliveTimeoutMs: number;
+  /** Above keepAliveTimeoutMs. */
+  readonly headersTimeoutMs: number;
 }
 
 export interface DrainResult {
@@ -39,6 +43,10 @@ export function createAppServer(options: AppServerOptions): AppServer {
       else response.destroy(error instanceof Error ? error : undefined);
     });
   });
+  server.keepAliveTimeout = options.keepAliveTimeoutMs;
+  server.headersTimeout = options.headersTimeoutMs;
+  // Node's whole-request limit (300 s by default) must not be below the headers timeout.
+  server.requestTimeout = Math.max(server.requestTimeout, options.headersTimeoutMs);
 
   async function respond(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
@@ -57,6 +65,11 @@ export function createAppServer(options: AppServerOptions): AppServer {
       // Right after boot the first identity lookup may still be running: wait for it rather than say "unknown".
       const identity = await options.identity.settled();
       send(response, 200, 'text/html; charset=utf-8', renderHelloPage(identity));
+      return;
+    }
+    if (path === '/favicon.ico') {
+      // Cached for a day: a browser that asks at all asks once, not on every reload.
+      send(response, 200, 'image/svg+xml', FAVICON_SVG, 'public, max-age=86400');
       return;
     }
     send(response, 404, 'text/plain', 'not found\n');
@@ -94,11 +107,11 @@ export function createAppServer(options: AppServerOptions): AppServer {
   };
 }
 
-function send(response: http.ServerResponse, status: number, contentType: string, body: string): void {
+function send(response: http.ServerResponse, status: number, contentType: string, body: string, cacheControl = 'no-store'): void {
   response.writeHead(status, {
     'content-type': contentType,
     'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
+    'cache-control': cacheControl,
   });
   response.end(response.req.method === 'HEAD' ? undefined : body);
 }

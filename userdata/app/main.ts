@@ -50,6 +50,8 @@ async function main(config: AppConfig, log: EventLog): Promise<void> {
     healthPath: config.healthPath,
     identity,
     inService: () => watcher.notice() === undefined,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    headersTimeoutMs: config.headersTimeoutMs,
   });
   const address = await app.listen(config.port, config.host);
   log('started', {
@@ -59,6 +61,8 @@ async function main(config: AppConfig, log: EventLog): Promise<void> {
     spotPollIntervalMs: config.spotPollIntervalMs,
     spotWatcher: config.spotWatcher,
     healthPath: config.healthPath,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    headersTimeoutMs: config.headersTimeoutMs,
     pid: process.pid,
   });
   identity.start();

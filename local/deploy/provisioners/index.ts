@@ -1,4 +1,5 @@
 import { scalableTarget, scalingPolicy } from './autoscaling.js';
+import { alarm, dashboard } from './cloudwatch.js';
 import { flowLog } from './ec2-flow-log.js';
 import { launchTemplate } from './ec2-launch-template.js';
 import { internetGateway, route, routeTable, subnet, subnetRouteTableAssociation, vpc, vpcGatewayAttachment } from './ec2-network.js';
@@ -46,6 +47,8 @@ export const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
   'AWS::Events::Rule': rule,
   'AWS::ApplicationAutoScaling::ScalableTarget': scalableTarget,
   'AWS::ApplicationAutoScaling::ScalingPolicy': scalingPolicy,
+  'AWS::CloudWatch::Alarm': alarm,
+  'AWS::CloudWatch::Dashboard': dashboard,
 };
 
 /** Why a resource type is deliberately not created locally, or undefined when it is (or is unknown). */

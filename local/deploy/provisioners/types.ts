@@ -15,6 +15,8 @@ export interface DeployedResource extends ProvisionResult {
   readonly properties: Readonly<Record<string, any>>;
   /** The template's Metadata (CDK's asset paths). */
   readonly metadata: Readonly<Record<string, unknown>>;
+  /** When its creation finished (CloudFormation's resource Timestamp). */
+  readonly createdAt?: Date;
 }
 
 export interface ProvisionContext {
