@@ -28,6 +28,24 @@ export interface InterruptionHandlerProps {
 }
 
 /**
+ * Lambda's asynchronous retries of a failed handler invocation (EventInvokeConfig): 2, the most Lambda allows. They
+ * come about one minute and then two minutes after a failure (Lambda developer guide, "How Lambda handles errors and
+ * retries with asynchronous invocation"), so the handler rides out transient failures itself first.
+ */
+const HANDLER_RETRY_ATTEMPTS = 2;
+/**
+ * An event older than the warning is of no use: the instance is gone. Lambda discards it then, to the dead-letter
+ * queue, rather than retrying after the reclaim.
+ */
+const HANDLER_MAX_EVENT_AGE = Duration.minutes(2);
+/**
+ * Room for the handler's own bounded retries (handlers/interruption/retry-budget.ts): it stops retrying about 5 s
+ * before this, so an ELB API that throttles or fails for up to ~50 s still ends in a deregistration within the
+ * first invocation.
+ */
+const HANDLER_TIMEOUT = Duration.seconds(60);
+
+/**
  * The interruption handler Lambda: its least-privilege role, its log group, the bundled function and its grants
  * (DeregisterTargets on these target groups only, Publish on the topic). What invokes it is InterruptionRouting's job.
  */
@@ -61,14 +79,15 @@ export class InterruptionHandler extends Construct {
       runtime: lambda.Runtime.NODEJS_LATEST,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      timeout: Duration.seconds(30),
+      timeout: HANDLER_TIMEOUT,
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       description: 'Deregisters Spot instances that received an interruption warning from the target group',
-      // Async invocations (EventBridge) that still fail after Lambda's own retries land in the DLQ.
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(1),
+      // EventBridge invokes asynchronously: a failed invocation is retried by Lambda under these settings (an
+      // AWS::Lambda::EventInvokeConfig), then sent to the function's dead-letter queue in Lambda's format.
+      retryAttempts: HANDLER_RETRY_ATTEMPTS,
+      maxEventAge: HANDLER_MAX_EVENT_AGE,
       deadLetterQueue: props.deadLetterQueue,
       environment: {
         TARGET_GROUP_ARNS: props.targetGroups.map((tg) => tg.targetGroupArn).join(','),

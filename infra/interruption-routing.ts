@@ -36,8 +36,10 @@ export interface InterruptionRoutingProps {
   /** How long the handler's log group keeps its logs. */
   readonly logRetention: logs.RetentionDays;
   /**
-   * Attempts EventBridge makes to deliver one event to a target. The warning is only useful for two
-   * minutes, so retries stay inside that window and what still fails is parked in the dead-letter queue.
+   * Retries EventBridge makes when it cannot hand an event to a target at all (the invoke or publish call is
+   * throttled, the function or its permission is missing). They do not cover a function that runs and fails:
+   * EventBridge invokes Lambda asynchronously, and function errors are Lambda's to retry (InterruptionHandler).
+   * What still fails is parked in the dead-letter queue.
    * @default 8
    */
   readonly retryAttempts?: number;
@@ -47,8 +49,12 @@ export interface InterruptionRoutingProps {
 
 /**
  * Routes the Spot interruption warning to the handler Lambda (InterruptionHandler: it takes the instance out of
- * the target group) and to an SNS topic that tells a human. Failed deliveries and failed invocations land in one
- * dead-letter queue.
+ * the target group) and to an SNS topic that tells a human. Two layers of retries, as AWS runs them, end in one
+ * dead-letter queue: EventBridge's RetryPolicy for events it could not hand over (its messages carry RULE_ARN,
+ * TARGET_ARN, ERROR_CODE, ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION, RETRY_ATTEMPTS; EventBridge user guide, "Using
+ * dead-letter queues to process undelivered events"), and the function's EventInvokeConfig for invocations that
+ * failed (body = the event, attributes RequestID, ErrorCode, ErrorMessage; Lambda developer guide, "Dead-letter
+ * queues"); see InterruptionHandler.
  */
 export class InterruptionRouting extends Construct {
   readonly handler: nodejs.NodejsFunction;

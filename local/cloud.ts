@@ -7,16 +7,20 @@ import { FleetAutoscaler } from './autoscaling/fleet-autoscaler.js';
 import { createClients, destroyClients, type AwsClients } from './deploy/clients.js';
 import { deployTemplate, type DeployedStack, type ProgressEvent } from './deploy/deploy.js';
 import type { DeliveryReport } from './events/bus.js';
+import type { AsyncInvocationReport } from './lambda/async-invocation.js';
 import { createStackEventBus } from './events/stack-targets.js';
 import { DEFAULT_WORK_DIR, LOCAL_ACCOUNT_ID, STATE_FILE, type LocalCloudState, type LocalStatus } from './contract.js';
 import { describeNotification, startLocalAlarms, type AlarmStatus, type LocalAlarms } from './cloudwatch/index.js';
 import { controlApi } from './control-api.js';
 import { elbOutageControl } from './fault-control.js';
 import { fisInterceptor } from './fis/experiments.js';
-import { AwsGateway } from './gateway.js';
+import { AwsGateway, type GatewayRequest, type GatewayResponse, type Interceptor } from './gateway.js';
 import { fleetModificationInterceptor, onFleetModified, onInstancesChanged } from './spot/fleet-calls.js';
+import { targetHealthInterceptor } from './alb/target-health-api.js';
+import { fleetApiInterceptor } from './spot/fleet-api.js';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { cloudFormationReads } from './cloudformation/stack-reads.js';
-import { startMoto, type MotoServer } from './moto-server.js';
+import { motoClientConfig, startMoto, type MotoServer } from './moto-server.js';
 import { isAddressInUse, PortInUseError, probePort } from './ports.js';
 import { NotificationInbox, type TopicNotification } from './notifications.js';
 import { SpotFleetEmulator } from './spot/fleet-emulator.js';
@@ -25,7 +29,6 @@ import { printableLine } from './printable.js';
 import { LaunchTemplateImages } from './instances/launch-template-images.js';
 import { capacityRebalanceOf } from './spot/rebalance.js';
 import { launchTemplateConfigsInterceptor } from './spot/launch-template-configs.js';
-import { drainingTargetsInterceptor } from './alb/draining-targets.js';
 import { findResource, scalingPolicyOf } from './stack-reader.js';
 import { synthesizeStack } from './synth.js';
 import { SimulatedClock } from './clock.js';
@@ -79,7 +82,10 @@ export interface LocalCloud {
   /** The local cloud's status, as `GET <endpoint>/_local/status` serves it. */
   status(): LocalStatus;
   readonly notifications: readonly TopicNotification[];
+  /** EventBridge's deliveries; for a function, the asynchronous Invoke accepted (or not), not its result. */
   readonly deliveries: readonly DeliveryReport[];
+  /** Lambda's asynchronous invocations, each once it ended: succeeded, or dead-lettered after Lambda's retries. */
+  readonly invocations: readonly AsyncInvocationReport[];
   /** The local ALB's target state changes, oldest first (the last 1000). */
   readonly targetChanges: ReadonlyArray<TargetStateChange & { readonly at: number }>;
   /** The stack's CloudWatch alarms as the local cloud last evaluated them. */
@@ -245,7 +251,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // Registrations through the gateway reach the ALB at once (below), and so does moto dropping a terminated
     // instance from the group (on the gateway's instances-changed); the poll is only a safety net, so it can be
     // slow and spare moto's CPU.
-    const sync = new TargetGroupSync({ elbv2: clients.elbv2, targetGroupArn, loadBalancer, pollMs: 1000 });
+    // The sync reads moto itself: through the gateway it would read the data plane's own answer back.
+    const motoElbv2 = new ElasticLoadBalancingV2Client(motoClientConfig(moto.endpoint, region));
+    closers.push(() => motoElbv2.destroy());
+    const sync = new TargetGroupSync({ elbv2: motoElbv2, targetGroupArn, loadBalancer, pollMs: 1000 });
+    // The AWS API answers from the data plane: target health from the local ALB, the fleet's instances,
+    // fulfilled capacity and shutting-down instances from the Spot emulation; moto stays the store.
+    // The fleet's launch template settings (local/spot/launch-template-configs.ts, set once the fleet runs) and its
+    // capacity both correct DescribeSpotFleetRequests: the capacity correction reads the other's answer.
+    let launchTemplateAnswer: Interceptor = async () => undefined;
+    const upstream = async (req: GatewayRequest): Promise<GatewayResponse> => {
+      const answer = await launchTemplateAnswer(req);
+      return answer && 'status' in answer ? answer : gateway.forwardToUpstream(req);
+    };
+    const targetGroupPort = Number(findResource(deployed, 'AWS::ElasticLoadBalancingV2::TargetGroup').properties.Port ?? 80);
+    closers.push(gateway.intercept(targetHealthInterceptor({ targetGroupArn, port: targetGroupPort, dataPlane: () => loadBalancer.targets(), upstream })));
+    closers.push(gateway.intercept(fleetApiInterceptor({ fleet: () => fleet?.view(), upstream })));
     sync.start();
     closers.push(() => sync.stop());
     // A change through the gateway is applied at once, as ELB's control plane pushes registrations to its data
@@ -373,26 +394,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       closers.push(gateway.intercept(outageControl), () => outageControl.end());
       closers.push(gateway.intercept(controlApi(status)));
     }
-    const appPort = Number(findResource(deployed, 'AWS::ElasticLoadBalancingV2::TargetGroup').properties.Port);
-    closers.push(
-      gateway.intercept(
-        drainingTargetsInterceptor({
-          targetGroupArn,
-          upstream: moto.endpoint,
-          targets: () => loadBalancer.targets().map((t) => ({ ...t, port: appPort })),
-        }),
-      ),
-    );
-    closers.push(
-      gateway.intercept(
-        launchTemplateConfigsInterceptor({
-          fleetRequestId,
-          upstream: moto.endpoint,
-          overrides: fleetConfig.LaunchTemplateConfigs?.[0]?.Overrides ?? [],
-          fleet: theFleet,
-        }),
-      ),
-    );
+    launchTemplateAnswer = launchTemplateConfigsInterceptor({
+      fleetRequestId,
+      upstream: moto.endpoint,
+      overrides: fleetConfig.LaunchTemplateConfigs?.[0]?.Overrides ?? [],
+      fleet: theFleet,
+    });
+    closers.push(gateway.intercept(launchTemplateAnswer));
     closers.push(gateway.intercept(fisInterceptor({ fleet: theFleet, clock, region, account: LOCAL_ACCOUNT_ID })));
     // Where other processes (the CLI) find this local cloud.
     const stateFile = join(workDir, STATE_FILE);
@@ -417,6 +425,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       status,
       notifications: notifications.received,
       deliveries: events.deliveries,
+      invocations: events.invocations,
       targetChanges,
       alarms: () => theAlarms.statuses(),
       evaluateAlarms: () => theAlarms.evaluateNow(),

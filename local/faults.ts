@@ -19,7 +19,10 @@ export interface FaultScope {
   readonly when?: (req: GatewayRequest) => boolean;
   /** The fault ends after this many injected errors. @default no limit */
   readonly count?: number;
-  /** The fault ends this long after it was created. @default no limit */
+  /**
+   * The fault ends this long after the first request it answered: the outage as its victim sees it, however late
+   * the victim comes (a Lambda cold start, a queued event). @default no limit
+   */
   readonly forMs?: number;
 }
 
@@ -78,7 +81,7 @@ function fault(scope: FaultScope, answer: (req: GatewayRequest) => GatewayRespon
     throw new RangeError(`fault count must be a non-negative integer, got ${scope.count}`);
   }
   if (scope.forMs !== undefined && !(scope.forMs >= 0)) throw new RangeError(`fault forMs must be >= 0, got ${scope.forMs}`);
-  const endsAt = scope.forMs === undefined ? Infinity : Date.now() + scope.forMs;
+  let endsAt = Infinity;
   let injected = 0;
   let ended = false;
   const isActive = (): boolean => !ended && Date.now() < endsAt && (scope.count === undefined || injected < scope.count);
@@ -87,6 +90,7 @@ function fault(scope: FaultScope, answer: (req: GatewayRequest) => GatewayRespon
       if (!isActive() || signedService(req.headers) !== scope.service) return undefined;
       if (scope.actions && !scope.actions.includes(actionOf(req) ?? '')) return undefined;
       if (scope.when && !scope.when(req)) return undefined;
+      if (injected === 0 && scope.forMs !== undefined) endsAt = Date.now() + scope.forMs;
       injected++;
       return answer(req);
     },

@@ -104,6 +104,10 @@ export function signedService(headers: http.IncomingHttpHeaders): string | undef
   return /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(headers.authorization ?? ''))?.[1];
 }
 
+function unavailable(err: Error): GatewayResponse {
+  return { status: 503, headers: { 'content-type': 'text/plain' }, body: `local cloud: AWS endpoint unavailable (${err.message})` };
+}
+
 export class AwsGateway {
   private readonly server: http.Server;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -143,6 +147,30 @@ export class AwsGateway {
   /** Observers run in the order added, for every request moto accepted. Returns what removes it. */
   observe(observer: ResponseObserver): () => void {
     return addTo(this.observers, observer);
+  }
+
+  /**
+   * Sends a request to moto as it came and returns moto's answer, for an interceptor that corrects moto's answer
+   * from the data plane (moto stays the store). moto unreachable: a 503, as from an unreachable AWS endpoint.
+   */
+  async forwardToUpstream(req: GatewayRequest): Promise<GatewayResponse> {
+    const headers = { ...req.headers, host: this.upstream.host, 'content-length': String(req.body.length) };
+    return new Promise((resolve) => {
+      const upstreamReq = http.request(
+        { host: this.upstream.hostname, port: this.upstream.port, method: req.method, path: req.path, headers, agent: this.agent },
+        (upstreamRes) => {
+          const chunks: Buffer[] = [];
+          upstreamRes.on('data', (c: Buffer) => chunks.push(c));
+          upstreamRes.on('end', () => {
+            const { 'content-length': _length, 'transfer-encoding': _encoding, ...rest } = upstreamRes.headers;
+            resolve({ status: upstreamRes.statusCode ?? 502, headers: rest, body: Buffer.concat(chunks) });
+          });
+          upstreamRes.on('error', (err) => resolve(unavailable(err)));
+        },
+      );
+      upstreamReq.on('error', (err) => resolve(unavailable(err)));
+      upstreamReq.end(req.body);
+    });
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { TrackingPolicy } from './autoscaling/target-tracking.js';
 import type { DeployedStack } from './deploy/deploy.js';
 import type { RuleDefinition, RuleTarget } from './events/bus.js';
+import { DEFAULT_EVENT_INVOKE_CONFIG, type EventInvokeConfig } from './lambda/async-invocation.js';
 
 /**
  * Reads what the local runtime needs from the deployed stack (resolved template properties and the physical
@@ -31,6 +32,17 @@ export interface LambdaFunctionSpec {
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /** `DeadLetterConfig.TargetArn`: where Lambda sends an asynchronous event that failed every attempt. */
+  readonly deadLetterArn?: string;
+  /** From the stack's `AWS::Lambda::EventInvokeConfig` for `$LATEST`, else Lambda's defaults. */
+  readonly eventInvokeConfig: EventInvokeConfig;
+  /** Who may invoke it, from the stack's `AWS::Lambda::Permission` resources (its resource-based policy). */
+  readonly permissions: readonly InvokePermission[];
+}
+
+export interface InvokePermission {
+  readonly principal: string;
+  readonly sourceArn?: string;
 }
 
 export function lambdaFunctions(deployed: DeployedStack, assemblyDir: string): LambdaFunctionSpec[] {
@@ -48,9 +60,40 @@ export function lambdaFunctions(deployed: DeployedStack, assemblyDir: string): L
         environment: (props.Environment?.Variables ?? {}) as Record<string, string>,
         timeoutSeconds: Number(props.Timeout ?? 3),
         memoryMb: Number(props.MemorySize ?? 128),
+        ...(typeof props.DeadLetterConfig?.TargetArn === 'string' && { deadLetterArn: props.DeadLetterConfig.TargetArn as string }),
+        eventInvokeConfig: eventInvokeConfigOf(deployed, fn.physicalId, String(fn.attributes.Arn)),
+        permissions: permissionsOf(deployed, fn.physicalId, String(fn.attributes.Arn)),
       },
     ];
   });
+}
+
+/** A function reference in a template: its name, its ARN, or its ARN with a qualifier. */
+function refersTo(ref: unknown, name: string, arn: string): boolean {
+  return ref === name || ref === arn || (typeof ref === 'string' && ref.startsWith(`${arn}:`));
+}
+
+function eventInvokeConfigOf(deployed: DeployedStack, name: string, arn: string): EventInvokeConfig {
+  const config = resourcesOfType(deployed, 'AWS::Lambda::EventInvokeConfig').find(
+    (c) => refersTo(c.properties.FunctionName, name, arn) && (c.properties.Qualifier ?? '$LATEST') === '$LATEST',
+  )?.properties;
+  if (!config) return DEFAULT_EVENT_INVOKE_CONFIG;
+  const onFailure = config.DestinationConfig?.OnFailure?.Destination;
+  return {
+    maximumRetryAttempts: Number(config.MaximumRetryAttempts ?? DEFAULT_EVENT_INVOKE_CONFIG.maximumRetryAttempts),
+    maximumEventAgeMs:
+      config.MaximumEventAgeInSeconds === undefined ? DEFAULT_EVENT_INVOKE_CONFIG.maximumEventAgeMs : Number(config.MaximumEventAgeInSeconds) * 1000,
+    ...(typeof onFailure === 'string' && { onFailureDestination: onFailure }),
+  };
+}
+
+function permissionsOf(deployed: DeployedStack, name: string, arn: string): InvokePermission[] {
+  return resourcesOfType(deployed, 'AWS::Lambda::Permission')
+    .filter((p) => refersTo(p.properties.FunctionName, name, arn) && /^lambda:(InvokeFunction|\*)$/.test(String(p.properties.Action)))
+    .map((p) => ({
+      principal: String(p.properties.Principal),
+      ...(typeof p.properties.SourceArn === 'string' && { sourceArn: p.properties.SourceArn as string }),
+    }));
 }
 
 export function rulesOf(deployed: DeployedStack): RuleDefinition[] {

@@ -2,14 +2,21 @@ import { ElasticLoadBalancingV2Client, type ElasticLoadBalancingV2ClientConfig }
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 
 /**
- * Throttling, 5xx and network errors are retried by the SDK with jittered exponential backoff. Standard mode
- * rather than adaptive: adaptive's client-side rate limiter pays off for a client sending many requests, and a
- * container sends a handful per event. Five attempts fit many times over into the two-minute warning.
+ * The SDK's own retries stay short: two attempts per call, for the quick transient failure. Longer trouble (an ELB
+ * API throttling or failing for tens of seconds) is ridden out by the handler's retry loop (retry-budget.ts), which
+ * knows the function's remaining time and aborts the call under way at its deadline. Standard mode rather than
+ * adaptive: adaptive's client-side rate limiter pays off for a client sending many requests, and a container sends
+ * a handful per event.
  */
-export const RETRY_SETTINGS = { maxAttempts: 5, retryMode: 'standard' } as const;
+export const RETRY_SETTINGS = { maxAttempts: 2, retryMode: 'standard' } as const;
 
-/** A hung connection must fail over to a retry long before the instance is reclaimed. */
-const HTTP_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
+/**
+ * Per request: a hung connection fails over to the next attempt within seconds. One call at worst: 2 attempts ×
+ * (1 s connect + 3 s answer) + the SDK's backoff ≈ 9 s; the handler makes two ELB calls per target group and one
+ * SNS call, so a single pass fits the 60 s function timeout several times over (it was 5 × 13 s per call against a
+ * 30 s timeout before: a hung endpoint ended in a Lambda timeout, not a clean error).
+ */
+export const HTTP_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000 } as const;
 
 // Region, credentials and endpoint (AWS_ENDPOINT_URL, used to point at moto) come from the SDK's own
 // environment lookup; overrides exist for tests.

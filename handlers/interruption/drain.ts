@@ -13,17 +13,32 @@ export interface TargetGroupResult {
   readonly outcome: TargetGroupOutcome;
 }
 
+export interface DrainOptions {
+  /** Aborts the API calls under way (the handler's retry deadline). */
+  readonly abortSignal?: AbortSignal;
+  /** Told of each target group as soon as it is done, also when another one fails. */
+  readonly onDrained?: (result: TargetGroupResult) => void;
+}
+
 /**
  * Takes the instance out of every target group it is live in, so the ALB starts draining it. Target groups are
  * handled concurrently: the two-minute warning leaves no time to spare. Every target group is finished before
- * a failure is thrown, so a retry only has the failed ones left to do.
+ * a failure is thrown, and each finished one is reported through `onDrained`, so a retry only has the failed
+ * ones left to do.
  */
 export async function drainInstance(
   elbv2: ElasticLoadBalancingV2Client,
   targetGroupArns: readonly string[],
   instanceId: string,
+  options: DrainOptions = {},
 ): Promise<TargetGroupResult[]> {
-  const settled = await Promise.allSettled(targetGroupArns.map((arn) => drainFromTargetGroup(elbv2, arn, instanceId)));
+  const settled = await Promise.allSettled(
+    targetGroupArns.map(async (arn) => {
+      const result = await drainFromTargetGroup(elbv2, arn, instanceId, options.abortSignal);
+      options.onDrained?.(result);
+      return result;
+    }),
+  );
   const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
   if (failures.length === 1) throw failures[0];
   if (failures.length > 1) throw new AggregateError(failures, `Draining ${instanceId} failed in ${failures.length} target groups`);
@@ -34,12 +49,13 @@ async function drainFromTargetGroup(
   elbv2: ElasticLoadBalancingV2Client,
   targetGroupArn: string,
   instanceId: string,
+  abortSignal: AbortSignal | undefined,
 ): Promise<TargetGroupResult> {
-  const membership = await describeMembership(elbv2, targetGroupArn, instanceId);
+  const membership = await describeMembership(elbv2, targetGroupArn, instanceId, abortSignal);
   if (membership.kind === 'not-registered') return { targetGroupArn, outcome: 'not-registered' };
   if (membership.kind === 'draining') return { targetGroupArn, outcome: 'already-draining' };
   try {
-    await elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [...membership.targets] }));
+    await elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [...membership.targets] }), { abortSignal });
     return { targetGroupArn, outcome: 'deregistered' };
   } catch (error) {
     // The target was live a moment ago; moto (unlike AWS) rejects deregistering a target that a concurrent
@@ -49,10 +65,16 @@ async function drainFromTargetGroup(
   }
 }
 
-async function describeMembership(elbv2: ElasticLoadBalancingV2Client, targetGroupArn: string, instanceId: string) {
+async function describeMembership(
+  elbv2: ElasticLoadBalancingV2Client,
+  targetGroupArn: string,
+  instanceId: string,
+  abortSignal: AbortSignal | undefined,
+) {
   try {
     const health = await elbv2.send(
       new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn, Targets: [{ Id: instanceId }] }),
+      { abortSignal },
     );
     return classifyMembership(instanceId, health.TargetHealthDescriptions ?? []);
   } catch (error) {

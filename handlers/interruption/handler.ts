@@ -4,10 +4,11 @@ import type { Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { HandlerConfig } from './config.js';
-import { drainInstance, summarize } from './drain.js';
+import { drainInstance, summarize, type TargetGroupResult } from './drain.js';
 import { parseEvent, type ParsedEvent } from './event.js';
 import { formatDrainConfirmation, publishMessage } from './notify.js';
 import type { Outcome, OutcomeStatus } from './outcome.js';
+import { retryBudgetMs, retryWithinBudget, RetryBudgetExhaustedError, type RetryBudgetOptions } from './retry-budget.js';
 
 export interface HandlerDeps {
   readonly config: HandlerConfig;
@@ -16,6 +17,8 @@ export interface HandlerDeps {
   readonly sns?: SNSClient;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** The handler's own retries inside one invocation (backoff, budget without a Lambda context). */
+  readonly retry?: RetryBudgetOptions;
 }
 
 /** Lambda passes its context as the second argument; with it, log lines carry the request id. */
@@ -31,12 +34,19 @@ const METRIC_NAMES: Record<OutcomeStatus | 'failed', string> = {
 };
 
 /**
- * Builds the handler around clients created once per container. Malformed and irrelevant events resolve
- * (a throw would only make EventBridge retry them); AWS failures that survive the SDK's retries are thrown,
- * so EventBridge retries the event and finally parks it in the dead-letter queue.
+ * Builds the handler around clients created once per container.
+ *
+ * The retry contract, as AWS runs it: EventBridge invokes this function asynchronously, so EventBridge's own retry
+ * policy only covers the invoke call itself; a thrown error is Lambda's to retry, about one minute and then two
+ * minutes later (the function's EventInvokeConfig), after which Lambda sends the event to the function's
+ * dead-letter queue. A minute is half the warning, so transient AWS failures are retried here, inside one
+ * invocation, until shortly before the function's timeout (retry-budget.ts); only what outlasts that is thrown,
+ * logged first, for Lambda to retry and finally dead-letter. Malformed and irrelevant events resolve: a throw
+ * would only make Lambda retry what retrying cannot fix.
  */
 export function createHandler(deps: HandlerDeps): InterruptionHandler {
   const { config, elbv2, sns, logger, metrics } = deps;
+  const retry = deps.retry ?? {};
   if (config.topicArn !== undefined && sns === undefined) {
     throw new Error('createHandler: an SNS client is required when a topic ARN is configured');
   }
@@ -48,25 +58,49 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
     return outcome;
   };
 
-  const act = async (parsed: Extract<ParsedEvent, { instanceId: string }>, startedAt: number): Promise<Outcome> => {
+  const act = async (parsed: Extract<ParsedEvent, { instanceId: string }>, startedAt: number, context: Context | undefined): Promise<Outcome> => {
     const action: Outcome['action'] = parsed.kind === 'interruption' ? parsed.action : 'rebalance';
     const about = { eventId: parsed.eventId, instanceId: parsed.instanceId, action };
+    const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+    const budgetMs = retryBudgetMs(remainingMs, retry);
+    // 0 stays 0 (one pass, no deadline); a spent budget leaves 1 ms, so a late step is cut at once.
+    const budgetLeft = () => (budgetMs === 0 ? 0 : Math.max(1, budgetMs - (performance.now() - startedAt)));
+    // Target groups already done survive a failed attempt: a retry only does the rest, and the verdict still says
+    // "deregistered" for the ones this invocation deregistered.
+    const done = new Map<string, TargetGroupResult>();
+    let attempts = 0;
     try {
-      const targetGroups = await drainInstance(elbv2, config.targetGroupArns, parsed.instanceId);
+      const drained = await retryWithinBudget(
+        async (abortSignal, attempt) => {
+          attempts = attempt;
+          const todo = config.targetGroupArns.filter((arn) => !done.has(arn));
+          await drainInstance(elbv2, todo, parsed.instanceId, { abortSignal, onDrained: (r) => done.set(r.targetGroupArn, r) });
+        },
+        budgetLeft(),
+        retry,
+      );
+      attempts = drained.attempts;
+      const targetGroups = config.targetGroupArns.map((arn) => done.get(arn)!);
       const status = summarize(targetGroups);
       if (status === 'deregistered' && config.topicArn !== undefined && sns !== undefined) {
         const origin = { time: parsed.time, region: parsed.region };
         const { subject, message } = formatDrainConfirmation(parsed.instanceId, action, origin, targetGroups, config.deregistrationDelaySeconds);
-        await publishMessage(sns, config.topicArn, subject, message);
+        const topicArn = config.topicArn;
+        await retryWithinBudget((abortSignal) => publishMessage(sns, topicArn, subject, message, abortSignal), budgetLeft(), retry);
       }
-      return record({ ...about, status, targetGroups, elapsedMs: elapsedSince(startedAt) });
-    } catch (error) {
+      return record({ ...about, status, targetGroups, elapsedMs: elapsedSince(startedAt), ...(attempts > 1 && { attempts }) });
+    } catch (thrown) {
+      // What the log and Lambda see is the AWS failure itself, with how long it was tried.
+      const error = thrown instanceof RetryBudgetExhaustedError ? (thrown.lastError as Error) : (thrown as Error);
       logger.error('interruption event failed', {
         ...about,
         outcome: 'failed',
         targetGroupArns: config.targetGroupArns,
+        drainedTargetGroups: [...done.values()],
+        attempts: thrown instanceof RetryBudgetExhaustedError ? thrown.attempts : attempts,
+        retryBudgetMs: Math.round(budgetMs),
         elapsedMs: elapsedSince(startedAt),
-        error: error as Error,
+        error,
       });
       metrics.addMetric(METRIC_NAMES.failed, MetricUnit.Count, 1);
       throw error;
@@ -101,9 +135,9 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
               elapsedMs: elapsedSince(startedAt),
             });
           }
-          return await act(parsed, startedAt);
+          return await act(parsed, startedAt, context);
         case 'interruption':
-          return await act(parsed, startedAt);
+          return await act(parsed, startedAt, context);
       }
     } finally {
       metrics.publishStoredMetrics();

@@ -45,6 +45,6 @@ export function targetGroupLabel(targetGroupArn: string): string {
   return name === undefined ? targetGroupArn : `tg/${name}`;
 }
 
-export async function publishMessage(sns: SNSClient, topicArn: string, subject: string, message: string): Promise<void> {
-  await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: message }));
+export async function publishMessage(sns: SNSClient, topicArn: string, subject: string, message: string, abortSignal?: AbortSignal): Promise<void> {
+  await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: message }), { abortSignal });
 }

@@ -17,4 +17,6 @@ export interface Outcome {
   /** Why an event was ignored or rejected. */
   readonly reason?: string;
   readonly elapsedMs: number;
+  /** Attempts the handler made inside this invocation, when it needed more than one. */
+  readonly attempts?: number;
 }

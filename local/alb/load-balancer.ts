@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { NetConnectOpts, Socket } from 'node:net';
 import { PortInUseError, assertValidPort, isAddressInUse } from '../ports.js';
 import { BackendAgent } from './backend-agent.js';
 import { parseMatcher } from './matcher.js';
@@ -67,7 +68,7 @@ export interface LoadBalancerCounters {
 interface TargetRecord {
   readonly id: string;
   health: HealthTally;
-  draining?: { readonly until: number; readonly timer: NodeJS.Timeout };
+  draining?: { readonly until: number; readonly timer: NodeJS.Timeout; readonly endpoint?: string };
   /** Aborted when the deregistration delay runs out, cutting what is still in flight. */
   cutoff: AbortController;
   checkTimer?: NodeJS.Timeout;
@@ -83,8 +84,13 @@ interface TargetRecord {
  *
  * Simplifications, on purpose: failing open leaves out targets still in their first checks (AWS's wording
  * differs between pages on whether they count; a target that has not answered once is the likeliest dead); a
- * draining target is released as soon as its in-flight requests end, because idle pooled connections to it
- * carry nothing (a real ALB also waits for active connections); no WebSocket upgrades; one availability zone.
+ * no WebSocket upgrades; one availability zone.
+ *
+ * Draining as ELB documents it ("Deregistration delay", ELB user guide for Application Load Balancers,
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html#deregistration-delay):
+ * a deregistered target stays `draining` while it has requests in flight or open connections from the load
+ * balancer, up to the deregistration delay; "if a deregistering target has no in-flight requests and no active
+ * connections", the deregistration completes at once.
  */
 export class LocalLoadBalancer {
   private readonly records = new Map<string, TargetRecord>();
@@ -98,6 +104,8 @@ export class LocalLoadBalancer {
   private listenerPort?: number;
   private closed = false;
   private readonly counts = { received: 0, routed: 0, elb503: 0, elb502: 0, elb504: 0 };
+  /** Open connections to targets (busy or idle in the pool), by `host:port`. */
+  private readonly connections = new Map<string, Set<Socket>>();
 
   constructor(private readonly props: LocalLoadBalancerProps) {
     validate(props);
@@ -106,6 +114,13 @@ export class LocalLoadBalancer {
     this.idleTimeoutMs = props.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.agent = new BackendAgent(this.idleTimeoutMs);
     this.server = createServer((req, res) => this.handle(req, res));
+    // Every connection to a target is counted while it is open: a draining target completes only without them.
+    const connect = this.agent.createConnection.bind(this.agent) as (options: NetConnectOpts, callback?: unknown) => Socket;
+    (this.agent as unknown as { createConnection: typeof connect }).createConnection = (options, callback) => {
+      const socket = connect(options, callback);
+      this.trackConnection(`${(options as { host?: string }).host}:${(options as { port?: number }).port}`, socket);
+      return socket;
+    };
     // Clients keep connections to an ALB open for a long time; do not cut them before targets answer.
     this.server.requestTimeout = 0;
     // An idle client connection is closed after the idle timeout, not Node's 5 s: a client whose own keep-alive is
@@ -175,8 +190,9 @@ export class LocalLoadBalancer {
   }
 
   /**
-   * Starts draining: no new requests, no more health checks. Removed at once when nothing is in flight,
-   * else when the last in-flight request ends or the deregistration delay runs out (what is left is cut).
+   * Starts draining: no new requests, no more health checks. Removed at once when nothing is in flight and no
+   * connection to the target is open, else when the last of them ends or the deregistration delay runs out
+   * (what is left is cut).
    * Returns false when `id` was not registered.
    */
   deregister(id: string): boolean {
@@ -186,7 +202,8 @@ export class LocalLoadBalancer {
     const from = record.health.state;
     clearTimeout(record.checkTimer);
     record.checkTimer = undefined;
-    if (record.inFlight === 0) {
+    const endpoint = this.endpointKey(id);
+    if (record.inFlight === 0 && this.openConnections(endpoint) === 0) {
       this.remove(record, from);
       return true;
     }
@@ -194,7 +211,7 @@ export class LocalLoadBalancer {
       record.cutoff.abort(new Error('deregistration delay elapsed'));
       this.remove(record, 'draining');
     }, this.props.deregistrationDelayMs);
-    record.draining = { until: this.now() + this.props.deregistrationDelayMs, timer };
+    record.draining = { until: this.now() + this.props.deregistrationDelayMs, timer, ...(endpoint && { endpoint }) };
     this.emit(id, from, 'draining', 'Target.DeregistrationInProgress');
     return true;
   }
@@ -268,9 +285,33 @@ export class LocalLoadBalancer {
     record.inFlight--;
     if (outcome === 'bad-gateway') this.counts.elb502++;
     if (outcome === 'gateway-timeout') this.counts.elb504++;
-    if (record.draining && record.inFlight === 0 && this.records.get(record.id) === record) {
-      this.remove(record, 'draining');
-    }
+    this.completeDrainIfIdle(record);
+  }
+
+  /** A draining target with nothing in flight and no open connection is done draining. */
+  private completeDrainIfIdle(record: TargetRecord): void {
+    if (!record.draining || record.inFlight > 0 || this.openConnections(record.draining.endpoint) > 0) return;
+    if (this.records.get(record.id) === record) this.remove(record, 'draining');
+  }
+
+  private endpointKey(id: string): string | undefined {
+    const target = this.props.resolveTarget(id);
+    return target && `${target.host}:${target.port}`;
+  }
+
+  private openConnections(endpoint: string | undefined): number {
+    return endpoint === undefined ? 0 : (this.connections.get(endpoint)?.size ?? 0);
+  }
+
+  private trackConnection(endpoint: string, socket: Socket): void {
+    let open = this.connections.get(endpoint);
+    if (!open) this.connections.set(endpoint, (open = new Set()));
+    open.add(socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      if (open.size === 0) this.connections.delete(endpoint);
+      for (const record of this.records.values()) if (record.draining?.endpoint === endpoint) this.completeDrainIfIdle(record);
+    });
   }
 
   private pick(): TargetRecord | undefined {

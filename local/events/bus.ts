@@ -20,8 +20,12 @@ export interface RuleDefinition {
   readonly targets: readonly RuleTarget[];
 }
 
-/** How a target service receives its input: a Lambda invocation, an SNS publish… */
-export type TargetDeliverer = (targetArn: string, input: string, event: unknown) => Promise<void>;
+/**
+ * How a target service accepts its input: a Lambda asynchronous Invoke, an SNS publish… Resolves when the
+ * service has accepted it (for Lambda: queued, not run); rejects with an error named as the service names it
+ * (`ResourceNotFoundException`, `AccessDeniedException`, `TooManyRequestsException`…).
+ */
+export type TargetDeliverer = (targetArn: string, input: string, event: unknown, ruleArn: string) => Promise<void>;
 
 export interface LocalEventBusProps {
   readonly rules: readonly RuleDefinition[];
@@ -36,6 +40,8 @@ export interface LocalEventBusProps {
 }
 
 export interface DeliveryReport {
+  /** The event's `id`. */
+  readonly eventId?: string;
   readonly rule: string;
   readonly targetId: string;
   readonly targetArn: string;
@@ -50,9 +56,12 @@ function serviceOf(arn: string): string {
   return arn.split(':')[2] ?? '';
 }
 
-function errorCode(err: unknown): string {
+const NOT_RETRYABLE = new Set(['NO_RESOURCE', 'NO_PERMISSIONS']);
+
+/** EventBridge's ERROR_CODE for a failed target call. */
+export function errorCode(err: unknown): string {
   const name = err instanceof Error ? err.name : '';
-  if (/Throttl/i.test(name)) return 'THROTTLING';
+  if (/Throttl|TooManyRequests/i.test(name)) return 'THROTTLING';
   if (/NotFound|NoSuch/i.test(name)) return 'NO_RESOURCE';
   if (/AccessDenied|NotAuthorized/i.test(name)) return 'NO_PERMISSIONS';
   return 'ERROR_FROM_TARGET';
@@ -96,8 +105,12 @@ export class LocalEventBus {
     const deliverer = props.deliverers[serviceOf(target.Arn)]!;
     const input = renderTargetInput(target, event, { ruleArn: rule.arn, ruleName: rule.name });
     const dlqArn = target.DeadLetterConfig?.Arn;
-    const result = await deliverWithRetry(() => deliverer(target.Arn, input, event), policy, {
+    const result = await deliverWithRetry(() => deliverer(target.Arn, input, event, rule.arn), policy, {
       clock: props.clock,
+      // "Errors that result from missing permissions to a target, or if a target resource no longer exists" are
+      // not retried: the event goes to the dead-letter queue at once (EventBridge user guide, "Using dead-letter
+      // queues to process undelivered events", https://docs.aws.amazon.com/eventbridge/latest/userguide/rule-dlq.html).
+      isRetryable: (err) => !NOT_RETRYABLE.has(errorCode(err)),
       onRetry: (attempt, err) => props.onRetry?.(rule.name, target.Id, attempt, err),
       deadLetter: dlqArn
         ? (err, failure) =>
@@ -114,7 +127,8 @@ export class LocalEventBus {
             )
         : undefined,
     });
-    const report = { rule: rule.name, targetId: target.Id, targetArn: target.Arn, result };
+    const eventId = (event as { id?: unknown } | null)?.id;
+    const report = { ...(typeof eventId === 'string' && { eventId }), rule: rule.name, targetId: target.Id, targetArn: target.Arn, result };
     props.onDelivery?.(report);
     return report;
   }

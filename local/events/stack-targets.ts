@@ -1,9 +1,10 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, SendMessageCommand, type MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { SimulatedClock } from '../clock.js';
 import type { AwsClients } from '../deploy/clients.js';
 import { LOCAL_ACCOUNT_ID, localAwsEnvironment } from '../contract.js';
 import type { DeployedStack } from '../deploy/deploy.js';
+import { AsyncInvoker, type AsyncInvocationReport } from '../lambda/async-invocation.js';
 import { LambdaPool } from '../lambda/pool.js';
 import { lambdaFunctions, rulesOf, type LambdaFunctionSpec } from '../stack-reader.js';
 import { LocalEventBus, type DeliveryReport } from './bus.js';
@@ -19,7 +20,7 @@ export interface StackEventBusProps {
   readonly clock: SimulatedClock;
   /** Off: events for the stack's functions are dropped (shows what the handler prevents). */
   readonly invokeFunctions: boolean;
-  /** Each finished invocation (`failed`: the function returned an error), for the AWS/Lambda metrics. */
+  /** Each finished invocation attempt, Lambda's retries included (`failed`: the function returned an error), for the AWS/Lambda metrics. */
   readonly onInvocation?: (functionName: string, failed: boolean) => void;
   readonly log: (line: string) => void;
   readonly verbose: (line: string) => void;
@@ -27,9 +28,20 @@ export interface StackEventBusProps {
 
 export interface StackEventBus {
   readonly bus: LocalEventBus;
-  /** Every delivery's outcome, oldest first. */
+  /** Every EventBridge delivery's outcome, oldest first (for a function: the asynchronous Invoke accepted or not). */
   readonly deliveries: readonly DeliveryReport[];
+  /** Every asynchronous invocation's final outcome (after Lambda's own retries), oldest first. */
+  readonly invocations: readonly AsyncInvocationReport[];
+  /** Resolves when no function has an event queued, waiting for a retry or running. */
+  idle(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The principal EventBridge invokes functions as; a rule needs a permission naming it and the rule's ARN. */
+const EVENTS_PRINCIPAL = 'events.amazonaws.com';
+
+function awsError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name });
 }
 
 /**
@@ -47,7 +59,9 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
         assetDir: fn.assetDir,
         handler: fn.handler,
         functionName: fn.name,
-        timeoutMs: fn.timeoutSeconds * 1000,
+        // The function's timeout is an AWS interval like the others: scaled, so the handler's own deadline-bound
+        // retries (it reads the remaining time from its context) keep their proportion to the warning.
+        timeoutMs: props.clock.toReal(fn.timeoutSeconds * 1000),
         memoryMb: fn.memoryMb,
         region: props.region,
         accountId: LOCAL_ACCOUNT_ID,
@@ -63,37 +77,87 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
     return pool;
   };
 
-  const deliveries: DeliveryReport[] = [];
   const queueUrls = new Map<string, string>();
+  const sendToQueue = async (queueArn: string, body: string, attributes?: Record<string, MessageAttributeValue>): Promise<void> => {
+    const name = queueArn.split(':').pop()!;
+    let url = queueUrls.get(queueArn);
+    if (!url) {
+      url = (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
+      queueUrls.set(queueArn, url);
+    }
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageAttributes: attributes }));
+  };
+
+  const invocations: AsyncInvocationReport[] = [];
+  const invokers = new Map<string, AsyncInvoker>();
+  const invokerFor = (fn: LambdaFunctionSpec): AsyncInvoker => {
+    let invoker = invokers.get(fn.arn);
+    if (!invoker) {
+      invoker = new AsyncInvoker({
+        functionArn: fn.arn,
+        config: fn.eventInvokeConfig,
+        ...(fn.deadLetterArn && { deadLetterArn: fn.deadLetterArn }),
+        clock: props.clock,
+        sinks: { sendToQueue },
+        run: async (event) => {
+          const result = await poolFor(fn).invoke(event);
+          // Every attempt, Lambda's retries included, is an invocation in AWS/Lambda (a function error counts in
+          // Errors there); the EventBridge delivery before it already succeeded, so it is no FailedInvocations.
+          props.onInvocation?.(fn.name, result.error !== undefined);
+          if (result.error) return { ok: false, error: result.error };
+          verbose(`[lambda ${fn.name}] ${JSON.stringify(result.result)}`);
+          return { ok: true, result: result.result };
+        },
+        onAttemptFailed: (_requestId, attempt, error, retryInMs) =>
+          log(
+            `  lambda ${fn.name} attempt ${attempt} failed (${error.errorType}: ${error.errorMessage})` +
+              (retryInMs === undefined ? '' : `; Lambda retries in ${retryInMs / 1000} s (simulated)`),
+          ),
+        onOutcome: (report) => {
+          invocations.push(report);
+          const { outcome } = report;
+          if (outcome.status === 'succeeded') return;
+          const where = outcome.status === 'discarded' ? 'discarded (no dead-letter queue or destination)' : outcome.status;
+          log(`  lambda ${fn.name}: event ${report.eventId ?? report.requestId} ${where} after ${outcome.attempts} attempt(s) (${outcome.condition})`);
+          if (outcome.sinkError !== undefined) {
+            const why = outcome.sinkError instanceof Error ? outcome.sinkError.message : String(outcome.sinkError);
+            log(`  lambda ${fn.name}: event ${report.eventId ?? report.requestId} LOST: sending it to its dead-letter queue failed (${why})`);
+          }
+        },
+      });
+      invokers.set(fn.arn, invoker);
+    }
+    return invoker;
+  };
+
+  const deliveries: DeliveryReport[] = [];
   const bus = new LocalEventBus({
     rules: rulesOf(props.deployed),
     clock: props.clock,
     deliverers: {
-      lambda: async (arn, input) => {
+      // EventBridge invokes a function asynchronously: the call succeeds once Lambda has queued the event, and a
+      // function error is Lambda's to retry, not EventBridge's (Lambda developer guide, "Invoking a Lambda
+      // function asynchronously", https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html).
+      lambda: async (arn, input, _event, ruleArn) => {
         const fn = functions.find((f) => f.arn === arn);
-        if (!fn) throw Object.assign(new Error(`function ${arn} not found`), { name: 'ResourceNotFoundException' });
+        if (!fn) throw awsError('ResourceNotFoundException', `Function not found: ${arn}`);
+        const allowed = fn.permissions.some((p) => p.principal === EVENTS_PRINCIPAL && (p.sourceArn === undefined || p.sourceArn === ruleArn));
+        if (!allowed) {
+          throw awsError('AccessDeniedException', `${EVENTS_PRINCIPAL} is not authorized to invoke ${fn.name} for rule ${ruleArn} (no AWS::Lambda::Permission)`);
+        }
         if (!props.invokeFunctions) {
           log(`  (handler disabled: event for ${fn.name} not delivered)`);
           return;
         }
-        const result = await poolFor(fn).invoke(JSON.parse(input));
-        props.onInvocation?.(fn.name, result.error !== undefined);
-        if (result.error) throw new Error(`${result.error.errorType}: ${result.error.errorMessage}`);
-        verbose(`[lambda ${fn.name}] ${JSON.stringify(result.result)}`);
+        invokerFor(fn).enqueue(JSON.parse(input));
       },
       sns: async (arn, input) => {
         await clients.sns.send(new PublishCommand({ TopicArn: arn, Message: input }));
       },
     },
     sendToDeadLetterQueue: async (queueArn, body, attributes) => {
-      const name = queueArn.split(':').pop()!;
-      let url = queueUrls.get(queueArn);
-      if (!url) {
-        url = (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
-        queueUrls.set(queueArn, url);
-      }
-      await clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageAttributes: attributes }));
-      log(`  event parked in dead-letter queue ${name}`);
+      await sendToQueue(queueArn, body, attributes);
+      log(`  event parked in dead-letter queue ${queueArn.split(':').pop()}`);
     },
     onRetry: (rule, target, attempt, err) => log(`  retrying ${rule} → ${target} (attempt ${attempt} failed: ${err instanceof Error ? err.message : err})`),
     onDelivery: (report) => {
@@ -105,7 +169,12 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
   return {
     bus,
     deliveries,
+    invocations,
+    idle: async () => {
+      for (const invoker of invokers.values()) await invoker.idle();
+    },
     close: async () => {
+      for (const invoker of invokers.values()) await invoker.close();
       for (const pool of pools.values()) await pool.close();
     },
   };

@@ -30,6 +30,7 @@ import type { SimulatedClock } from '../clock.js';
 import type { FleetModification } from './fleet-calls.js';
 import { InstanceHost } from '../instances/instance-host.js';
 import type { LaunchTemplateImages } from '../instances/launch-template-images.js';
+import type { FleetView } from './fleet-api.js';
 import { type PooledInstance, planFleet, poolOf } from './fleet-plan.js';
 import { type CapacityRebalance, rebalanceResponse } from './rebalance.js';
 
@@ -108,6 +109,8 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
   private readonly members = new Map<string, Member>();
   /** Instances this fleet has reclaimed: never adopted again, even while moto still lists them running. */
   private readonly retired = new Set<string>();
+  /** Reclaimed instances between the host going dark and EC2's `terminated`: EC2 says `shutting-down`. */
+  private readonly shuttingDownIds = new Set<string>();
   private policy: FleetModification['excessCapacityTerminationPolicy'] = 'default';
   private lastPlanKey = '';
   private timer?: NodeJS.Timeout;
@@ -192,6 +195,21 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
       address: m.host?.address,
       reclaimAt: m.reclaimAt,
     }));
+  }
+
+  /** The fleet as EC2's API should describe it (local/spot/fleet-api.ts). */
+  view(): FleetView {
+    const weights = new Map(this.props.launchSpecifications.map((s) => [poolOf(s.InstanceType!, s.SubnetId!), s.WeightedCapacity ?? 1]));
+    return {
+      fleetRequestId: this.props.fleetRequestId,
+      live: () =>
+        [...this.members.values()].map((m) => ({
+          instanceId: m.instance.InstanceId!,
+          instanceType: m.instance.InstanceType ?? '',
+          weight: weights.get(poolOf(m.instance.InstanceType ?? '', m.instance.SubnetId ?? '')) ?? 1,
+        })),
+      shuttingDown: () => new Set(this.shuttingDownIds),
+    };
   }
 
   get capacity(): number {
@@ -306,12 +324,17 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     // The host is gone from here on: nothing routes to it any more.
     this.retired.add(instanceId);
     this.members.delete(instanceId);
-    // The OS sees the shutdown coming (systemd sends SIGTERM), then the host is gone.
-    await member.host?.stop(true);
-    await this.props.clock.sleep(SHUTTING_DOWN_MS);
-    if (this.stopped) return;
-    // moto, like ELB for a terminated instance, then drops it from its target groups.
-    await this.props.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+    this.shuttingDownIds.add(instanceId);
+    try {
+      // The OS sees the shutdown coming (systemd sends SIGTERM), then the host is gone.
+      await member.host?.stop(true);
+      await this.props.clock.sleep(SHUTTING_DOWN_MS);
+      if (this.stopped) return;
+      // moto, like ELB for a terminated instance, then drops it from its target groups.
+      await this.props.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+    } finally {
+      this.shuttingDownIds.delete(instanceId);
+    }
     this.props.onLog?.(`${instanceId} terminated (${cause})`);
     this.emit('terminated', { instanceId });
     await this.nudge();

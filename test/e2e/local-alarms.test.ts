@@ -107,7 +107,9 @@ describe('alarms and notifications (local cloud)', () => {
     expect(await (await fetch(`${control}?seconds=3600`, { method: 'POST' })).json()).toEqual({ active: true, injected: 0 });
     try {
       await cloud.publish(interruptionWarning(instanceId));
-      expect(((await (await fetch(control)).json()) as { injected: number }).injected).toBeGreaterThan(0);
+      // EventBridge hands the event to Lambda's queue (an asynchronous invocation): the handler meets the outage
+      // a moment after publish returns.
+      await waitFor('the handler to meet the outage', async () => ((await (await fetch(control)).json()) as { injected: number }).injected > 0, 10_000);
       // Errors are summed over five minutes (15 s here); the alarm fires once that period is complete.
       await waitForState(name, 'ALARM', 40_000);
     } finally {

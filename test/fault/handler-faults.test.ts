@@ -1,13 +1,15 @@
 // Faults the handler must survive on its own, against a real moto behind the local cloud's AWS gateway (so faults
 // are injected on the wire and the production SDK client configuration does the retrying).
 import { Logger } from '@aws-lambda-powertools/logger';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Context } from 'aws-lambda';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createElbv2Client, createSnsClient } from '../../handlers/interruption/clients.js';
 import { createHandler, type InterruptionHandler } from '../../handlers/interruption/handler.js';
-import { actionOf, throttle } from '../../local/faults.js';
+import { actionOf, serviceOutage, throttle } from '../../local/faults.js';
 import { AwsGateway, signedService } from '../../local/gateway.js';
 import { motoClientConfig, startMoto, type MotoServer } from '../../local/moto-server.js';
 import { SPOT_WARNING_MS } from '../../common/ec2-events.js';
@@ -33,7 +35,7 @@ beforeAll(async () => {
     if (signedService(req.headers) === 'elasticloadbalancing') elbCalls.push(actionOf(req) ?? '?');
     return undefined;
   });
-  fleet = await createFleetFixture(moto.endpoint, { fleetInstances: 4, foreignInstances: 1 });
+  fleet = await createFleetFixture(moto.endpoint, { fleetInstances: 5, foreignInstances: 1 });
   const sns = new SNSClient(motoClientConfig(moto.endpoint));
   sqs = new SQSClient(motoClientConfig(moto.endpoint));
   topicArn = (await sns.send(new CreateTopicCommand({ Name: 'fault-interruptions' }))).TopicArn!;
@@ -49,18 +51,40 @@ afterAll(async () => {
   await moto?.stop();
 });
 
+const clientConfig = () => ({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+
 /** The production handler with its production clients, pointed at the gateway. */
 function productionHandler(): { handler: InterruptionHandler; logger: Logger } {
-  const clientConfig = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   const logger = new Logger({ serviceName: 'fault-test', logLevel: 'SILENT' });
   const handler = createHandler({
     config: { targetGroupArns: [fleet.targetGroupArn], topicArn, drainOnRebalance: false, deregistrationDelaySeconds: 120 },
-    elbv2: createElbv2Client(clientConfig),
-    sns: createSnsClient(clientConfig),
+    elbv2: createElbv2Client(clientConfig()),
+    sns: createSnsClient(clientConfig()),
     logger,
     metrics: new Metrics({ namespace: 'fault-test' }),
   });
   return { handler, logger };
+}
+
+/**
+ * Control group: the handler as it was before it knew Lambda's asynchronous retry semantics: one pass, left to the
+ * SDK (5 attempts, 3 s to connect, 10 s per request) and then to the platform's retries.
+ */
+function previousHandler(): InterruptionHandler {
+  const previousClient = { maxAttempts: 5, retryMode: 'standard', requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 } } as const;
+  return createHandler({
+    config: { targetGroupArns: [fleet.targetGroupArn], drainOnRebalance: false, deregistrationDelaySeconds: 120 },
+    elbv2: new ElasticLoadBalancingV2Client({ ...clientConfig(), ...previousClient }),
+    logger: new Logger({ serviceName: 'fault-test', logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'fault-test' }),
+    retry: { budgetWithoutContextMs: 0 },
+  });
+}
+
+/** A Lambda context whose function times out `timeoutMs` from now. */
+function lambdaContext(timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  return { awsRequestId: 'fault-test', getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) } as Context;
 }
 
 async function drainInbox(): Promise<string[]> {
@@ -166,4 +190,68 @@ describe('fault: hostile input', () => {
     expect(await registeredIds(fleet.elbv2, fleet.targetGroupArn)).toEqual(before);
     expect(warn).toHaveBeenCalledWith('interruption event rejected', expect.objectContaining({ outcome: 'rejected' }));
   });
+});
+
+describe('fault: the ELB API down or hung, at real time, against the function timeout (control group: the previous handler)', () => {
+  it('an outage of 12 s: the handler rides it out inside one invocation; the previous handler fails within it and waits for Lambda\'s retry a minute later', async () => {
+    const [, , ours, theirs] = fleet.fleetInstanceIds;
+    const outage = serviceOutage({ service: 'elasticloadbalancing', forMs: 12_000 });
+    const remove = gateway.intercept(outage.intercept);
+    try {
+      const started = performance.now();
+      const [current, previous] = await Promise.allSettled([
+        productionHandler().handler(interruptionWarning(ours!), lambdaContext(60_000)),
+        previousHandler()(interruptionWarning(theirs!)),
+      ]);
+      const elapsed = performance.now() - started;
+      console.log(`12 s ELB outage: handler ${current.status} after ${(elapsed / 1000).toFixed(1)} s; previous handler ${previous.status}`);
+
+      expect(current).toMatchObject({ status: 'fulfilled', value: { status: 'deregistered' } });
+      expect((current as PromiseFulfilledResult<{ attempts?: number }>).value.attempts).toBeGreaterThan(1);
+      expect(elapsed).toBeGreaterThan(12_000);
+      expect(elapsed).toBeLessThan(30_000);
+      expect(await registeredIds(fleet.elbv2, fleet.targetGroupArn)).not.toContain(ours);
+      // The control group gave up inside the outage: on AWS its next chance is Lambda's retry a minute later.
+      expect(previous.status).toBe('rejected');
+      expect(await registeredIds(fleet.elbv2, fleet.targetGroupArn)).toContain(theirs);
+    } finally {
+      remove();
+    }
+  }, 60_000);
+
+  it('a hung endpoint: the handler ends with a clean, logged error before a 10 s function timeout; the previous handler is still waiting on its first request', async () => {
+    const warned = fleet.fleetInstanceIds[4]!;
+    const held: Array<() => void> = [];
+    const remove = gateway.intercept((req) =>
+      signedService(req.headers) === 'elasticloadbalancing'
+        ? new Promise((resolve) => held.push(() => resolve({ status: 503, body: '' })))
+        : undefined,
+    );
+    const FUNCTION_TIMEOUT_MS = 10_000;
+    try {
+      const { handler, logger } = productionHandler();
+      const logged = vi.spyOn(logger, 'error');
+      const started = performance.now();
+      const timedOut = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), FUNCTION_TIMEOUT_MS));
+      const previous = previousHandler()(interruptionWarning(warned)).then(
+        () => 'resolved' as const,
+        () => 'rejected' as const,
+      );
+      const current = await handler(interruptionWarning(warned), lambdaContext(FUNCTION_TIMEOUT_MS)).then(
+        () => 'resolved' as const,
+        (error: Error) => error,
+      );
+      const elapsed = performance.now() - started;
+
+      expect(current).toBeInstanceOf(Error);
+      expect(elapsed).toBeLessThan(FUNCTION_TIMEOUT_MS);
+      expect(logged).toHaveBeenCalledWith('interruption event failed', expect.objectContaining({ outcome: 'failed', instanceId: warned }));
+      // Lambda would have killed the previous handler mid-request: a timeout, nothing logged by the handler.
+      expect(await Promise.race([previous, timedOut])).toBe('timeout');
+      console.log(`hung ELB endpoint: handler failed cleanly after ${(elapsed / 1000).toFixed(1)} s of a ${FUNCTION_TIMEOUT_MS / 1000} s timeout; the previous handler was still waiting at the timeout`);
+    } finally {
+      remove();
+      for (const release of held) release();
+    }
+  }, 60_000);
 });

@@ -7,18 +7,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
 import { DeadLetterFailedError } from '../../local/events/delivery.js';
 import { fromLambda, serviceOutage } from '../../local/faults.js';
-import { rulesOf } from '../../local/stack-reader.js';
 import { interruptionWarning } from '../../harness/ec2-events.js';
 import { startLoad } from '../support/load.js';
 import { waitFor } from '../../harness/wait-for.js';
 
-// 0.05: the warning and the drain take 6 s; the rule's retry policy (8 attempts / 120 s) becomes 6 s.
+// 0.1 for the outage: the warning and the drain take 12 s, Lambda's retries come 6 s and 12 s after a failure, and
+// the handler's function timeout (60 s) is 6 s, of which it spends about 5.4 s retrying before it gives up cleanly
+// (at 0.05 its 3 s left too little for moto's answers on a busy 2-core machine). 0.05 for the watcher test.
+const OUTAGE_TIME_SCALE = 0.1;
 const TIME_SCALE = 0.05;
 const NO_SCALE_OUT = { requestsPerTarget: '1000000' };
 
 async function registeredInMoto(cloud: LocalCloud, instanceId: string): Promise<boolean> {
   const out = await cloud.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: cloud.targetGroupArn }));
-  return (out.TargetHealthDescriptions ?? []).some((d) => d.Target?.Id === instanceId);
+  return (out.TargetHealthDescriptions ?? []).some((d) => d.Target?.Id === instanceId && d.TargetHealth?.State !== 'draining');
 }
 
 /** An instance that is serving and not under a warning. */
@@ -33,73 +35,102 @@ async function servingInstance(cloud: LocalCloud): Promise<string> {
   );
 }
 
-function handlerDeliveries(cloud: LocalCloud, from: number) {
-  return cloud.deliveries.slice(from).filter((d) => d.targetArn.includes(':function:'));
+/** The handler's asynchronous invocation for the warning about `instanceId`, once Lambda is done with it. */
+function invocationFor(cloud: LocalCloud, from: number, eventIds: Set<string>) {
+  return cloud.invocations.slice(from).find((i) => i.eventId !== undefined && eventIds.has(i.eventId));
 }
 
-/** The handler target's dead-letter queue URL, as the stack wires it. */
-function deadLetterQueueUrl(cloud: LocalCloud): string {
-  const target = rulesOf(cloud.deployed)
-    .flatMap((r) => r.targets)
-    .find((t) => t.Arn.includes(':function:'));
-  const arn = target?.DeadLetterConfig?.Arn;
+/** The function's dead-letter queue URL (its DeadLetterConfig), as the stack wires it. */
+function functionDeadLetterQueueUrl(cloud: LocalCloud): string {
+  const fn = Object.values(cloud.deployed.resources).find((r) => r.type === 'AWS::Lambda::Function' && r.properties.DeadLetterConfig);
+  const arn = fn?.properties.DeadLetterConfig?.TargetArn;
   const queue = Object.values(cloud.deployed.resources).find((r) => r.type === 'AWS::SQS::Queue' && r.attributes.Arn === arn);
-  if (!queue) throw new Error(`no dead-letter queue for the handler target (${arn})`);
+  if (!queue) throw new Error(`no dead-letter queue for the handler function (${arn})`);
   return queue.attributes.QueueUrl as string;
 }
 
-describe('fault: ELB control plane outage (local cloud, handler on)', () => {
+/** Ids of the events the stack's function was handed from delivery `from` on. */
+function functionEventIds(cloud: LocalCloud, from: number): Set<string> {
+  return new Set(cloud.deliveries.slice(from).flatMap((d) => (d.targetArn.includes(':function:') && d.eventId ? [d.eventId] : [])));
+}
+
+describe('fault: ELB control plane outage (local cloud, handler on, Lambda\'s asynchronous retries)', () => {
   let cloud: LocalCloud;
+  const lambdaLog: string[] = [];
   beforeAll(async () => {
-    cloud = await startLocalCloud({ port: 0, timeScale: TIME_SCALE, workDir: '.local-cloud/fault-outage', context: NO_SCALE_OUT });
+    cloud = await startLocalCloud({
+      port: 0,
+      timeScale: OUTAGE_TIME_SCALE,
+      workDir: '.local-cloud/fault-outage',
+      context: NO_SCALE_OUT,
+      verboseLog: (line) => {
+        if (line.startsWith('[lambda ')) lambdaLog.push(line);
+      },
+    });
   }, 60_000);
   afterAll(async () => {
     await cloud?.close();
   });
 
-  it('an outage shorter than the retry window: the handler fails, EventBridge retries, the instance is deregistered before the reclaim', async () => {
+  it('an outage of 30 s (3 s here): the handler retries inside its first invocation; deregistered before the reclaim', async () => {
     const instanceId = await servingInstance(cloud);
-    const from = cloud.deliveries.length;
-    // 1.5 s of a 6 s retry window (30 s of the rule's 120 s at this time scale).
-    const outage = serviceOutage({ service: 'elasticloadbalancing', when: fromLambda, forMs: 1500 });
+    const from = { deliveries: cloud.deliveries.length, invocations: cloud.invocations.length };
+    const outage = serviceOutage({ service: 'elasticloadbalancing', when: fromLambda, forMs: 30_000 * OUTAGE_TIME_SCALE });
     const remove = cloud.gateway.intercept(outage.intercept);
     try {
+      const warnedAt = Date.now();
       const reclaimAt = cloud.fleet.interrupt(instanceId);
       await waitFor('deregistration in moto', async () => !(await registeredInMoto(cloud, instanceId)), 10_000);
-      expect(Date.now()).toBeLessThan(reclaimAt.getTime());
-      const delivery = await waitFor('the handler delivery', () => handlerDeliveries(cloud, from)[0], 10_000);
-      expect(delivery.result.status).toBe('delivered');
-      expect(delivery.result.attempts).toBeGreaterThan(1);
-      expect(outage.injected).toBeGreaterThan(0);
+      const deregisteredAt = Date.now();
+      expect(deregisteredAt).toBeLessThan(reclaimAt.getTime());
+      const ids = functionEventIds(cloud, from.deliveries);
+      const invocation = await waitFor('the invocation to end', () => invocationFor(cloud, from.invocations, ids), 10_000);
+      // One Lambda attempt: a retry from Lambda would have come a (simulated) minute later, halfway through the warning.
+      expect(invocation.outcome).toEqual({ status: 'succeeded', attempts: 1 });
+      expect(outage.injected).toBeGreaterThan(1);
+      console.log(`30 s ELB outage (scaled ×${OUTAGE_TIME_SCALE}): deregistered ${deregisteredAt - warnedAt} ms after the warning (${((deregisteredAt - warnedAt) / OUTAGE_TIME_SCALE / 1000).toFixed(0)} s simulated) of ${reclaimAt.getTime() - warnedAt} ms; ${outage.injected} ELB calls failed`);
     } finally {
       remove();
     }
   }, 30_000);
 
-  it('an outage that outlasts the retry policy: every retry fails, then the event is parked in the dead-letter queue', async () => {
+  it('an outage that outlasts the warning: each invocation fails cleanly and logs it, Lambda retries a minute later, then the event is in the function DLQ in Lambda\'s format', async () => {
     const instanceId = await servingInstance(cloud);
-    const from = cloud.deliveries.length;
+    const from = { deliveries: cloud.deliveries.length, invocations: cloud.invocations.length, log: lambdaLog.length };
     const outage = serviceOutage({ service: 'elasticloadbalancing', when: fromLambda });
     const remove = cloud.gateway.intercept(outage.intercept);
     try {
       cloud.fleet.interrupt(instanceId);
-      const delivery = await waitFor('the handler delivery to give up', () => handlerDeliveries(cloud, from)[0], 20_000);
-      expect(delivery.result.status).toBe('dead-lettered');
-      expect(delivery.result.attempts).toBeGreaterThan(1);
-      if (delivery.result.status !== 'dead-lettered') return;
-      const queueUrl = deadLetterQueueUrl(cloud);
-      const received = await cloud.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
+      const ids = await waitFor('the warning handed to the function', () => {
+        const found = functionEventIds(cloud, from.deliveries);
+        return found.size > 0 ? found : undefined;
+      }, 10_000);
+      const invocation = await waitFor('Lambda to give up', () => invocationFor(cloud, from.invocations, ids), 30_000);
+      // The stack's MaximumEventAgeInSeconds (120 s, the warning's life) leaves room for one retry, a minute later.
+      expect(invocation.outcome).toMatchObject({ status: 'dead-lettered', attempts: 2, condition: 'EventAgeExceeded' });
+      // EventBridge handed the event over once: the function's failure is not the rule's to retry.
+      const ruleDeliveries = cloud.deliveries.slice(from.deliveries).filter((d) => d.targetArn.includes(':function:') && ids.has(d.eventId ?? ''));
+      expect(ruleDeliveries.map((d) => d.result)).toEqual([{ status: 'delivered', attempts: 1 }]);
+
+      const received = await cloud.clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: functionDeadLetterQueueUrl(cloud), MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+      );
       const parked = (received.Messages ?? []).find((m) => m.Body?.includes(instanceId));
       expect(parked, 'the event is in the dead-letter queue').toBeDefined();
       expect(JSON.parse(parked!.Body!)).toMatchObject({ 'detail-type': 'EC2 Spot Instance Interruption Warning', detail: { 'instance-id': instanceId } });
-      expect(parked!.MessageAttributes?.RETRY_ATTEMPTS?.StringValue).toBe(String(delivery.result.retryAttempts));
-      expect(parked!.MessageAttributes?.EXHAUSTED_RETRY_CONDITION?.StringValue).toMatch(/MaximumRetryAttempts|MaximumEventAgeInSeconds/);
-      // The handler never got through, so moto still has the instance registered.
-      expect(await registeredInMoto(cloud, instanceId)).toBe(true);
+      expect(parked!.MessageAttributes?.RequestID?.StringValue).toBe(invocation.requestId);
+      expect(parked!.MessageAttributes?.ErrorCode).toMatchObject({ DataType: 'Number', StringValue: '200' });
+      expect(parked!.MessageAttributes?.ErrorMessage?.StringValue).toMatch(/ServiceUnavailable|unavailable/i);
+      // A clean error, not a Lambda timeout: the handler logged the failure itself, once per invocation.
+      const failures = lambdaLog.slice(from.log).filter((l) => l.includes('interruption event failed') && l.includes(instanceId));
+      expect(failures).toHaveLength(2);
+      expect(lambdaLog.slice(from.log).some((l) => l.includes('Task timed out'))).toBe(false);
+      // The handler never got through: nothing deregistered the instance (its reclaim took it out, later).
+      expect(cloud.targetChanges.some((c) => c.id === instanceId && c.to === 'draining')).toBe(false);
     } finally {
       remove();
     }
-  }, 40_000);
+  }, 60_000);
 
   it('moto itself gone: the dead-letter send fails too and the event is reported LOST, loudly', async () => {
     // The literal outage: the whole control plane, SQS included, is down. moto loses its state on restart, so

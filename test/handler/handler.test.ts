@@ -15,6 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HandlerConfig } from '../../handlers/interruption/config.js';
 import { createHandler } from '../../handlers/interruption/handler.js';
+import type { RetryBudgetOptions } from '../../handlers/interruption/retry-budget.js';
 import { interruptionWarning, rebalanceRecommendation, stateChangeNotification } from '../../harness/ec2-events.js';
 
 const INSTANCE = 'i-0b662ef9931388ba0';
@@ -34,7 +35,8 @@ function health(state: TargetHealthStateEnum, reason?: 'Target.NotRegistered' | 
 }
 const NOT_REGISTERED = health('unused', 'Target.NotRegistered');
 
-function setup(config: Partial<HandlerConfig> = {}) {
+/** Without `retry`, one pass and no waiting: the handler's own retry loop has its tests below. */
+function setup(config: Partial<HandlerConfig> = {}, retry: RetryBudgetOptions = { budgetWithoutContextMs: 0 }) {
   const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
   const metrics = new Metrics({ namespace: 'test', serviceName: 'test' });
   const log = { info: vi.spyOn(logger, 'info'), warn: vi.spyOn(logger, 'warn'), error: vi.spyOn(logger, 'error') };
@@ -46,6 +48,7 @@ function setup(config: Partial<HandlerConfig> = {}) {
     sns: new SNSClient({ region: 'us-east-1' }),
     logger,
     metrics,
+    retry,
   });
   const metricNames = () => addMetric.mock.calls.map(([name]) => name);
   return { handler, log, logger, metricNames, publish };
@@ -280,6 +283,58 @@ describe('failures', () => {
     const { handler } = setup({ targetGroupArns: [TG_API, TG_WEB] });
 
     await expect(handler(interruptionWarning(INSTANCE))).rejects.toThrow(`Draining ${INSTANCE} failed in 2 target groups`);
+  });
+});
+
+describe('retries inside one invocation', () => {
+  const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+  const noWait: RetryBudgetOptions = { budgetWithoutContextMs: 10_000, sleep: async () => undefined };
+
+  it('rides out a throttled ELB API and deregisters in the same invocation', async () => {
+    elbv2Mock.on(DescribeTargetHealthCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves(health('healthy'));
+    const { handler } = setup({}, noWait);
+
+    expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered', attempts: 3 });
+    expect(elbv2Mock).toHaveReceivedCommandTimes(DescribeTargetHealthCommand, 3);
+    expect(elbv2Mock).toHaveReceivedCommandOnce(DeregisterTargetsCommand);
+  });
+
+  it('does not redo a target group an earlier attempt finished, and still says "deregistered"', async () => {
+    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+    elbv2Mock.on(DeregisterTargetsCommand, { TargetGroupArn: TG_API }).rejectsOnce(throttled()).resolves({});
+    const { handler } = setup({ targetGroupArns: [TG_WEB, TG_API] }, noWait);
+
+    const outcome = await handler(interruptionWarning(INSTANCE));
+    expect(outcome.status).toBe('deregistered');
+    expect(outcome.targetGroups).toEqual([
+      { targetGroupArn: TG_WEB, outcome: 'deregistered' },
+      { targetGroupArn: TG_API, outcome: 'deregistered' },
+    ]);
+    expect(elbv2Mock).toHaveReceivedCommandWith(DeregisterTargetsCommand, { TargetGroupArn: TG_WEB });
+    expect(elbv2Mock.commandCalls(DeregisterTargetsCommand, { TargetGroupArn: TG_WEB })).toHaveLength(1);
+  });
+
+  it('stops before the function timeout the context reports, with the AWS error, logged with its attempts', async () => {
+    elbv2Mock.on(DescribeTargetHealthCommand).rejects(throttled());
+    const { handler, log } = setup({}, { baseDelayMs: 20, maxDelayMs: 50 });
+    const deadline = Date.now() + 1_000;
+    const context = { awsRequestId: 'req-2', getRemainingTimeInMillis: () => deadline - Date.now() } as Context;
+
+    const started = Date.now();
+    await expect(handler(interruptionWarning(INSTANCE), context)).rejects.toThrow('Rate exceeded');
+    // 10 % of the remaining time is kept back to log and return before Lambda would kill the invocation.
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(Date.now() - started).toBeGreaterThan(500);
+    const [, fields] = log.error.mock.calls[0]!;
+    expect((fields as { attempts: number }).attempts).toBeGreaterThan(3);
+  });
+
+  it('does not retry what retrying cannot fix', async () => {
+    elbv2Mock.on(DescribeTargetHealthCommand).rejects(new TargetGroupNotFoundException({ message: 'One or more target groups not found', $metadata: {} }));
+    const { handler } = setup({}, noWait);
+
+    await expect(handler(interruptionWarning(INSTANCE))).rejects.toBeInstanceOf(TargetGroupNotFoundException);
+    expect(elbv2Mock).toHaveReceivedCommandOnce(DescribeTargetHealthCommand);
   });
 });
 

@@ -58,9 +58,11 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllEnvs());
 
-function handlerAgainstScript() {
+/** `budgetMs` 0: one pass, so what is measured is the SDK's own retrying. */
+function handlerAgainstScript(budgetMs = 0) {
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
   return createHandler({
+    retry: { budgetWithoutContextMs: budgetMs, baseDelayMs: 20, maxDelayMs: 100 },
     config: { targetGroupArns: [TG], drainOnRebalance: false, deregistrationDelaySeconds: 120 },
     elbv2: createElbv2Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
     logger: new Logger({ logLevel: 'SILENT' }),
@@ -88,6 +90,14 @@ describe('SDK retries configured by createElbv2Client', () => {
 
     await expect(handlerAgainstScript()(interruptionWarning(INSTANCE))).rejects.toThrow('InternalFailure from test');
     expect(received).toEqual(Array<string>(RETRY_SETTINGS.maxAttempts).fill('DescribeTargetHealth'));
+  });
+
+  it('the handler retries a failure that outlasts the SDK\'s attempts, within its budget', async () => {
+    const unavailable = failure(503, 'ServiceUnavailable');
+    script = { DescribeTargetHealth: [unavailable, unavailable, unavailable, unavailable, unavailable, HEALTHY], DeregisterTargets: [DEREGISTERED] };
+
+    expect(await handlerAgainstScript(10_000)(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered', attempts: 3 });
+    expect(received).toEqual([...Array<string>(6).fill('DescribeTargetHealth'), 'DeregisterTargets']);
   });
 
   it('does not retry a client error that retrying cannot fix', async () => {

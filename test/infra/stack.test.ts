@@ -225,7 +225,10 @@ describe('SpotWeb stack (defaults)', () => {
     );
     expect(fn.Properties.Environment.Variables).toMatchObject({ DEREGISTRATION_DELAY_SECONDS: '120', DRAIN_ON_REBALANCE: 'false' });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+    // Lambda's asynchronous retries (EventBridge invokes asynchronously), bounded by the warning's life; the
+    // timeout leaves the handler room for its own retries within one invocation.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 120, Qualifier: '$LATEST' });
+    expect(fn.Properties.Timeout).toBe(60);
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
   });
 

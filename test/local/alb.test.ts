@@ -187,9 +187,12 @@ describe('LocalLoadBalancer health checks', () => {
 });
 
 describe('LocalLoadBalancer deregistration', () => {
-  it('drains: the in-flight request completes, nothing new is sent, removal follows the last response', async () => {
+  it('drains: the in-flight request completes, nothing new is sent, removal follows the last connection closing', async () => {
     const fleet = await targets('a', 'b');
-    const { lb, url, changes } = await balancer(fleet);
+    // The pooled connection to the drained target closes after the idle timeout (above the slow reply's 400 ms, so
+    // it is no 504), well inside the deregistration delay: removal then proves the drain ended early, not timed out.
+    const idleTimeoutMs = 1_000;
+    const { lb, url, changes } = await balancer(fleet, { idleTimeoutMs });
     await registerHealthy(lb, 'a', 'b');
 
     const slow = get(`${url}/slow?ms=400`);
@@ -205,7 +208,13 @@ describe('LocalLoadBalancer deregistration', () => {
     const checksWhileDraining = fleet.get(busy)?.healthChecks;
     for (let i = 0; i < 5; i++) expect((await get(url)).body).toBe(other);
     expect(await slow).toMatchObject({ status: 200, body: busy });
-    await waitFor(() => stateOf(lb, busy) === undefined);
+    const answeredAt = Date.now();
+    // Nothing in flight, but the load balancer's connection to the target is still open: ELB keeps it draining.
+    expect(lb.targets().find((t) => t.id === busy)).toMatchObject({ state: 'draining', inFlight: 0 });
+    await waitFor(() => stateOf(lb, busy) === undefined, 4_000, `${busy} removed`);
+    const removedAfter = Date.now() - answeredAt;
+    expect(removedAfter).toBeGreaterThanOrEqual(idleTimeoutMs - 100);
+    expect(removedAfter).toBeLessThan(4_000);
     expect(fleet.get(busy)?.healthChecks).toBe(checksWhileDraining);
     expect(changes.filter((c) => c.id === busy).map((c) => c.to)).toEqual(['initial', 'healthy', 'draining', 'removed']);
   });
@@ -256,8 +265,11 @@ describe('LocalLoadBalancer deregistration', () => {
   it('loses no request under concurrent load while a target is deregistered', async () => {
     const fleet = await targets('a', 'b', 'c');
     // Clients, balancer and targets share one event loop here: give checks room so load cannot time them out.
+    // The drained target's pooled connections close after the idle timeout, well inside the 5 s deregistration
+    // delay, so its removal shows the drain completing once its requests and connections are gone.
     const { lb, url, changes } = await balancer(fleet, {
       healthCheck: { ...FAST_CHECKS, intervalMs: 300, timeoutMs: 250, healthyThreshold: 1 },
+      idleTimeoutMs: 1_500,
     });
     await registerHealthy(lb, 'a', 'b', 'c');
     const agent = new Agent({ keepAlive: true, maxSockets: 20 });
@@ -283,14 +295,19 @@ describe('LocalLoadBalancer deregistration', () => {
     const inFlightOnB = () => lb.targets().find((t) => t.id === 'b')?.inFlight ?? 0;
     await waitFor(() => inFlightOnB() > 0);
     const inFlightAtDeregistration = inFlightOnB();
+    const deregisteredAt = Date.now();
     lb.deregister('b');
     await load;
+    await waitFor(() => stateOf(lb, 'b') === undefined, 5_000, 'b removed');
+    const removedAfter = Date.now() - deregisteredAt;
 
     expect(changes.filter((c) => c.to === 'unhealthy')).toEqual([]);
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(200);
     expect(inFlightAtDeregistration).toBeGreaterThan(0);
     expect(lb.targets().map((t) => t.id)).toEqual(['a', 'c']);
+    expect(changes.filter((c) => c.id === 'b').map((c) => c.to)).toEqual(['initial', 'healthy', 'draining', 'removed']);
+    expect(removedAfter).toBeLessThan(5_000);
     expect(fleet.get('b')?.inFlight).toBe(0);
     console.info(`under load: ${ok} requests in 2 s, ${inFlightAtDeregistration} in flight on the deregistered target`);
   });

@@ -1,0 +1,243 @@
+/**
+ * Lambda's asynchronous invocation, played locally: the layer between "Invoke accepted" (what an EventBridge
+ * rule target sees) and the function running. AWS documents it in the Lambda developer guide:
+ *
+ * - "How Lambda handles errors and retries with asynchronous invocation"
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html): a function error
+ *   (an error the code returns or throws, or a runtime error such as a timeout) is retried "two more times, with
+ *   a one-minute wait between the first two attempts, and two minutes between the second and third attempts";
+ *   `MaximumRetryAttempts` (0-2) lowers that, `MaximumEventAgeInSeconds` (60 s-6 h, default 6 h) discards an
+ *   event that has waited too long.
+ * - "Retaining records of asynchronous invocations" / dead-letter queues
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq): an event
+ *   that fails every attempt or expires goes to the function's dead-letter queue "as-is", with the attributes
+ *   RequestID (String), ErrorCode (Number, the 3-digit HTTP status code) and ErrorMessage (String, the first
+ *   1 KB of the error message); an on-failure destination receives an invocation record instead (request and
+ *   response context, the payload, the function's error).
+ *
+ * Timings are AWS milliseconds, waited on the local cloud's SimulatedClock. Throttling inside Lambda's queue (429s retried for up to 6 h) is not played: the local pool
+ * queues an invocation until an execution environment is free instead.
+ */
+import { randomUUID } from 'node:crypto';
+import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
+import type { SimulatedClock } from '../clock.js';
+import type { LambdaError } from './protocol.js';
+
+/** A function's asynchronous invocation settings (`AWS::Lambda::EventInvokeConfig`, PutFunctionEventInvokeConfig). */
+export interface EventInvokeConfig {
+  /** 0-2. @default 2 */
+  readonly maximumRetryAttempts: number;
+  /** 60 s-6 h, in simulated milliseconds. @default 6 h */
+  readonly maximumEventAgeMs: number;
+  /** `DestinationConfig.OnFailure.Destination`: an SQS queue ARN here (the local cloud plays no other kind). */
+  readonly onFailureDestination?: string;
+}
+
+export const DEFAULT_EVENT_INVOKE_CONFIG: EventInvokeConfig = { maximumRetryAttempts: 2, maximumEventAgeMs: 6 * 60 * 60 * 1000 };
+
+/** Waits before the 2nd and the 3rd attempt after a function error: one minute, then two (developer guide, above). */
+export const FUNCTION_ERROR_RETRY_DELAYS_MS: readonly number[] = [60_000, 120_000];
+
+/** The HTTP status Invoke answers for a function error (it sets X-Amz-Function-Error): what ErrorCode carries. */
+const FUNCTION_ERROR_STATUS = 200;
+
+/** One attempt's outcome, as the function's runtime reports it. */
+export type AttemptResult = { readonly ok: true; readonly result?: unknown } | { readonly ok: false; readonly error: LambdaError };
+
+export type AsyncOutcome =
+  | { readonly status: 'succeeded'; readonly attempts: number }
+  | {
+      readonly status: 'dead-lettered' | 'sent-to-destination' | 'discarded';
+      readonly attempts: number;
+      /** Why Lambda gave up, in the destination record's terms. */
+      readonly condition: 'RetriesExhausted' | 'EventAgeExceeded';
+      readonly error: LambdaError;
+      /** Set when sending the event to its dead-letter queue or destination failed: the event is lost. */
+      readonly sinkError?: unknown;
+    };
+
+export interface AsyncInvocationReport {
+  readonly functionArn: string;
+  readonly requestId: string;
+  /** The event's `id`, when it has one (an EventBridge event does). */
+  readonly eventId?: string;
+  readonly outcome: AsyncOutcome;
+}
+
+/** Where a failed event goes: the function's dead-letter queue and its on-failure destination (both SQS here). */
+export interface FailureSinks {
+  readonly sendToQueue: (queueArn: string, body: string, attributes?: Record<string, MessageAttributeValue>) => Promise<void>;
+}
+
+export interface AsyncInvokerProps {
+  readonly functionArn: string;
+  /** Runs the function once, synchronously. */
+  readonly run: (event: unknown) => Promise<AttemptResult>;
+  readonly config: EventInvokeConfig;
+  /** The function's `DeadLetterConfig.TargetArn` (an SQS queue here). */
+  readonly deadLetterArn?: string;
+  readonly sinks: FailureSinks;
+  /** Waits and event ages are AWS time on this clock. */
+  readonly clock: SimulatedClock;
+  readonly onAttemptFailed?: (requestId: string, attempt: number, error: LambdaError, retryInMs: number | undefined) => void;
+  readonly onOutcome?: (report: AsyncInvocationReport) => void;
+  /** Waits an AWS duration, cut short by `signal` (close). Injectable for tests. @default a timer on the clock's real equivalent */
+  readonly sleep?: (awsMs: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** After attempt `attempt` (1-based) failed `ageMs` into the event's life: the simulated wait, or why to stop. */
+export function nextAttempt(attempt: number, ageMs: number, config: EventInvokeConfig): number | 'RetriesExhausted' | 'EventAgeExceeded' {
+  if (attempt > config.maximumRetryAttempts) return 'RetriesExhausted';
+  const delay = FUNCTION_ERROR_RETRY_DELAYS_MS[attempt - 1] ?? FUNCTION_ERROR_RETRY_DELAYS_MS.at(-1)!;
+  // The event waits in the queue for its retry; if its age would pass the maximum first, Lambda discards it.
+  return ageMs + delay > config.maximumEventAgeMs ? 'EventAgeExceeded' : delay;
+}
+
+/** The SQS attributes Lambda puts on a dead-lettered event (developer guide, "Dead-letter queues"). */
+export function lambdaDeadLetterAttributes(requestId: string, error: LambdaError, status = FUNCTION_ERROR_STATUS): Record<string, MessageAttributeValue> {
+  const message = `${error.errorType}: ${error.errorMessage}`;
+  return {
+    RequestID: { DataType: 'String', StringValue: requestId },
+    ErrorCode: { DataType: 'Number', StringValue: String(status) },
+    ErrorMessage: { DataType: 'String', StringValue: truncateUtf8(message, 1024) || '(no message)' },
+  };
+}
+
+/** The invocation record an on-failure destination receives (developer guide, "Invocation records"). */
+export function invocationRecord(args: {
+  readonly functionArn: string;
+  readonly requestId: string;
+  readonly event: unknown;
+  readonly attempts: number;
+  readonly condition: 'RetriesExhausted' | 'EventAgeExceeded';
+  readonly error: LambdaError;
+  readonly at: Date;
+}): Record<string, unknown> {
+  return {
+    version: '1.0',
+    timestamp: args.at.toISOString(),
+    requestContext: {
+      requestId: args.requestId,
+      functionArn: `${args.functionArn}:$LATEST`,
+      condition: args.condition,
+      approximateInvokeCount: args.attempts,
+    },
+    requestPayload: args.event,
+    responseContext: { statusCode: FUNCTION_ERROR_STATUS, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    responsePayload: { errorType: args.error.errorType, errorMessage: args.error.errorMessage },
+  };
+}
+
+export function validateEventInvokeConfig(config: EventInvokeConfig): void {
+  const { maximumRetryAttempts: retries, maximumEventAgeMs: age } = config;
+  if (!Number.isInteger(retries) || retries < 0 || retries > 2) {
+    throw new RangeError(`MaximumRetryAttempts must be an integer from 0 to 2, got ${retries}`);
+  }
+  if (!(age >= 60_000 && age <= DEFAULT_EVENT_INVOKE_CONFIG.maximumEventAgeMs)) {
+    throw new RangeError(`MaximumEventAgeInSeconds must be from 60 to 21600, got ${age / 1000}`);
+  }
+  const destination = config.onFailureDestination;
+  if (destination !== undefined && destination.split(':')[2] !== 'sqs') {
+    throw new RangeError(`on-failure destination ${destination}: the local cloud plays SQS destinations only`);
+  }
+}
+
+/**
+ * One function's asynchronous event queue. `enqueue` returns at once (Invoke with InvocationType Event answers
+ * 202 before the function runs); the attempts, waits and the final dead-lettering run in the background.
+ * `close` cancels what still waits for a retry; `idle` resolves when nothing is queued or running.
+ */
+export class AsyncInvoker {
+  private readonly pending = new Set<Promise<void>>();
+  private readonly stop = new AbortController();
+  private readonly sleep: (awsMs: number, signal: AbortSignal) => Promise<void>;
+
+  constructor(private readonly props: AsyncInvokerProps) {
+    validateEventInvokeConfig(props.config);
+    this.sleep = props.sleep ?? ((awsMs, signal) => abortableSleep(props.clock.toReal(awsMs), signal));
+  }
+
+  /** Accepts one event; returns its request id (the same for every attempt, as on AWS). */
+  enqueue(event: unknown): string {
+    if (this.stop.signal.aborted) throw new Error(`function ${this.props.functionArn} is shut down`);
+    const requestId = randomUUID();
+    const run = this.process(requestId, event).catch(() => undefined);
+    this.pending.add(run);
+    void run.finally(() => this.pending.delete(run));
+    return requestId;
+  }
+
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all(this.pending);
+  }
+
+  async close(): Promise<void> {
+    this.stop.abort();
+    await this.idle();
+  }
+
+  private async process(requestId: string, event: unknown): Promise<void> {
+    const { props } = this;
+    const { clock } = props;
+    const queuedAt = clock.now();
+    const ageMs = () => clock.toAws(clock.now() - queuedAt);
+    for (let attempt = 1; ; attempt++) {
+      const result = await props.run(event);
+      if (result.ok) return this.report(requestId, event, { status: 'succeeded', attempts: attempt });
+      const next = nextAttempt(attempt, ageMs(), props.config);
+      props.onAttemptFailed?.(requestId, attempt, result.error, typeof next === 'number' ? next : undefined);
+      if (typeof next !== 'number') return this.giveUp(requestId, event, attempt, next, result.error);
+      await this.sleep(next, this.stop.signal);
+      if (this.stop.signal.aborted) return;
+    }
+  }
+
+  private async giveUp(
+    requestId: string,
+    event: unknown,
+    attempts: number,
+    condition: 'RetriesExhausted' | 'EventAgeExceeded',
+    error: LambdaError,
+  ): Promise<void> {
+    const { props } = this;
+    // Each configured sink receives it (the guide describes both without ranking them); with neither, Lambda
+    // discards it.
+    const destination = props.config.onFailureDestination;
+    const sends: Array<Promise<void>> = [];
+    if (props.deadLetterArn) sends.push(props.sinks.sendToQueue(props.deadLetterArn, JSON.stringify(event), lambdaDeadLetterAttributes(requestId, error)));
+    if (destination) {
+      const record = invocationRecord({ functionArn: props.functionArn, requestId, event, attempts, condition, error, at: new Date(props.clock.now()) });
+      sends.push(props.sinks.sendToQueue(destination, JSON.stringify(record)));
+    }
+    const status = props.deadLetterArn ? 'dead-lettered' : destination ? 'sent-to-destination' : 'discarded';
+    const failed = (await Promise.allSettled(sends)).find((s) => s.status === 'rejected');
+    this.report(requestId, event, { status, attempts, condition, error, ...(failed && { sinkError: failed.reason as unknown }) });
+  }
+
+  private report(requestId: string, event: unknown, outcome: AsyncOutcome): void {
+    const eventId = typeof event === 'object' && event !== null && typeof (event as { id?: unknown }).id === 'string' ? (event as { id: string }).id : undefined;
+    this.props.onOutcome?.({ functionArn: this.props.functionArn, requestId, ...(eventId && { eventId }), outcome });
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  // Cut on a character boundary: a split multi-byte sequence would become U+FFFD.
+  let end = maxBytes;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}

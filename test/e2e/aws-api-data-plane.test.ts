@@ -1,0 +1,71 @@
+// Through the local endpoint, with the AWS SDK, as a user watching the workshop would: the target group, the
+// instance and the fleet as the data plane has them (draining, shutting-down, the replacement counted).
+import { DescribeInstancesCommand, DescribeSpotFleetInstancesCommand, DescribeSpotFleetRequestsCommand } from '@aws-sdk/client-ec2';
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../harness/wait-for.js';
+import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
+import { startLoad } from '../support/load.js';
+
+let cloud: LocalCloud;
+beforeAll(async () => {
+  // The instance app's own watcher off: the handler's deregistration (not failing health checks) takes it out.
+  cloud = await startLocalCloud({ port: 0, timeScale: 0.05, spotWatcher: false, workDir: '.local-cloud/e2e-aws-api', context: { requestsPerTarget: '1000000' } });
+}, 90_000);
+afterAll(async () => {
+  await cloud?.close();
+});
+
+async function targetHealth(instanceId?: string) {
+  const out = await cloud.clients.elbv2.send(
+    new DescribeTargetHealthCommand({ TargetGroupArn: cloud.targetGroupArn, ...(instanceId && { Targets: [{ Id: instanceId }] }) }),
+  );
+  return out.TargetHealthDescriptions ?? [];
+}
+
+async function instanceState(instanceId: string): Promise<string | undefined> {
+  const out = await cloud.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+  return out.Reservations?.[0]?.Instances?.[0]?.State?.Name;
+}
+
+describe('the AWS API answers from the data plane', () => {
+  it('an interrupted instance: draining while it drains, shutting-down after the reclaim, and the replacement counted', async () => {
+    await waitFor('two healthy targets', async () => (await targetHealth()).filter((d) => d.TargetHealth?.State === 'healthy').length >= 2, 30_000);
+    const victim = (await targetHealth()).find((d) => d.TargetHealth?.State === 'healthy')!.Target!.Id!;
+    const load = startLoad(cloud.url, 4);
+    const seenHealth: string[] = [];
+    const seenState: string[] = [];
+    const note = (list: string[], value: string | undefined) => {
+      if (value && list.at(-1) !== value) list.push(value);
+    };
+    const terminated = new Promise<void>((resolve) => cloud.fleet.on('terminated', (t) => t.instanceId === victim && resolve()));
+    let done = false;
+    void terminated.then(() => (done = true));
+    cloud.fleet.interrupt(victim);
+    try {
+      while (!done) {
+        const [health] = await targetHealth(victim);
+        note(seenHealth, health && `${health.TargetHealth?.State}${health.TargetHealth?.Reason ? `/${health.TargetHealth.Reason}` : ''}`);
+        note(seenState, await instanceState(victim));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      note(seenState, await instanceState(victim));
+    } finally {
+      await load.stop();
+    }
+    console.log(`target health: ${seenHealth.join(' → ')}; instance: ${seenState.join(' → ')}`);
+
+    expect(seenHealth[0]).toBe('healthy');
+    expect(seenHealth).toContain('draining/Target.DeregistrationInProgress');
+    expect(seenHealth.at(-1)).toBe('unused/Target.NotRegistered');
+    expect(seenState).toEqual(['running', 'shutting-down', 'terminated']);
+
+    // The replacement: listed by the fleet API and counted in its fulfilled capacity, new targets start `initial`.
+    await waitFor('the fleet back at its target capacity', () => cloud.fleet.instances().filter((i) => !i.reclaimAt).length >= cloud.fleet.capacity, 30_000);
+    const live = cloud.fleet.instances().map((i) => i.instanceId).sort();
+    const listed = await cloud.clients.ec2.send(new DescribeSpotFleetInstancesCommand({ SpotFleetRequestId: cloud.fleetRequestId }));
+    expect((listed.ActiveInstances ?? []).map((i) => i.InstanceId).sort()).toEqual(live);
+    const requests = await cloud.clients.ec2.send(new DescribeSpotFleetRequestsCommand({ SpotFleetRequestIds: [cloud.fleetRequestId] }));
+    expect(requests.SpotFleetRequestConfigs?.[0]?.SpotFleetRequestConfig?.FulfilledCapacity).toBe(live.length);
+  }, 120_000);
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { describeTargetHealthXml, parseMotoTargetHealth, targetHealthViews } from '../../local/alb/target-health-api.js';
+import { activeInstances, withFulfilledCapacity, withShuttingDown, type FleetView } from '../../local/spot/fleet-api.js';
+
+const snapshot = (id: string, state: 'initial' | 'healthy' | 'unhealthy' | 'draining', reason?: string) => ({ id, state, ...(reason && { reason }), inFlight: 0, requests: 0 });
+
+describe('DescribeTargetHealth from the data plane', () => {
+  const moto = parseMotoTargetHealth(
+    '<TargetHealthDescriptions><member><Target><Id>i-a</Id><Port>80</Port></Target><TargetHealth><State>healthy</State></TargetHealth></member>' +
+      '<member><Target><Id>i-new</Id><Port>80</Port></Target><TargetHealth><State>healthy</State></TargetHealth></member></TargetHealthDescriptions>',
+  );
+
+  it('control group: moto alone calls a target healthy that the ALB has not checked yet, and forgets a draining one', () => {
+    expect(moto.map((t) => `${t.id}=${t.state}`)).toEqual(['i-a=healthy', 'i-new=healthy']);
+  });
+
+  it('answers the data plane state, registrations in progress as initial, and draining targets moto dropped', () => {
+    const views = targetHealthViews({
+      dataPlane: [snapshot('i-a', 'unhealthy', 'Target.FailedHealthChecks'), snapshot('i-gone', 'draining', 'Target.DeregistrationInProgress')],
+      moto,
+      requested: [],
+      defaultPort: 80,
+    });
+    expect(views.map((v) => `${v.id}=${v.state}/${v.reason}`)).toEqual([
+      'i-a=unhealthy/Target.FailedHealthChecks',
+      'i-new=initial/Elb.RegistrationInProgress',
+      'i-gone=draining/Target.DeregistrationInProgress',
+    ]);
+  });
+
+  it('a target asked about by id and registered nowhere is unused / Target.NotRegistered, in a well-formed answer', () => {
+    const views = targetHealthViews({ dataPlane: [], moto: [], requested: [{ id: 'i-x' }], defaultPort: 80 });
+    expect(views).toEqual([{ id: 'i-x', port: 80, state: 'unused', reason: 'Target.NotRegistered', description: 'Target is not registered to the target group' }]);
+    expect(describeTargetHealthXml(views, 'r')).toContain('<State>unused</State>');
+  });
+});
+
+describe('the fleet EC2 calls from the Spot emulation', () => {
+  const fleet: FleetView = {
+    fleetRequestId: 'sfr-1',
+    live: () => [{ instanceId: 'i-1', instanceType: 't3.micro' }, { instanceId: 'i-replacement', instanceType: 't3.small' }],
+    shuttingDown: () => new Set(['i-old']),
+  };
+
+  it('lists the replacement moto does not know and drops the instance shutting down', () => {
+    const ids = activeInstances([{ instanceId: 'i-1' }, { instanceId: 'i-old' }], fleet).map((i) => i.instanceId);
+    expect(ids.sort()).toEqual(['i-1', 'i-replacement']);
+  });
+
+  it("sets our fleet's fulfilled capacity and leaves another fleet's alone", () => {
+    const xml =
+      '<item><spotFleetRequestConfig><fulfilledCapacity>1.0</fulfilledCapacity></spotFleetRequestConfig><spotFleetRequestId>sfr-1</spotFleetRequestId></item>' +
+      '<item><spotFleetRequestConfig><fulfilledCapacity>5.0</fulfilledCapacity></spotFleetRequestConfig><spotFleetRequestId>sfr-2</spotFleetRequestId></item>';
+    const out = withFulfilledCapacity(xml, 'sfr-1', 2);
+    expect(out).toContain('<fulfilledCapacity>2</fulfilledCapacity></spotFleetRequestConfig><spotFleetRequestId>sfr-1<');
+    expect(out).toContain('<fulfilledCapacity>5.0</fulfilledCapacity></spotFleetRequestConfig><spotFleetRequestId>sfr-2<');
+  });
+
+  it('reports a reclaimed instance shutting-down and no other', () => {
+    const xml =
+      '<item><instanceId>i-old</instanceId><imageId>ami</imageId><instanceState><code>16</code><name>running</name></instanceState></item>' +
+      '<item><instanceId>i-1</instanceId><instanceState><code>16</code><name>running</name></instanceState></item>';
+    const out = withShuttingDown(xml, new Set(['i-old']));
+    expect(out).toContain('<instanceId>i-old</instanceId><imageId>ami</imageId><instanceState><code>32</code><name>shutting-down</name>');
+    expect(out).toContain('<instanceId>i-1</instanceId><instanceState><code>16</code><name>running</name>');
+  });
+});
