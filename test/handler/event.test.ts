@@ -7,7 +7,7 @@ const INSTANCE = 'i-1234567890abcdef0';
 describe('parseEvent', () => {
   it.each(['terminate', 'stop', 'hibernate'])('accepts an interruption warning with action %s', (action) => {
     const event = interruptionWarning(INSTANCE, action);
-    expect(parseEvent(event)).toEqual({ kind: 'interruption', eventId: event.id, instanceId: INSTANCE, action });
+    expect(parseEvent(event)).toEqual({ kind: 'interruption', eventId: event.id, instanceId: INSTANCE, action, time: event.time, region: event.region });
   });
 
   it('accepts an old-style 8-digit instance id', () => {
@@ -16,7 +16,7 @@ describe('parseEvent', () => {
 
   it('accepts a rebalance recommendation, which carries no action', () => {
     const event = rebalanceRecommendation(INSTANCE);
-    expect(parseEvent(event)).toEqual({ kind: 'rebalance', eventId: event.id, instanceId: INSTANCE });
+    expect(parseEvent(event)).toEqual({ kind: 'rebalance', eventId: event.id, instanceId: INSTANCE, time: event.time, region: event.region });
   });
 
   it('classifies another EC2 event as other, not malformed', () => {
