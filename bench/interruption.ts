@@ -46,7 +46,7 @@ async function withCloud<T>(ours: boolean, fleet: number, timeScale: number, run
   try {
     const baseline = ours ? undefined : await driveBaselineHandler(cloud);
     const sent = new Map<string, number>();
-    cloud.gateway.intercept((req) => {
+    cloud.gateway.injectFault((req) => {
       const params = new URLSearchParams(req.body.toString('utf8'));
       const id = params.get('Targets.member.1.Id');
       if (params.get('Action') === 'DeregisterTargets' && id && !sent.has(id)) sent.set(id, Date.now());

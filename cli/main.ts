@@ -4,6 +4,7 @@ import { consoleCommand } from './console/command.js';
 import { CliError } from './errors.js';
 import { collectInstanceIds, parseDuration, parseFisDuration, parsePort, parsePositiveInteger, parsePositiveNumber } from './parse.js';
 import { DEFAULT_STACK_NAME } from './target.js';
+import { printable } from '../local/printable.js';
 import { silenceSdkNodeVersionWarning } from '../local/sdk-warning.js';
 
 /** Options every command takes: which stack, where, and how to print. */
@@ -85,10 +86,11 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     // Commander has already printed the usage error (or the help asked for).
     if (e.code?.startsWith('commander.')) return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 2;
     if (err instanceof CliError) {
-      io.stderr.write(`spotweb: ${err.message}\n`);
+      // Messages can carry text from outside (FIS's reasons, an endpoint's errors): never raw to the terminal.
+      io.stderr.write(`spotweb: ${printable(err.message)}\n`);
       return err.exitCode;
     }
-    io.stderr.write(`spotweb: ${e.stack ?? e.message}\n`);
+    io.stderr.write(`spotweb: ${printable(e.stack ?? e.message)}\n`);
     return 1;
   }
 }

@@ -15,7 +15,7 @@ import type { GatewayResponse, Interceptor } from './gateway.js';
 const PATH = '/_local/faults/elb-outage';
 const MAX_SECONDS = 24 * 60 * 60;
 
-export function elbOutageControl(gateway: { intercept(i: Interceptor): () => void }, clock: SimulatedClock): Interceptor & { end(): void } {
+export function elbOutageControl(gateway: { injectFault(i: Interceptor): () => void }, clock: SimulatedClock): Interceptor & { end(): void } {
   let current: { fault: Fault; remove: () => void } | undefined;
   const end = (): void => {
     current?.fault.end();
@@ -40,7 +40,7 @@ export function elbOutageControl(gateway: { intercept(i: Interceptor): () => voi
       }
       end();
       const fault = serviceOutage({ service: 'elasticloadbalancing', when: fromLambda, forMs: clock.toReal(seconds * 1000) });
-      current = { fault, remove: gateway.intercept(fault.intercept) };
+      current = { fault, remove: gateway.injectFault(fault.intercept) };
       return state();
     }
     return json(405, { message: `${req.method} ${PATH}: use POST, GET or DELETE` });

@@ -144,6 +144,19 @@ export class AwsGateway {
     return addTo(this.interceptors, interceptor);
   }
 
+  /**
+   * An injected fault runs before every interceptor, whenever it is added: on AWS an outage or a throttle hits a
+   * call before any part of the service answers it, so no answer from the local data plane (target health, the
+   * fleet's instances) may slip past it. Returns what removes it.
+   */
+  injectFault(fault: Interceptor): () => void {
+    this.interceptors.unshift(fault);
+    return () => {
+      const i = this.interceptors.indexOf(fault);
+      if (i >= 0) this.interceptors.splice(i, 1);
+    };
+  }
+
   /** Observers run in the order added, for every request moto accepted. Returns what removes it. */
   observe(observer: ResponseObserver): () => void {
     return addTo(this.observers, observer);

@@ -99,7 +99,7 @@ export function formatStatus(s: FleetSnapshot, style: Style = plain, width = Num
     lines.push('', style.bold('Alarms:'));
     for (const a of s.alarms) {
       const state = (paint[a.state] ?? ((t: string) => t))(a.state.padEnd(stateWidth));
-      lines.push(`  ${state}  ${a.name}${a.state === 'ALARM' && a.reason ? style.dim(`  ${printableLine(a.reason, 100)}`) : ''}`);
+      lines.push(`  ${state}  ${printableLine(a.name, 100)}${a.state === 'ALARM' && a.reason ? style.dim(`  ${printableLine(a.reason, 100)}`) : ''}`);
     }
   }
   if (s.notifications) {

@@ -76,7 +76,7 @@ describe('fault: ELB control plane outage (local cloud, handler on, Lambda\'s as
     const instanceId = await servingInstance(cloud);
     const from = { deliveries: cloud.deliveries.length, invocations: cloud.invocations.length };
     const outage = serviceOutage({ service: 'elasticloadbalancing', when: fromLambda, forMs: 30_000 * OUTAGE_TIME_SCALE });
-    const remove = cloud.gateway.intercept(outage.intercept);
+    const remove = cloud.gateway.injectFault(outage.intercept);
     try {
       const warnedAt = Date.now();
       const reclaimAt = cloud.fleet.interrupt(instanceId);
@@ -98,7 +98,7 @@ describe('fault: ELB control plane outage (local cloud, handler on, Lambda\'s as
     const instanceId = await servingInstance(cloud);
     const from = { deliveries: cloud.deliveries.length, invocations: cloud.invocations.length, log: lambdaLog.length };
     const outage = serviceOutage({ service: 'elasticloadbalancing', when: fromLambda });
-    const remove = cloud.gateway.intercept(outage.intercept);
+    const remove = cloud.gateway.injectFault(outage.intercept);
     try {
       cloud.fleet.interrupt(instanceId);
       const ids = await waitFor('the warning handed to the function', () => {

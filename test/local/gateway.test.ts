@@ -91,6 +91,21 @@ describe('AwsGateway interceptors', () => {
     upstream.close();
   });
 
+  it('runs an injected fault before every interceptor, even one added earlier that answers from the data plane', async () => {
+    const upstream = http.createServer((_req, res) => res.end('from moto'));
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const gateway = new AwsGateway({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` });
+    const endpoint = await gateway.start();
+    gateway.intercept(() => ({ status: 200, body: 'from the data plane' }));
+    const remove = gateway.injectFault(() => ({ status: 503, body: 'ServiceUnavailable' }));
+    const faulted = await fetch(`${endpoint}/any`);
+    expect([faulted.status, await faulted.text()]).toEqual([503, 'ServiceUnavailable']);
+    remove();
+    expect(await (await fetch(`${endpoint}/any`)).text()).toBe('from the data plane');
+    await gateway.close();
+    upstream.close();
+  });
+
   it('names the service a SigV4 request is signed for', async () => {
     const { signedService } = await import('../../local/gateway.js');
     expect(signedService({ authorization: 'AWS4-HMAC-SHA256 Credential=test/20261122/us-east-1/elasticloadbalancing/aws4_request, SignedHeaders=host' })).toBe('elasticloadbalancing');
