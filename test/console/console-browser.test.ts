@@ -113,7 +113,7 @@ describe('live console in a real browser against the local cloud', () => {
     // FIS on the last serving instance: confirmed, then refused by the CLI's rail, and the page says why.
     await page.locator('#instances tbody tr button[data-fis]').first().click();
     await page.click('#confirm-ok');
-    await expect.poll(() => page.locator('#action-error').textContent(), { timeout: 10_000 }).toMatch(/^Refused: refusing to interrupt 1 of 1 serving instance/);
+    await expect.poll(() => page.locator('#action-error').textContent(), { timeout: 10_000 }).toMatch(/^Refused: refusing to interrupt 1 (of the fleet's 1 instance|instance\(s\): 0 serve now)/);
     expect(errors).toEqual([]);
     await shot('5-after');
   }, 300_000);
@@ -162,9 +162,9 @@ describe('live console in a real browser against the local cloud', () => {
     expect((await post({ [TOKEN_HEADER]: server.token, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     const asForm = await fetch(new URL('/api/actions', server.url), { method: 'POST', headers: { [TOKEN_HEADER]: server.token, 'content-type': 'text/plain' }, body: '{"action":"interrupt"}' });
     expect(asForm.status).toBe(415);
-    // The safety rail of the CLI holds here too: not below one instance.
+    // The safety rail of the CLI holds here too: not below one instance (the CLI's usage error, exit 2: a bad request).
     const refused = await post({ [TOKEN_HEADER]: server.token });
-    expect(refused.status).toBe(409);
+    expect(refused.status).toBe(400);
     expect(((await refused.json()) as { message: string }).message).toMatch(/at least 1 instance must keep serving/);
     expect(cloud.fleet.capacity).toBe(1);
     // DNS rebinding: a page of another site that resolves its name to 127.0.0.1 does not get the data either.
