@@ -32,6 +32,6 @@ describe('the system programs the tests need', () => {
   });
 
   it('lists what the suite drives, each with its package', () => {
-    expect(TEST_TOOLS.map((t) => `${t.command}:${t.debianPackage}`)).toEqual(['shellcheck:shellcheck', 'systemd-analyze:systemd', 'tmux:tmux']);
+    expect(TEST_TOOLS.map((t) => `${t.command}:${t.debianPackage}`)).toEqual(['shellcheck:shellcheck', 'systemd-analyze:systemd', 'tmux:tmux', 'chromium:chromium']);
   });
 });
