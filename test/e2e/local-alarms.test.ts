@@ -47,7 +47,8 @@ describe('alarms and notifications (local cloud)', () => {
     expect(states.size).toBe(7);
     await waitFor(
       'every alarm in OK',
-      async () => [...(await describeAlarms()).values()].every((s) => s === 'OK'),
+      // DescribeAlarms (moto) and the local status are written one after the other: wait for both.
+      async () => [...(await describeAlarms()).values()].every((s) => s === 'OK') && cloud.status().alarms.every((a) => a.state === 'OK'),
       30_000,
     );
     expect(cloud.status().alarms.map((a) => a.state)).toEqual(Array(7).fill('OK'));
