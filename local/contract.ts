@@ -7,6 +7,12 @@ export { FLEET_TAG } from '../common/ec2-events.js';
 /** Where `npm start` keeps its assembly, the extracted instance app and its state file. */
 export const DEFAULT_WORK_DIR = '.local-cloud';
 
+/** The local load balancer's port unless `--port` says otherwise. */
+export const DEFAULT_PORT = 8080;
+
+/** The local cloud's region unless `--region` says otherwise. */
+export const DEFAULT_REGION = 'us-east-1';
+
 /** Written into the work directory while the local cloud runs. */
 export const STATE_FILE = 'state.json';
 

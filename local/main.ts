@@ -8,19 +8,19 @@ import { UserError } from '../common/user-error.js';
 import { SimulatedClock } from './clock.js';
 import { SPOT_WARNING_MS } from '../common/ec2-events.js';
 import { closestName } from '../infra/closest-name.js';
-import { exportLine, localAwsEnvironment } from './contract.js';
+import { DEFAULT_PORT, DEFAULT_REGION, exportLine, localAwsEnvironment } from './contract.js';
 
 const USAGE = `Usage: npm start -- [options]
 
 Deploys the spotweb stack into a local cloud (moto + a local data plane) and serves it at http://127.0.0.1:<port>.
 
 Options:
-  --port <n>          port of the local load balancer (default 8080)
+  --port <n>          port of the local load balancer (default ${DEFAULT_PORT})
   --time-scale <x>    multiply every AWS interval by x, 0 < x <= 1 (default 1 = real time;
                       0.05 makes the two-minute warning 6 s)
   --no-handler        do not deliver interruption events to the handler Lambda (shows what it prevents)
   --no-spot-watcher   turn off the instance app's own Spot watcher
-  --region <r>        region of the local cloud (default us-east-1)
+  --region <r>        region of the local cloud (default ${DEFAULT_REGION})
   -c, --context k=v   CDK context value, as with cdk synth (repeatable)
   --verbose           show instance app and Lambda log lines
   -h, --help          this help`;
@@ -71,11 +71,11 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
     parsed = parseArgs({
     args: joinNegativeValues(argv),
     options: {
-      port: { type: 'string', default: '8080' },
+      port: { type: 'string', default: String(DEFAULT_PORT) },
       'time-scale': { type: 'string', default: '1' },
       'no-handler': { type: 'boolean', default: false },
       'no-spot-watcher': { type: 'boolean', default: false },
-      region: { type: 'string', default: 'us-east-1' },
+      region: { type: 'string', default: DEFAULT_REGION },
       context: { type: 'string', short: 'c', multiple: true, default: [] },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },

@@ -15,6 +15,11 @@ export class PortInUseError extends UserError {
   }
 }
 
+/** The local load balancer's port is taken: the one message `npm start` gives, whether found before or at start. */
+export function loadBalancerPortInUse(port: number, host: string): PortInUseError {
+  return new PortInUseError(port, host, 'pass `npm start -- --port <free port>`, or stop the program using it');
+}
+
 export function isAddressInUse(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
 }

@@ -1,8 +1,10 @@
+import type { SpotFleetLaunchSpecification } from '@aws-sdk/client-ec2';
 import { join } from 'node:path';
 import type { TrackingPolicy } from './autoscaling/target-tracking.js';
 import type { DeployedStack } from './deploy/deploy.js';
 import type { RuleDefinition, RuleTarget } from './events/bus.js';
 import { DEFAULT_EVENT_INVOKE_CONFIG, type EventInvokeConfig } from './lambda/async-invocation.js';
+import { capacityRebalanceOf, type CapacityRebalance } from './spot/rebalance.js';
 
 /**
  * Reads what the local runtime needs from the deployed stack (resolved template properties and the physical
@@ -122,5 +124,81 @@ export function scalingPolicyOf(deployed: DeployedStack): TrackingPolicy | undef
     maxCapacity: Number(target.properties.MaxCapacity),
     scaleOutCooldownMs: Number(tracking.ScaleOutCooldown ?? 300) * 1000,
     scaleInCooldownMs: Number(tracking.ScaleInCooldown ?? 300) * 1000,
+  };
+}
+
+/** A launch template override of the fleet: one (instance type, subnet) pool. */
+export interface LaunchTemplateOverride {
+  readonly InstanceType?: string;
+  readonly SubnetId?: string;
+}
+
+/** The stack's Spot Fleet, as the Spot emulation plays it. */
+export interface StackFleet {
+  /** The fleet request's id (`sfr-…`). */
+  readonly requestId: string;
+  /** The launch specifications the deployer expanded the launch template and its overrides into. */
+  readonly launchSpecifications: readonly SpotFleetLaunchSpecification[];
+  /** `LoadBalancersConfig.TargetGroupsConfig`: where the fleet registers its instances (at least one). */
+  readonly targetGroupArns: readonly string[];
+  /** `LaunchTemplateConfigs[0]`: the template, the version it names (`$Default` when none) and its overrides. */
+  readonly launchTemplate: { readonly id: string; readonly version: string; readonly overrides: readonly LaunchTemplateOverride[] };
+  readonly capacityRebalance?: CapacityRebalance;
+}
+
+/** What the local runtime plays, read once from the deployed stack. */
+export interface StackView {
+  readonly fleet: StackFleet;
+  /** The target group the local ALB serves: the fleet's first. */
+  readonly targetGroupArn: string;
+  /** The port targets are registered on (the target group's `Port`). @default 80 */
+  readonly targetGroupPort: number;
+  readonly loadBalancerArn: string;
+  /** The interruption topic a person subscribes to. */
+  readonly topicArn: string;
+  /** The fleet's target-tracking policy, if the stack scales it. */
+  readonly scalingPolicy?: TrackingPolicy;
+}
+
+/**
+ * Reads the deployed stack into the view the local runtime plays. Throws an Error naming what is missing when the
+ * stack lacks a part the local cloud needs (one Spot Fleet with a target group and a launch template, one ALB, one
+ * target group, one topic).
+ */
+export function readStackView(deployed: DeployedStack): StackView {
+  const fleet = findResource(deployed, 'AWS::EC2::SpotFleet');
+  const config = (fleet.properties.SpotFleetRequestConfigData ?? {}) as {
+    readonly LoadBalancersConfig?: { readonly TargetGroupsConfig?: { readonly TargetGroups?: ReadonlyArray<{ readonly Arn: string }> } };
+    readonly LaunchTemplateConfigs?: ReadonlyArray<{
+      readonly LaunchTemplateSpecification?: { readonly LaunchTemplateId?: string; readonly Version?: string };
+      readonly Overrides?: readonly LaunchTemplateOverride[];
+    }>;
+    readonly SpotMaintenanceStrategies?: unknown;
+  };
+  const targetGroupArns = (config.LoadBalancersConfig?.TargetGroupsConfig?.TargetGroups ?? []).map((t) => t.Arn);
+  const targetGroupArn = targetGroupArns[0];
+  if (!targetGroupArn) throw new Error('the Spot Fleet names no target group in LoadBalancersConfig');
+  const launchTemplateConfig = config.LaunchTemplateConfigs?.[0];
+  const launchTemplateId = launchTemplateConfig?.LaunchTemplateSpecification?.LaunchTemplateId;
+  if (!launchTemplateId) throw new Error('the Spot Fleet names no launch template in LaunchTemplateConfigs');
+  const capacityRebalance = capacityRebalanceOf(config);
+  const scalingPolicy = scalingPolicyOf(deployed);
+  return {
+    fleet: {
+      requestId: fleet.physicalId,
+      launchSpecifications: fleet.attributes.LaunchSpecifications as SpotFleetLaunchSpecification[],
+      targetGroupArns,
+      launchTemplate: {
+        id: launchTemplateId,
+        version: launchTemplateConfig.LaunchTemplateSpecification?.Version ?? '$Default',
+        overrides: launchTemplateConfig.Overrides ?? [],
+      },
+      ...(capacityRebalance && { capacityRebalance }),
+    },
+    targetGroupArn,
+    targetGroupPort: Number(findResource(deployed, 'AWS::ElasticLoadBalancingV2::TargetGroup').properties.Port ?? 80),
+    loadBalancerArn: findResource(deployed, 'AWS::ElasticLoadBalancingV2::LoadBalancer').physicalId,
+    topicArn: findResource(deployed, 'AWS::SNS::Topic').physicalId,
+    ...(scalingPolicy && { scalingPolicy }),
   };
 }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { NetConnectOpts, Socket } from 'node:net';
-import { PortInUseError, assertValidPort, isAddressInUse } from '../ports.js';
+import { assertValidPort, isAddressInUse, loadBalancerPortInUse } from '../ports.js';
 import { BackendAgent } from './backend-agent.js';
 import { parseMatcher } from './matcher.js';
 import { probeHealth } from './health-probe.js';
@@ -30,8 +30,6 @@ export interface LocalLoadBalancerProps {
   readonly now?: () => number;
   /** Told of every state change, including removal (`to: 'removed'`). */
   readonly onTargetStateChange?: (change: TargetStateChange) => void;
-  /** The what-to-do half of the port-in-use error. @default 'pass --port with another port, or stop the program using it' */
-  readonly portInUseHint?: string;
 }
 
 export interface TargetStateChange {
@@ -136,9 +134,7 @@ export class LocalLoadBalancer {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => {
         reject(
-          isAddressInUse(err)
-            ? new PortInUseError(port, host, this.props.portInUseHint ?? 'pass --port with another port, or stop the program using it')
-            : err,
+          isAddressInUse(err) ? loadBalancerPortInUse(port, host) : err,
         );
       };
       this.server.once('error', onError);

@@ -2,6 +2,7 @@ import type { SimulatedClock } from '../clock.js';
 import type { AwsClients } from '../deploy/clients.js';
 import type { DeployedStack } from '../deploy/deploy.js';
 import type { DeliveryReport } from '../events/bus.js';
+import type { InvocationAttempt } from '../events/stack-targets.js';
 import { resourcesOfType } from '../stack-reader.js';
 import { AlarmEngine, type AlarmStatus } from './alarm-engine.js';
 import type { AlarmChange } from './alarm-notification.js';
@@ -19,6 +20,7 @@ export interface LocalAlarmsProps {
   readonly fleet: { readonly capacity: number; instances(): readonly unknown[] };
   readonly fleetRequestId: string;
   readonly deliveries: readonly DeliveryReport[];
+  readonly invocationAttempts: readonly InvocationAttempt[];
   /** The local cloud's simulated time: alarm periods are AWS durations. */
   readonly clock: SimulatedClock;
   readonly region: string;
@@ -29,8 +31,6 @@ export interface LocalAlarmsProps {
 
 export interface LocalAlarms {
   statuses(): AlarmStatus[];
-  /** For the Lambda runtime: one datapoint per invocation. */
-  recordInvocation(functionName: string, failed: boolean): void;
   /** Samples and evaluates now (tests; the timer does it once per simulated minute). */
   evaluateNow(): Promise<void>;
   close(): Promise<void>;
@@ -63,6 +63,7 @@ export async function startLocalAlarms(props: LocalAlarmsProps): Promise<LocalAl
       sqs: props.clients.sqs,
       queues: resourcesOfType(deployed, 'AWS::SQS::Queue').map((q) => ({ name: String(q.attributes.QueueName), url: q.physicalId })),
       deliveries: props.deliveries,
+      invocationAttempts: props.invocationAttempts,
     },
     store,
     now,
@@ -90,7 +91,6 @@ export async function startLocalAlarms(props: LocalAlarmsProps): Promise<LocalAl
   for (const u of unsupported) props.log(`  note: ${u.reason}`);
   return {
     statuses: () => engine.statuses(),
-    recordInvocation: (fn, failed) => metrics.recordInvocation(fn, failed),
     evaluateNow: () => engine.evaluateNow(),
     close: async () => {
       clearInterval(sampler);

@@ -7,12 +7,13 @@
  * - AWS/EC2Spot TargetCapacity and FulfilledCapacity per FleetRequestId (sampled gauges);
  * - AWS/SQS ApproximateNumberOfMessagesVisible per QueueName (sampled through GetQueueAttributes, as SQS reports
  *   the queue's own count);
- * - AWS/Lambda Invocations and Errors per FunctionName, one datapoint per invocation;
+ * - AWS/Lambda Invocations and Errors per FunctionName, one datapoint per invocation attempt;
  * - AWS/Events Invocations and FailedInvocations per RuleName, one datapoint per delivery outcome (FailedInvocations
  *   = the delivery failed for good: dead-lettered or dropped).
  */
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DeliveryReport } from '../events/bus.js';
+import type { InvocationAttempt } from '../events/stack-targets.js';
 import type { MetricStore } from './metric-store.js';
 
 export interface LoadBalancerSource {
@@ -32,11 +33,14 @@ export interface LocalMetricSources {
   readonly queues: ReadonlyArray<{ readonly name: string; readonly url: string }>;
   /** The event bus's delivery log, oldest first (read incrementally). */
   readonly deliveries: readonly DeliveryReport[];
+  /** The Lambda runtime's invocation attempts, oldest first (read incrementally). */
+  readonly invocationAttempts: readonly InvocationAttempt[];
 }
 
 export class LocalMetrics {
   private lastCounters?: ReturnType<LoadBalancerSource['counters']>;
   private deliveriesSeen = 0;
+  private attemptsSeen = 0;
 
   constructor(
     private readonly sources: LocalMetricSources,
@@ -45,15 +49,7 @@ export class LocalMetrics {
     private readonly now: () => number,
   ) {}
 
-  /** A Lambda invocation finished (`failed`: the function returned an error or timed out). */
-  recordInvocation(functionName: string, failed: boolean): void {
-    const at = this.now();
-    const dimensions = { FunctionName: functionName };
-    this.store.put({ namespace: 'AWS/Lambda', metricName: 'Invocations', dimensions }, 1, at);
-    this.store.put({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensions }, failed ? 1 : 0, at);
-  }
-
-  /** Samples the gauges and turns counters and new deliveries into datapoints. */
+  /** Samples the gauges and turns counters, new deliveries and new invocation attempts into datapoints. */
   async sample(): Promise<void> {
     const at = this.now();
     const s = this.sources;
@@ -82,6 +78,13 @@ export class LocalMetrics {
       if (report.result.status !== 'delivered') this.store.put({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensions }, 1, at);
     }
     this.deliveriesSeen = s.deliveries.length;
+
+    for (const attempt of s.invocationAttempts.slice(this.attemptsSeen)) {
+      const dimensions = { FunctionName: attempt.functionName };
+      this.store.put({ namespace: 'AWS/Lambda', metricName: 'Invocations', dimensions }, 1, at);
+      this.store.put({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensions }, attempt.failed ? 1 : 0, at);
+    }
+    this.attemptsSeen = s.invocationAttempts.length;
 
     await Promise.all(
       s.queues.map(async (q) => {

@@ -18,19 +18,26 @@ export interface ProgressEvent {
   readonly reason?: string;
 }
 
-export interface DeployOptions {
+interface DeployOptionsBase {
   /** The synthesized CloudFormation template (parsed JSON). */
   readonly template: object;
   /** The cloud assembly directory the template came from (Lambda assets are read from there). */
   readonly assemblyDir: string;
   readonly stackName: string;
-  /** The emulator's URL, e.g. http://127.0.0.1:5000 */
-  readonly endpoint: string;
   readonly region: string;
   /** Values for template parameters (by parameter name); defaults apply otherwise. */
   readonly parameters?: Readonly<Record<string, string>>;
   readonly onProgress?: (event: ProgressEvent) => void;
 }
+
+/**
+ * Where to deploy: the caller's clients (the local cloud's wiring, which keeps them), or an endpoint for which the
+ * deployer creates its own clients and closes them when done.
+ */
+export type DeployOptions = DeployOptionsBase & (
+  | { /** Clients for the local endpoint, in `region`; left open. */ readonly clients: AwsClients }
+  | { /** The emulator's URL, e.g. http://127.0.0.1:5000 */ readonly endpoint: string }
+);
 
 export interface Skipped {
   readonly logicalId: string;
@@ -118,7 +125,8 @@ function outputString(value: unknown): string {
 export async function deployTemplate(opts: DeployOptions): Promise<DeployedStack> {
   const template = opts.template as Template;
   const resources = template.Resources ?? {};
-  const clients = createClients({ endpoint: opts.endpoint, region: opts.region });
+  const ownClients = 'endpoint' in opts;
+  const clients = 'endpoint' in opts ? createClients({ endpoint: opts.endpoint, region: opts.region }) : opts.clients;
   try {
     const createdAt = new Date();
     const pseudo = pseudoParameters(opts.stackName, opts.region);
@@ -206,6 +214,6 @@ export async function deployTemplate(opts: DeployOptions): Promise<DeployedStack
       notApplicable: [...parameters.notApplicable, ...unevaluatedRules(template.Rules)],
     };
   } finally {
-    destroyClients(clients);
+    if (ownClients) destroyClients(clients);
   }
 }

@@ -20,8 +20,6 @@ export interface StackEventBusProps {
   readonly clock: SimulatedClock;
   /** Off: events for the stack's functions are dropped (shows what the handler prevents). */
   readonly invokeFunctions: boolean;
-  /** Each finished invocation attempt, Lambda's retries included (`failed`: the function returned an error), for the AWS/Lambda metrics. */
-  readonly onInvocation?: (functionName: string, failed: boolean) => void;
   readonly log: (line: string) => void;
   readonly verbose: (line: string) => void;
 }
@@ -32,9 +30,17 @@ export interface StackEventBus {
   readonly deliveries: readonly DeliveryReport[];
   /** Every asynchronous invocation's final outcome (after Lambda's own retries), oldest first. */
   readonly invocations: readonly AsyncInvocationReport[];
+  /** Every finished invocation attempt, Lambda's retries included, oldest first (the AWS/Lambda metrics read it). */
+  readonly attempts: readonly InvocationAttempt[];
   /** Resolves when no function has an event queued, waiting for a retry or running. */
   idle(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One run of a function: `failed` when it returned an error or timed out. */
+export interface InvocationAttempt {
+  readonly functionName: string;
+  readonly failed: boolean;
 }
 
 /** The principal EventBridge invokes functions as; a rule needs a permission naming it and the rule's ARN. */
@@ -89,6 +95,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
   };
 
   const invocations: AsyncInvocationReport[] = [];
+  const attempts: InvocationAttempt[] = [];
   const invokers = new Map<string, AsyncInvoker>();
   const invokerFor = (fn: LambdaFunctionSpec): AsyncInvoker => {
     let invoker = invokers.get(fn.arn);
@@ -103,7 +110,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
           const result = await poolFor(fn).invoke(event);
           // Every attempt, Lambda's retries included, is an invocation in AWS/Lambda (a function error counts in
           // Errors there); the EventBridge delivery before it already succeeded, so it is no FailedInvocations.
-          props.onInvocation?.(fn.name, result.error !== undefined);
+          attempts.push({ functionName: fn.name, failed: result.error !== undefined });
           if (result.error) return { ok: false, error: result.error };
           verbose(`[lambda ${fn.name}] ${JSON.stringify(result.result)}`);
           return { ok: true, result: result.result };
@@ -170,6 +177,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
     bus,
     deliveries,
     invocations,
+    attempts,
     idle: async () => {
       for (const invoker of invokers.values()) await invoker.idle();
     },

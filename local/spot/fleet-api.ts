@@ -6,7 +6,8 @@
  *   itself at request time; the replacements the emulation launches (with the fleet's tag) were missing, so a
  *   fleet serving on two instances reported one.
  * - `DescribeSpotFleetRequests`: `FulfilledCapacity` = the weighted capacity of those instances (moto keeps the
- *   value of its own launches only).
+ *   value of its own launches only), and the fleet's LaunchTemplateConfigs in place of the launch specifications
+ *   moto holds (local/spot/launch-template-configs.ts).
  * - `DescribeInstances`: a reclaimed instance is `shutting-down` (code 32) between the reclaim and `terminated`,
  *   as EC2 reports it (EC2 user guide, "Amazon EC2 instance state changes"); moto has no such state and would say
  *   `running`. Limitation: a filter on `instance-state-name` is applied by moto to its own states, so a request
@@ -15,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { actionOf } from '../faults.js';
 import { signedService, type GatewayRequest, type GatewayResponse, type Interceptor } from '../gateway.js';
+import { withLaunchTemplateConfigs } from './launch-template-configs.js';
 
 export interface FleetInstanceView {
   readonly instanceId: string;
@@ -108,12 +110,20 @@ export function withShuttingDown(xml: string, ids: ReadonlySet<string>): string 
 
 const FLEET_ACTIONS = new Set(['DescribeSpotFleetInstances', 'DescribeSpotFleetRequests', 'DescribeInstances']);
 
+export interface FleetApiProps {
+  readonly fleet: FleetView;
+  /** moto's own answer to a request. */
+  readonly upstream: (req: GatewayRequest) => Promise<GatewayResponse>;
+  /** The fleet's `<launchTemplateConfigs>` element as it is now (`launchTemplateConfigsXml`). @default moto's launch specifications stay */
+  readonly launchTemplateConfigs?: () => string;
+}
+
 /** A gateway interceptor correcting moto's EC2 answers about the fleet from the Spot emulation (see above). */
-export function fleetApiInterceptor(props: { readonly fleet: () => FleetView | undefined; readonly upstream: (req: GatewayRequest) => Promise<GatewayResponse> }): Interceptor {
+export function fleetApiInterceptor(props: FleetApiProps): Interceptor {
+  const { fleet } = props;
   return async (req) => {
     const action = actionOf(req);
-    const fleet = props.fleet();
-    if (!fleet || signedService(req.headers) !== 'ec2' || !action || !FLEET_ACTIONS.has(action)) return undefined;
+    if (signedService(req.headers) !== 'ec2' || !action || !FLEET_ACTIONS.has(action)) return undefined;
     const params = new URLSearchParams(req.body.toString('utf8'));
     if (action === 'DescribeSpotFleetInstances' && params.get('SpotFleetRequestId') !== fleet.fleetRequestId) return undefined;
     const moto = await props.upstream(req);
@@ -123,8 +133,10 @@ export function fleetApiInterceptor(props: { readonly fleet: () => FleetView | u
     switch (action) {
       case 'DescribeSpotFleetInstances':
         return answer(describeSpotFleetInstancesXml(fleet.fleetRequestId, activeInstances(parseActiveInstances(xml), fleet), randomUUID()));
-      case 'DescribeSpotFleetRequests':
-        return answer(withFulfilledCapacity(xml, fleet.fleetRequestId, fulfilledCapacity(fleet)));
+      case 'DescribeSpotFleetRequests': {
+        const corrected = withFulfilledCapacity(xml, fleet.fleetRequestId, fulfilledCapacity(fleet));
+        return answer(props.launchTemplateConfigs ? withLaunchTemplateConfigs(corrected, fleet.fleetRequestId, props.launchTemplateConfigs()) : corrected);
+      }
       default:
         return answer(withShuttingDown(xml, fleet.shuttingDown()));
     }

@@ -1,5 +1,5 @@
-import type { GatewayRequest, GatewayResponse, Interceptor } from '../gateway.js';
-import { forwardToUpstream } from '../upstream.js';
+import { queryParams, type GatewayRequest, type GatewayResponse, type Interceptor } from '../gateway.js';
+import type { LaunchTemplateOverride } from '../stack-reader.js';
 
 /**
  * The part of the Spot Fleet API about a fleet's launch template that moto does not play, answered at the local
@@ -10,16 +10,12 @@ import { forwardToUpstream } from '../upstream.js';
  *   overrides"). moto ignores the parameter; the Spot emulation takes the version. A call that also changes the
  *   capacity is refused here (send them as two calls): the capacity path is the gateway's own.
  * - DescribeSpotFleetRequests: AWS shows a fleet requested with a launch template by its LaunchTemplateConfigs;
- *   moto shows the launch specifications the deployer expanded them into. The answer is moto's with those
- *   replaced by the fleet's LaunchTemplateConfigs (current version, the deployed overrides).
+ *   moto shows the launch specifications the deployer expanded them into. `withLaunchTemplateConfigs` corrects
+ *   moto's answer (local/spot/fleet-api.ts applies it with the fleet's other corrections).
  */
 
-export interface LaunchTemplateConfigsProps {
+export interface LaunchTemplateModificationProps {
   readonly fleetRequestId: string;
-  /** moto's endpoint, to forward a DescribeSpotFleetRequests to. */
-  readonly upstream: string;
-  /** The deployed overrides: one per (instance type, subnet) pool. */
-  readonly overrides: ReadonlyArray<{ readonly InstanceType?: string; readonly SubnetId?: string }>;
   readonly fleet: {
     readonly launchTemplateSpecification: { readonly launchTemplateId: string; readonly version: string };
     setLaunchTemplateVersion(version: string): void;
@@ -41,7 +37,7 @@ function ec2Error(code: string, message: string): GatewayResponse {
 /** The `<launchTemplateConfigs>` element of a SpotFleetRequestConfigData, as EC2's query protocol writes it. */
 export function launchTemplateConfigsXml(
   spec: { readonly launchTemplateId: string; readonly version: string },
-  overrides: LaunchTemplateConfigsProps['overrides'],
+  overrides: readonly LaunchTemplateOverride[],
 ): string {
   const items = overrides
     .map((o) => `<item>${o.InstanceType ? `<instanceType>${xml(o.InstanceType)}</instanceType>` : ''}${o.SubnetId ? `<subnetId>${xml(o.SubnetId)}</subnetId>` : ''}</item>`)
@@ -53,45 +49,42 @@ export function launchTemplateConfigsXml(
   );
 }
 
-/** moto's DescribeSpotFleetRequests answer for one fleet, its launch specifications replaced by `configs`. */
-export function withLaunchTemplateConfigs(body: string, configs: string): string {
-  const stripped = body.replace(/<launchSpecifications>[\s\S]*?<\/launchSpecifications>/, '');
-  return stripped.replace('<spotFleetRequestConfig>', `<spotFleetRequestConfig>${configs}`);
+/**
+ * moto's DescribeSpotFleetRequests answer with `fleetRequestId`'s launch specifications replaced by `configs` (the
+ * `<launchTemplateConfigs>` element); other fleets in the answer are left as they are.
+ */
+export function withLaunchTemplateConfigs(body: string, fleetRequestId: string, configs: string): string {
+  // Each fleet's item holds its configuration and then its id (the EC2 model's member order), so a
+  // launchSpecifications element belongs to the first spotFleetRequestId after it.
+  return body.replace(/<launchSpecifications>[\s\S]*?<\/launchSpecifications>/g, (element, offset: number) => {
+    const owner = /<spotFleetRequestId>([^<]*)<\/spotFleetRequestId>/.exec(body.slice(offset))?.[1];
+    return owner === fleetRequestId ? configs : element;
+  });
 }
 
-export function launchTemplateConfigsInterceptor(props: LaunchTemplateConfigsProps): Interceptor {
-  return async (req: GatewayRequest) => {
-    if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return undefined;
-    const params = new URLSearchParams(req.body.toString('utf8'));
-    const action = params.get('Action');
-    if (action === 'ModifySpotFleetRequest' && params.get('SpotFleetRequestId') === props.fleetRequestId) {
-      const version = params.get('LaunchTemplateConfig.1.LaunchTemplateSpecification.Version');
-      if (version === null) return undefined;
-      const id = params.get('LaunchTemplateConfig.1.LaunchTemplateSpecification.LaunchTemplateId');
-      const current = props.fleet.launchTemplateSpecification;
-      if (id !== current.launchTemplateId) {
-        return ec2Error('InvalidParameterValue', `the local cloud's fleet launches from ${current.launchTemplateId} only, got ${id ?? 'no LaunchTemplateId'}`);
-      }
-      if (params.has('TargetCapacity')) {
-        return ec2Error('InvalidParameterCombination', 'the local cloud changes LaunchTemplateConfigs and TargetCapacity in separate ModifySpotFleetRequest calls');
-      }
-      props.fleet.setLaunchTemplateVersion(version);
-      return {
-        status: 200,
-        headers: { 'content-type': 'text/xml' },
-        body: `<?xml version="1.0" encoding="UTF-8"?><ModifySpotFleetRequestResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${crypto.randomUUID()}</requestId><return>true</return></ModifySpotFleetRequestResponse>`,
-      };
+/**
+ * ModifySpotFleetRequest with LaunchTemplateConfigs for the stack's fleet, answered here (moto ignores the
+ * parameter): the Spot emulation launches from the version given.
+ */
+export function launchTemplateModificationInterceptor(props: LaunchTemplateModificationProps): Interceptor {
+  return (req: GatewayRequest) => {
+    const params = queryParams(req);
+    if (params?.get('Action') !== 'ModifySpotFleetRequest' || params.get('SpotFleetRequestId') !== props.fleetRequestId) return undefined;
+    const version = params.get('LaunchTemplateConfig.1.LaunchTemplateSpecification.Version');
+    if (version === null) return undefined;
+    const id = params.get('LaunchTemplateConfig.1.LaunchTemplateSpecification.LaunchTemplateId');
+    const current = props.fleet.launchTemplateSpecification;
+    if (id !== current.launchTemplateId) {
+      return ec2Error('InvalidParameterValue', `the local cloud's fleet launches from ${current.launchTemplateId} only, got ${id ?? 'no LaunchTemplateId'}`);
     }
-    if (action === 'DescribeSpotFleetRequests' && params.get('SpotFleetRequestId.1') === props.fleetRequestId && !params.has('SpotFleetRequestId.2')) {
-      const res = await forwardToUpstream(req, props.upstream);
-      const body = res.body;
-      if (res.status !== 200) return { status: res.status, headers: { 'content-type': res.contentType }, body };
-      return {
-        status: 200,
-        headers: { 'content-type': 'text/xml' },
-        body: withLaunchTemplateConfigs(body, launchTemplateConfigsXml(props.fleet.launchTemplateSpecification, props.overrides)),
-      };
+    if (params.has('TargetCapacity')) {
+      return ec2Error('InvalidParameterCombination', 'the local cloud changes LaunchTemplateConfigs and TargetCapacity in separate ModifySpotFleetRequest calls');
     }
-    return undefined;
+    props.fleet.setLaunchTemplateVersion(version);
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/xml' },
+      body: `<?xml version="1.0" encoding="UTF-8"?><ModifySpotFleetRequestResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${crypto.randomUUID()}</requestId><return>true</return></ModifySpotFleetRequestResponse>`,
+    };
   };
 }

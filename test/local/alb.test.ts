@@ -417,7 +417,7 @@ describe('LocalLoadBalancer counters and lifecycle', () => {
     const error = await second.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PortInUseError);
     expect((error as Error).message).toBe(
-      `port ${port} on 127.0.0.1 is in use: pass --port with another port, or stop the program using it`,
+      `port ${port} on 127.0.0.1 is in use: pass \`npm start -- --port <free port>\`, or stop the program using it`,
     );
   });
 
