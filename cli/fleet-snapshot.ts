@@ -4,10 +4,10 @@ import {
   DescribeSpotFleetRequestsCommand,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FLEET_TAG, type LocalStatus } from '../local/contract.js';
 import { CliError } from './errors.js';
+import { readStackAlarms, type AlarmView } from './stack-alarms.js';
 import type { Target } from './target.js';
 
 /** ALB target health as a console shows it; `unused` = not registered (or just deregistered). */
@@ -59,34 +59,14 @@ export interface FleetSnapshot {
   readonly alarms?: readonly AlarmView[];
 }
 
-export interface AlarmView {
-  readonly name: string;
-  /** OK, ALARM or INSUFFICIENT_DATA. */
-  readonly state: string;
-  readonly reason?: string;
-  /** ISO 8601 of the last state change. */
-  readonly since?: string;
-}
+export type { AlarmView } from './stack-alarms.js';
 
 const STATE_ORDER: Record<string, number> = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 };
 
-/** The stack's alarms as DescribeAlarms reports them, the same call on AWS and locally. */
+/** The stack's alarms as DescribeAlarms reports them (the same call on AWS and locally), ALARM first. */
 export async function readAlarms(target: Target): Promise<AlarmView[]> {
-  const views: AlarmView[] = [];
-  let NextToken: string | undefined;
-  do {
-    const out = await target.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${target.facts.stackName}-`, NextToken }));
-    for (const a of out.MetricAlarms ?? []) {
-      views.push({
-        name: a.AlarmName ?? '',
-        state: a.StateValue ?? 'INSUFFICIENT_DATA',
-        ...(a.StateReason ? { reason: a.StateReason } : {}),
-        ...(a.StateUpdatedTimestamp ? { since: a.StateUpdatedTimestamp.toISOString() } : {}),
-      });
-    }
-    NextToken = out.NextToken;
-  } while (NextToken);
-  return views.sort((a, b) => (STATE_ORDER[a.state] ?? 3) - (STATE_ORDER[b.state] ?? 3) || a.name.localeCompare(b.name));
+  const alarms = await readStackAlarms(target.clients.cloudwatch, target.facts.stackName);
+  return alarms.sort((a, b) => (STATE_ORDER[a.state] ?? 3) - (STATE_ORDER[b.state] ?? 3));
 }
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];

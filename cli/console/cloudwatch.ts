@@ -1,6 +1,6 @@
-import { DescribeAlarmsCommand, GetMetricDataCommand, type CloudWatchClient, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeTargetGroupAttributesCommand, DescribeTargetGroupsCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { AlarmView, TrafficSample } from './view.js';
+import type { TrafficSample } from './view.js';
 
 /** ALB publishes its metrics once a minute (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html). */
 export const ALB_METRIC_PERIOD_S = 60;
@@ -69,24 +69,3 @@ export async function readAlbTraffic(cloudwatch: CloudWatchClient, dimension: st
     }));
 }
 
-/**
- * The stack's metric alarms: those whose name starts with the stack name (CloudFormation names an alarm
- * `<stack>-<logical id>-<suffix>` when the template does not, and this project's names start with it too).
- */
-export async function readStackAlarms(cloudwatch: CloudWatchClient, stackName: string): Promise<AlarmView[]> {
-  const alarms: MetricAlarm[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: stackName, AlarmTypes: ['MetricAlarm'], NextToken }));
-    alarms.push(...(page.MetricAlarms ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return alarms
-    .map((a) => ({
-      name: a.AlarmName ?? '',
-      state: a.StateValue ?? 'INSUFFICIENT_DATA',
-      ...(a.StateReason ? { reason: a.StateReason } : {}),
-      ...(a.StateUpdatedTimestamp ? { updatedAt: a.StateUpdatedTimestamp.toISOString() } : {}),
-    }))
-    .sort((a, b) => a.name.localeCompare(b.name));
-}

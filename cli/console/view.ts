@@ -24,13 +24,8 @@ export interface TrafficSample {
   readonly failedPerSecond: number;
 }
 
-/** A CloudWatch alarm of the stack, as DescribeAlarms reports it. */
-export interface AlarmView {
-  readonly name: string;
-  readonly state: string;
-  readonly reason?: string;
-  readonly updatedAt?: string;
-}
+export type { AlarmView } from '../stack-alarms.js';
+import type { AlarmView } from '../stack-alarms.js';
 
 /** Progress of an action started from the page. */
 export interface ActionView {

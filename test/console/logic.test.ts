@@ -3,7 +3,8 @@ import { DescribeSpotInstanceRequestsCommand, EC2Client } from '@aws-sdk/client-
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_LOAD_RATE, parseActionRequest } from '../../cli/console/actions.js';
-import { loadBalancerDimension, readAlbTraffic, readStackAlarms } from '../../cli/console/cloudwatch.js';
+import { loadBalancerDimension, readAlbTraffic } from '../../cli/console/cloudwatch.js';
+import { readStackAlarms } from '../../cli/stack-alarms.js';
 import { consoleBanner } from '../../cli/console/command.js';
 import { refuseAction, startConsole, TOKEN_HEADER } from '../../cli/console/server.js';
 import { CliError } from '../../cli/errors.js';
@@ -170,6 +171,6 @@ describe('CloudWatch for the console', () => {
       { name: 'SpotWeb-Dlq-1', state: 'ALARM', reason: 'Threshold Crossed' },
       { name: 'SpotWeb-Errors-2', state: 'OK' },
     ]);
-    expect(cw.commandCalls(DescribeAlarmsCommand).every((c) => c.args[0].input.AlarmNamePrefix === 'SpotWeb')).toBe(true);
+    expect(cw.commandCalls(DescribeAlarmsCommand).every((c) => c.args[0].input.AlarmNamePrefix === 'SpotWeb-')).toBe(true);
   });
 });
