@@ -18,6 +18,12 @@ describe('the system programs the tests need', () => {
     expect(plan).toMatchObject({ kind: 'install', packages: ['shellcheck', 'systemd'] });
   });
 
+  it("installs a tool's companion packages with it, and only then", () => {
+    const withFonts: SystemTool[] = [{ command: 'chromium', debianPackage: 'chromium', alsoInstall: ['fonts-liberation'], neededBy: 'c' }];
+    expect(planTools(withFonts, machine(['apt-get'], true))).toMatchObject({ kind: 'install', packages: ['chromium', 'fonts-liberation'] });
+    expect(planTools(withFonts, machine(['apt-get', 'chromium'], true))).toEqual({ kind: 'ready' });
+  });
+
   it('otherwise stops with one line naming what to install', () => {
     const plan = planTools(tools, machine(['apt-get', 'systemd-analyze'], false));
     expect(plan).toEqual({

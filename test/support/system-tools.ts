@@ -2,7 +2,8 @@
  * Programs from the operating system that some tests drive (a linter, a unit verifier, a terminal
  * multiplexer), each with the Debian package that provides it. `npm test` checks them once before any test runs
  * (test/global-setup.ts): as root on Debian it installs what is missing with apt-get, otherwise it stops with one
- * line naming what to install. Add an entry here when a test needs another program (e.g. a browser).
+ * line naming what to install. `.ci/run` installs them with the same list (test/support/install-tools.ts). Add an
+ * entry here when a test needs another program.
  */
 import { spawnSync } from 'node:child_process';
 
@@ -11,6 +12,8 @@ export interface SystemTool {
   readonly command: string;
   /** The Debian package that installs it. */
   readonly debianPackage: string;
+  /** Packages it needs beside it that an install without recommends leaves out. @default none */
+  readonly alsoInstall?: readonly string[];
   /** Which tests need it, for the message when it is missing. */
   readonly neededBy: string;
 }
@@ -19,7 +22,13 @@ export const TEST_TOOLS: readonly SystemTool[] = [
   { command: 'shellcheck', debianPackage: 'shellcheck', neededBy: 'the user data lint (test/userdata/render.test.ts)' },
   { command: 'systemd-analyze', debianPackage: 'systemd', neededBy: "the instance app's unit check (test/userdata/render.test.ts)" },
   { command: 'tmux', debianPackage: 'tmux', neededBy: 'status --watch in a real terminal (test/cli/local-cloud.test.ts)' },
-  { command: 'chromium', debianPackage: 'chromium', neededBy: "the console's browser test (test/console/console-browser.test.ts)" },
+  // Without a font headless chromium renders the page's text as nothing measurable.
+  {
+    command: 'chromium',
+    debianPackage: 'chromium',
+    alsoInstall: ['fonts-liberation'],
+    neededBy: "the console's browser test (test/console/console-browser.test.ts)",
+  },
 ];
 
 /** What to do about the tools: nothing, install these packages, or stop with this one-line message. */
@@ -35,7 +44,7 @@ export interface Machine {
 }
 
 function packagesOf(tools: readonly SystemTool[]): string[] {
-  return [...new Set(tools.map((t) => t.debianPackage))];
+  return [...new Set(tools.flatMap((t) => [t.debianPackage, ...(t.alsoInstall ?? [])]))];
 }
 
 /** Pure: decides from what is on PATH and who runs the tests. */
