@@ -8,6 +8,7 @@ import type { InterruptionTopic } from './interruption-topic.js';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
+import { DrainConfirmations } from './drain-confirmations.js';
 import { aliasArgs, HANDLER_BUNDLING } from './handler-bundling.js';
 
 const HANDLER_ENTRY = fileURLToPath(new URL('../handlers/interruption/index.ts', import.meta.url));
@@ -47,7 +48,8 @@ const HANDLER_TIMEOUT = Duration.seconds(60);
 
 /**
  * The interruption handler Lambda: its least-privilege role, its log group, the bundled function and its grants
- * (DeregisterTargets on these target groups only, Publish on the topic). What invokes it is InterruptionRouting's job.
+ * (DeregisterTargets on these target groups only, Publish on the topic, UpdateItem on its confirmation table). What
+ * invokes it is InterruptionRouting's job.
  */
 /** The handler's own outcome metrics (Powertools EMF): CloudWatch namespace and `service` dimension. */
 export const HANDLER_METRICS = { namespace: 'spotweb', service: 'spotweb-interruption-handler' } as const;
@@ -56,6 +58,8 @@ export class InterruptionHandler extends Construct {
   readonly function: nodejs.NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** Which delivery of an event sends an instance's drain confirmation (once per instance). */
+  readonly confirmations: DrainConfirmations;
 
   constructor(scope: Construct, id: string, props: InterruptionHandlerProps) {
     super(scope, id);
@@ -70,6 +74,7 @@ export class InterruptionHandler extends Construct {
       description: 'spotweb interruption handler',
     });
     logGroup.grantWrite(role);
+    const confirmations = new DrainConfirmations(this, 'Confirmations');
 
     // 'Default' is left out of logical ids: the function keeps the one it had as Interruptions/Handler.
     this.function = new nodejs.NodejsFunction(this, 'Default', {
@@ -92,6 +97,7 @@ export class InterruptionHandler extends Construct {
       environment: {
         TARGET_GROUP_ARNS: props.targetGroups.map((tg) => tg.targetGroupArn).join(','),
         TOPIC_ARN: props.topic.topic.topicArn,
+        CONFIRMATION_TABLE_NAME: confirmations.table.tableName,
         DRAIN_ON_REBALANCE: String(props.drainOnRebalance),
         DEREGISTRATION_DELAY_SECONDS: String(props.deregistrationDelay.toSeconds()),
         POWERTOOLS_SERVICE_NAME: HANDLER_METRICS.service,
@@ -123,6 +129,7 @@ export class InterruptionHandler extends Construct {
       new iam.PolicyStatement({ actions: ['elasticloadbalancing:DescribeTargetHealth'], resources: ['*'] }),
     );
     props.topic.grantPublish(role);
+    confirmations.grantClaims(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
@@ -132,5 +139,6 @@ export class InterruptionHandler extends Construct {
 
     this.role = role;
     this.logGroup = logGroup;
+    this.confirmations = confirmations;
   }
 }

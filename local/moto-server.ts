@@ -73,6 +73,22 @@ export const WATCHDOG = [
   '    sys.stdin.buffer.read()',
   '    os._exit(0)',
   'threading.Thread(target=_watch, daemon=True).start()',
+  // DynamoDB applies each write to an item atomically, conditions included ("Individual write operations such as
+  // UpdateItem are atomic and always operate on the most recent version of the item, regardless of concurrency":
+  // DynamoDB developer guide, "Best practices for handling concurrent updates"). moto's threaded server checks a
+  // condition, then writes, with no lock (moto/dynamodb/models/__init__.py, update_item): two concurrent
+  // conditional writes could both succeed, and a reader could see an item created with its key only. One lock
+  // around DynamoDB's item operations makes them atomic as on AWS; importing moto's DynamoDB backend here costs
+  // about 50 ms of moto's start.
+  'from moto.dynamodb.models import DynamoDBBackend',
+  '_item_lock = threading.RLock()',
+  'def _atomic(operation):',
+  '    def run(*args, **kwargs):',
+  '        with _item_lock:',
+  '            return operation(*args, **kwargs)',
+  '    return run',
+  "for _name in ('get_item', 'put_item', 'update_item', 'delete_item', 'batch_write_item', 'transact_write_items'):",
+  '    setattr(DynamoDBBackend, _name, _atomic(getattr(DynamoDBBackend, _name)))',
   "sys.argv = ['moto.server'] + sys.argv[1:]",
   "runpy.run_module('moto.server', run_name='__main__', alter_sys=True)",
 ].join('\n');

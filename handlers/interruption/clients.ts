@@ -1,4 +1,5 @@
 import { ElasticLoadBalancingV2Client, type ElasticLoadBalancingV2ClientConfig } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 
 /**
@@ -26,4 +27,14 @@ export function createElbv2Client(overrides: ElasticLoadBalancingV2ClientConfig 
 
 export function createSnsClient(overrides: SNSClientConfig = {}): SNSClient {
   return new SNSClient({ ...RETRY_SETTINGS, requestHandler: HTTP_TIMEOUTS, ...overrides });
+}
+
+export function createDynamoDbClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({ ...RETRY_SETTINGS, requestHandler: HTTP_TIMEOUTS, ...overrides });
+}
+
+/** `create`, called once on first use: for a client only some invocations need. */
+export function lazily<T>(create: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: create() }).value;
 }

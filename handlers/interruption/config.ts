@@ -1,9 +1,16 @@
+import { bounded } from './event.js';
+
 /** What the stack tells the handler through its environment. */
 export interface HandlerConfig {
   /** Target groups the fleet's instances are registered in; also defines which instances are "ours". */
   readonly targetGroupArns: readonly string[];
   /** Topic for outcome messages; absent means the handler publishes nothing. */
   readonly topicArn?: string;
+  /**
+   * DynamoDB table that decides which delivery sends an instance's drain confirmation (confirmations.ts); required
+   * with a topic, since without it a duplicate delivery could confirm twice or a failed publish lose the message.
+   */
+  readonly confirmationTableName?: string;
   /** Whether a rebalance recommendation drains the instance as an interruption warning does. */
   readonly drainOnRebalance: boolean;
   /** The target groups' deregistration delay, quoted in outcome messages. */
@@ -24,9 +31,11 @@ const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.
 export function parseConfig(env: Readonly<Record<string, string | undefined>>): HandlerConfig {
   const targetGroupArns = parseTargetGroupArns(env.TARGET_GROUP_ARNS);
   const topicArn = parseTopicArn(env.TOPIC_ARN);
+  const confirmationTableName = parseTableName(env.CONFIRMATION_TABLE_NAME, topicArn !== undefined);
   return {
     targetGroupArns,
     ...(topicArn === undefined ? {} : { topicArn }),
+    ...(confirmationTableName === undefined ? {} : { confirmationTableName }),
     drainOnRebalance: parseBoolean('DRAIN_ON_REBALANCE', env.DRAIN_ON_REBALANCE, false),
     deregistrationDelaySeconds: parseDelay(env.DEREGISTRATION_DELAY_SECONDS),
   };
@@ -52,6 +61,19 @@ function parseTopicArn(raw: string | undefined): string | undefined {
   if (arn === undefined || arn === '') return undefined;
   if (!TOPIC_ARN.test(arn)) throw new ConfigError(`TOPIC_ARN is not an SNS topic ARN: ${arn}`);
   return arn;
+}
+
+// DynamoDB table names: 3-255 characters of a-z, A-Z, 0-9, '_', '-' and '.'.
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+function parseTableName(raw: string | undefined, required: boolean): string | undefined {
+  const name = raw?.trim();
+  if (name === undefined || name === '') {
+    if (required) throw new ConfigError('CONFIRMATION_TABLE_NAME is required with TOPIC_ARN: the DynamoDB table that makes each drain confirmation go out once');
+    return undefined;
+  }
+  if (!TABLE_NAME.test(name)) throw new ConfigError(`CONFIRMATION_TABLE_NAME is not a DynamoDB table name: ${bounded(name)}`);
+  return name;
 }
 
 function parseBoolean(name: string, raw: string | undefined, fallback: boolean): boolean {

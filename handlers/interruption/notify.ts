@@ -1,5 +1,4 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { TargetGroupResult } from './drain.js';
 import type { SpotAction } from '../../common/ec2-events.js';
 import type { EventOrigin } from './event.js';
 
@@ -10,7 +9,7 @@ export interface DrainConfirmation {
 
 /**
  * The confirmation a person reads after the handler took an instance out of service, sent only for a real
- * deregistration (so once per instance: a repeated event finds it draining already). The rule's own message only
+ * deregistration and once per instance (confirmations.ts decides which delivery sends it). The rule's own message only
  * relays AWS's warning; this one says what spotweb did. Plain text, e.g.
  * `spotweb drained Spot instance i-0abc…: deregistered from tg/web after AWS's interruption warning
  * (instance-action: terminate, warning at 2026-11-30T02:00:00Z, region us-east-1). …`
@@ -19,10 +18,10 @@ export function formatDrainConfirmation(
   instanceId: string,
   action: SpotAction | 'rebalance',
   origin: EventOrigin,
-  results: readonly TargetGroupResult[],
+  deregisteredFrom: readonly string[],
   deregistrationDelaySeconds: number,
 ): DrainConfirmation {
-  const groups = results.filter((r) => r.outcome === 'deregistered').map((r) => targetGroupLabel(r.targetGroupArn));
+  const groups = deregisteredFrom.map(targetGroupLabel);
   const why = action === 'rebalance' ? "AWS's rebalance recommendation" : "AWS's interruption warning";
   const facts = [
     ...(action === 'rebalance' ? [] : [`instance-action: ${action}`]),

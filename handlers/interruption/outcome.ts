@@ -7,6 +7,13 @@ import type { SpotAction } from '../../common/ec2-events.js';
  */
 export type OutcomeStatus = TargetGroupOutcome | 'ignored' | 'rejected';
 
+/**
+ * What became of the drain confirmation, for a drained instance when a topic is configured: `published` by this
+ * delivery; `sent-earlier` or `sending-elsewhere` by another delivery of ours; `not-drained-by-handler` when the
+ * instance was draining but no delivery of ours had drained it (handlers/interruption/confirmations.ts).
+ */
+export type ConfirmationOutcome = 'published' | 'sent-earlier' | 'sending-elsewhere' | 'not-drained-by-handler';
+
 export interface Outcome {
   readonly status: OutcomeStatus;
   readonly eventId: string | undefined;
@@ -19,4 +26,5 @@ export interface Outcome {
   readonly elapsedMs: number;
   /** Attempts the handler made inside this invocation, when it needed more than one. */
   readonly attempts?: number;
+  readonly confirmation?: ConfirmationOutcome;
 }

@@ -7,12 +7,15 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createElbv2Client, createSnsClient } from '../../handlers/interruption/clients.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient, createElbv2Client, createSnsClient, lazily } from '../../handlers/interruption/clients.js';
+import { dynamoDbConfirmations } from '../../handlers/interruption/confirmations.js';
 import { createHandler, type InterruptionHandler } from '../../handlers/interruption/handler.js';
 import { actionOf, serviceOutage, throttle } from '../../local/faults.js';
 import { AwsGateway, signedService } from '../../local/gateway.js';
 import { motoClientConfig, startMoto, type MotoServer } from '../../local/moto-server.js';
 import { SPOT_WARNING_MS } from '../../common/ec2-events.js';
+import { createConfirmationTable } from '../../harness/confirmation-table.js';
 import { interruptionWarning } from '../../harness/ec2-events.js';
 import { createFleetFixture, registeredIds, type FleetFixture } from '../../harness/fleet-fixture.js';
 
@@ -24,6 +27,7 @@ let fleet: FleetFixture;
 let sqs: SQSClient;
 let queueUrl: string;
 let topicArn: string;
+let confirmationTable: string;
 /** ELBv2 actions that reached the gateway, in order. */
 let elbCalls: string[] = [];
 
@@ -42,6 +46,9 @@ beforeAll(async () => {
   queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'fault-inbox' }))).QueueUrl!;
   const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
   await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: { RawMessageDelivery: 'true' } }));
+  const dynamodb = new DynamoDBClient(motoClientConfig(moto.endpoint));
+  confirmationTable = await createConfirmationTable(dynamodb, 'fault-confirmations');
+  dynamodb.destroy();
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
 }, 30_000);
 
@@ -57,9 +64,10 @@ const clientConfig = () => ({ endpoint, region: 'us-east-1', credentials: { acce
 function productionHandler(): { handler: InterruptionHandler; logger: Logger } {
   const logger = new Logger({ serviceName: 'fault-test', logLevel: 'SILENT' });
   const handler = createHandler({
-    config: { targetGroupArns: [fleet.targetGroupArn], topicArn, drainOnRebalance: false, deregistrationDelaySeconds: 120 },
+    config: { targetGroupArns: [fleet.targetGroupArn], topicArn, confirmationTableName: confirmationTable, drainOnRebalance: false, deregistrationDelaySeconds: 120 },
     elbv2: createElbv2Client(clientConfig()),
     sns: createSnsClient(clientConfig()),
+    confirmations: dynamoDbConfirmations(confirmationTable, lazily(() => createDynamoDbClient(clientConfig()))),
     logger,
     metrics: new Metrics({ namespace: 'fault-test' }),
   });

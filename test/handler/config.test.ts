@@ -19,10 +19,23 @@ describe('parseConfig', () => {
       parseConfig({
         TARGET_GROUP_ARNS: ` ${TG_A} , ${TG_B},`,
         TOPIC_ARN: TOPIC,
+        CONFIRMATION_TABLE_NAME: ' spotweb-Confirmations-1A2B3C ',
         DRAIN_ON_REBALANCE: 'TRUE',
         DEREGISTRATION_DELAY_SECONDS: '90',
       }),
-    ).toEqual({ targetGroupArns: [TG_A, TG_B], topicArn: TOPIC, drainOnRebalance: true, deregistrationDelaySeconds: 90 });
+    ).toEqual({
+      targetGroupArns: [TG_A, TG_B],
+      topicArn: TOPIC,
+      confirmationTableName: 'spotweb-Confirmations-1A2B3C',
+      drainOnRebalance: true,
+      deregistrationDelaySeconds: 90,
+    });
+  });
+
+  it('requires the confirmation table with a topic: without it a duplicate could confirm twice, a failed publish lose it', () => {
+    expect(() => parseConfig({ TARGET_GROUP_ARNS: TG_A, DEREGISTRATION_DELAY_SECONDS: '120', TOPIC_ARN: TOPIC })).toThrow(
+      /CONFIRMATION_TABLE_NAME is required with TOPIC_ARN/,
+    );
   });
 
   it('drops a target group listed twice', () => {
@@ -45,6 +58,7 @@ describe('parseConfig', () => {
 
   it.each([
     [{ TOPIC_ARN: TG_A }, /TOPIC_ARN is not an SNS topic ARN/],
+    [{ CONFIRMATION_TABLE_NAME: 'a b' }, /CONFIRMATION_TABLE_NAME is not a DynamoDB table name: a b$/],
     [{ DRAIN_ON_REBALANCE: 'yes' }, /DRAIN_ON_REBALANCE must be "true" or "false", got "yes"/],
     [{ DEREGISTRATION_DELAY_SECONDS: '2m' }, /DEREGISTRATION_DELAY_SECONDS must be an integer from 0 to 3600/],
     [{ DEREGISTRATION_DELAY_SECONDS: '3601' }, /DEREGISTRATION_DELAY_SECONDS must be an integer from 0 to 3600/],

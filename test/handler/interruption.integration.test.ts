@@ -1,6 +1,7 @@
 // The handler bundled as it ships (infra/handler-bundling.ts, environment-only credentials included), configured
 // through its environment exactly as the stack configures it, against moto: proves the wire calls (and
 // AWS_ENDPOINT_URL wiring), not just the mocks.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handlerBuildOptions } from '../../infra/handler-bundling.js';
 import type { handler as Handler } from '../../handlers/interruption/index.js';
 import { interruptionWarning, rebalanceRecommendation } from '../../harness/ec2-events.js';
+import { createConfirmationTable } from '../../harness/confirmation-table.js';
 import { createFleetFixture, motoClientConfig, register, registeredIds, type FleetFixture } from '../../harness/fleet-fixture.js';
 import { startMoto, type MotoServer } from '../../local/moto-server.js';
 
@@ -39,6 +41,9 @@ beforeAll(async () => {
   queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'interruptions-inbox' }))).QueueUrl!;
   const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
   await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: { RawMessageDelivery: 'true' } }));
+  const dynamodb = new DynamoDBClient(motoClientConfig(moto.endpoint));
+  const confirmationTable = await createConfirmationTable(dynamodb, 'drain-confirmations');
+  dynamodb.destroy();
 
   for (const [name, value] of Object.entries({
     AWS_ENDPOINT_URL: moto.endpoint,
@@ -48,6 +53,7 @@ beforeAll(async () => {
     TARGET_GROUP_ARNS: `${fleet.targetGroupArn},${secondTargetGroupArn}`,
     DEREGISTRATION_DELAY_SECONDS: '120',
     TOPIC_ARN: topicArn,
+    CONFIRMATION_TABLE_NAME: confirmationTable,
     POWERTOOLS_SERVICE_NAME: 'interruption-handler-test',
     POWERTOOLS_METRICS_NAMESPACE: 'spotweb-test',
     POWERTOOLS_LOG_LEVEL: 'SILENT',

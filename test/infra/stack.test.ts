@@ -221,7 +221,15 @@ describe('SpotWeb stack (defaults)', () => {
     expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
     expect(fn.Properties.DeadLetterConfig.TargetArn['Fn::GetAtt'][0]).toMatch(/DeadLetterQueue/);
     expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(
-      ['DEREGISTRATION_DELAY_SECONDS', 'DRAIN_ON_REBALANCE', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TARGET_GROUP_ARNS', 'TOPIC_ARN'],
+      [
+        'CONFIRMATION_TABLE_NAME',
+        'DEREGISTRATION_DELAY_SECONDS',
+        'DRAIN_ON_REBALANCE',
+        'POWERTOOLS_METRICS_NAMESPACE',
+        'POWERTOOLS_SERVICE_NAME',
+        'TARGET_GROUP_ARNS',
+        'TOPIC_ARN',
+      ],
     );
     expect(fn.Properties.Environment.Variables).toMatchObject({ DEREGISTRATION_DELAY_SECONDS: '120', DRAIN_ON_REBALANCE: 'false' });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
@@ -239,6 +247,9 @@ describe('SpotWeb stack (defaults)', () => {
     const byAction = new Map(statements.flatMap((s) => [s.Action].flat().map((a) => [a, s.Resource] as const)));
     expect(byAction.get('elasticloadbalancing:DeregisterTargets')).toEqual({ Ref: expect.stringMatching(/TargetGroup/) });
     expect(byAction.get('sns:Publish')).toEqual({ Ref: expect.stringMatching(/Topic/) });
+    expect(byAction.get('dynamodb:UpdateItem')).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/Confirmations/), 'Arn'] });
+    // Exactly the one DynamoDB action the handler calls: no reads, PutItem, DeleteItem or batch writes.
+    expect([...byAction.keys()].filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem']);
     const wildcard = statements.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat());
     expect(wildcard).toEqual(['elasticloadbalancing:DescribeTargetHealth']);
     expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => a.includes('*'))).toEqual([]);
@@ -246,6 +257,23 @@ describe('SpotWeb stack (defaults)', () => {
       String(r.Properties.Description ?? '').includes('interruption handler'),
     ) as Resource;
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it("keeps the drain confirmations in an on-demand table keyed by instance id, with TTL and point-in-time recovery, named to the handler", () => {
+    const [[logicalId, table]] = Object.entries(template.findResources('AWS::DynamoDB::Table')) as Array<[string, Resource & { DeletionPolicy?: string }]>;
+    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toHaveLength(1);
+    expect(table.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'instanceId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'instanceId', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    expect(table.DeletionPolicy).toBe('Delete');
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f: any) =>
+      String(f.Properties.Description ?? '').includes('interruption'),
+    ) as Resource;
+    expect(fn.Properties.Environment.Variables.CONFIRMATION_TABLE_NAME).toEqual({ Ref: logicalId });
   });
 
   it('encrypts the topic with a rotated customer-managed key that EventBridge and CloudWatch alarms of this account may use', () => {

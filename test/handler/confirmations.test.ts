@@ -1,0 +1,212 @@
+// The drain-confirmation claim (handlers/interruption/confirmations.ts) on moto's DynamoDB: its conditional writes
+// are the whole mechanism, so they are tested against a real implementation of DynamoDB's condition expressions,
+// not against mocks. The handler-level tests mock only ELB, with AWS's documented DeregisterTargets semantics
+// (a second deregistration of the same target succeeds), which moto does not reproduce.
+import 'aws-sdk-client-mock-vitest/extend';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeregisterTargetsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { claimCondition, dynamoDbConfirmations, type ClaimRequest, type DrainConfirmations } from '../../handlers/interruption/confirmations.js';
+import { createHandler } from '../../handlers/interruption/handler.js';
+import { createConfirmationTable } from '../../harness/confirmation-table.js';
+import { interruptionWarning } from '../../harness/ec2-events.js';
+import { motoClientConfig, startMoto, type MotoServer } from '../../local/moto-server.js';
+
+const TG_WEB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:spotweb-interruptions';
+
+let moto: MotoServer;
+let dynamodb: DynamoDBClient;
+let tables = 0;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  dynamodb = new DynamoDBClient(motoClientConfig(moto.endpoint));
+}, 30_000);
+afterAll(async () => {
+  dynamodb?.destroy();
+  await moto?.stop();
+});
+
+/** A fresh table per test, so no test sees another's records. */
+async function freshStore(): Promise<{ store: DrainConfirmations; tableName: string }> {
+  const tableName = await createConfirmationTable(dynamodb, `confirmations-${++tables}`);
+  return { store: dynamoDbConfirmations(tableName, () => dynamodb), tableName };
+}
+
+const INSTANCE = 'i-0b662ef9931388ba0';
+const request = (overrides: Partial<ClaimRequest> = {}): ClaimRequest => ({
+  instanceId: INSTANCE,
+  basis: 'deregistered',
+  owner: 'delivery-a',
+  leaseExpiresAt: Date.now() + 60_000,
+  targetGroupArns: [TG_WEB],
+  eventId: 'event-1',
+  ...overrides,
+});
+
+describe('claim conditions', () => {
+  it('lets a deregistering delivery take a new, released or lapsed claim; a delivery that found it draining only the last two', () => {
+    expect(claimCondition('deregistered')).toBe('attribute_not_exists(#pk) OR (#state = :released OR (#state = :sending AND #lease < :now))');
+    expect(claimCondition('already-draining')).toBe('attribute_exists(#pk) AND (#state = :released OR (#state = :sending AND #lease < :now))');
+  });
+});
+
+describe('the claim store on DynamoDB (moto)', () => {
+  it('gives the first deregistering delivery the claim, and refuses the next one while it is sending', async () => {
+    const { store, tableName } = await freshStore();
+    expect(await store.claim(request())).toEqual({ claimed: true, targetGroupArns: [TG_WEB] });
+    expect(await store.claim(request({ owner: 'delivery-b' }))).toEqual({ claimed: false, state: 'sending' });
+    const item = (await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { instanceId: { S: INSTANCE } } }))).Item!;
+    expect(item).toMatchObject({ state: { S: 'sending' }, owner: { S: 'delivery-a' }, eventId: { S: 'event-1' } });
+    // TTL a day out, in epoch seconds as DynamoDB's TTL reads it.
+    expect(Number(item.expiresAt!.N) - Date.now() / 1000).toBeGreaterThan(86_000);
+  });
+
+  it('refuses every delivery once sent, whatever it found', async () => {
+    const { store } = await freshStore();
+    await store.claim(request());
+    await store.markSent(INSTANCE, 'delivery-a');
+    expect(await store.claim(request({ owner: 'b' }))).toEqual({ claimed: false, state: 'sent' });
+    expect(await store.claim(request({ owner: 'c', basis: 'already-draining', targetGroupArns: [] }))).toEqual({ claimed: false, state: 'sent' });
+  });
+
+  it('after a release, the retry that finds the instance draining takes the claim and learns the target groups drained before', async () => {
+    const { store } = await freshStore();
+    await store.claim(request());
+    await store.release(INSTANCE, 'delivery-a');
+    expect(await store.claim(request({ owner: 'retry', basis: 'already-draining', targetGroupArns: [] }))).toEqual({
+      claimed: true,
+      targetGroupArns: [TG_WEB],
+    });
+  });
+
+  it('gives a delivery that found the instance draining no claim when nothing of ours drained it', async () => {
+    const { store } = await freshStore();
+    expect(await store.claim(request({ basis: 'already-draining', targetGroupArns: [] }))).toEqual({ claimed: false, state: undefined });
+  });
+
+  it('lets a claim whose holder died (lease over, never released) be taken over', async () => {
+    const { store } = await freshStore();
+    await store.claim(request({ leaseExpiresAt: Date.now() - 1 }));
+    expect(await store.claim(request({ owner: 'retry', basis: 'already-draining', targetGroupArns: [] }))).toMatchObject({ claimed: true });
+  });
+
+  it('ignores a mark or release from a delivery that no longer holds the claim', async () => {
+    const { store } = await freshStore();
+    await store.claim(request({ leaseExpiresAt: Date.now() - 1 }));
+    await store.claim(request({ owner: 'successor' }));
+    await store.release(INSTANCE, 'delivery-a');
+    await store.markSent(INSTANCE, 'delivery-a');
+    expect(await store.claim(request({ owner: 'third' }))).toEqual({ claimed: false, state: 'sending' });
+  });
+
+  it('gives exactly one of 10 concurrent deregistering deliveries the claim, for each of 20 instances', async () => {
+    const { store } = await freshStore();
+    const instances = Array.from({ length: 20 }, (_, n) => `i-0${n.toString(16).padStart(16, '0')}`);
+    const results = await Promise.all(
+      instances.map(async (instanceId) => {
+        const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => store.claim(request({ instanceId, owner: `delivery-${i}` }))));
+        return claims.filter((c) => c.claimed).length;
+      }),
+    );
+    expect(results).toEqual(Array(20).fill(1));
+  });
+});
+
+describe('the handler under duplicate deliveries, with AWS DeregisterTargets semantics (control group: target health alone)', () => {
+  const elbv2Mock = mockClient(ElasticLoadBalancingV2Client);
+  const snsMock = mockClient(SNSClient);
+  beforeEach(() => {
+    elbv2Mock.reset();
+    snsMock.reset();
+  });
+
+  /** The dedupe before the claim: confirm whenever this delivery's own DeregisterTargets succeeded. */
+  const targetHealthOnly: DrainConfirmations = {
+    claim: async (r) => (r.basis === 'deregistered' ? { claimed: true, targetGroupArns: r.targetGroupArns } : { claimed: false, state: undefined }),
+    markSent: async () => {},
+    release: async () => {},
+  };
+
+  function handlerWith(confirmations: DrainConfirmations) {
+    return createHandler({
+      config: { targetGroupArns: [TG_WEB], topicArn: TOPIC, confirmationTableName: 'unused-here', drainOnRebalance: false, deregistrationDelaySeconds: 120 },
+      elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }),
+      sns: new SNSClient({ region: 'us-east-1' }),
+      confirmations,
+      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+      metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
+      retry: { budgetWithoutContextMs: 0 },
+    });
+  }
+
+  /** Five deliveries of one event processed at the same instant: each reads the target healthy before any deregisters. */
+  async function fiveAtOnce(confirmations: DrainConfirmations) {
+    const healthy = { TargetHealthDescriptions: [{ Target: { Id: INSTANCE, Port: 80 }, TargetHealth: { State: 'healthy' as const } }] };
+    elbv2Mock.on(DescribeTargetHealthCommand).resolves(healthy);
+    // AWS: "If the specified target does not exist, the action returns successfully" (DeregisterTargets).
+    elbv2Mock.on(DeregisterTargetsCommand).resolves({});
+    snsMock.on(PublishCommand).resolves({ MessageId: 'm' });
+    const handler = handlerWith(confirmations);
+    const event = interruptionWarning(INSTANCE);
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+    try {
+      return await Promise.all(Array.from({ length: 5 }, () => handler(structuredClone(event))));
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  }
+
+  it('confirms once with the claim, where target health alone confirms five times', async () => {
+    const control = await fiveAtOnce(targetHealthOnly);
+    expect(control.map((o) => o.status)).toEqual(Array(5).fill('deregistered'));
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 5);
+
+    snsMock.reset();
+    elbv2Mock.reset();
+    const { store } = await freshStore();
+    const outcomes = await fiveAtOnce(store);
+    expect(outcomes.map((o) => o.status)).toEqual(Array(5).fill('deregistered'));
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const confirmations = outcomes.map((o) => o.confirmation);
+    expect(confirmations.filter((c) => c === 'published')).toHaveLength(1);
+    // The others found the claim taken: still being sent, or sent already if they came that late.
+    expect(confirmations.filter((c) => c !== 'published').every((c) => c === 'sending-elsewhere' || c === 'sent-earlier')).toBe(true);
+  });
+
+  it('a publish that fails after the drain is sent by the retry that finds the instance draining; target health alone loses it', async () => {
+    const healthy = { TargetHealthDescriptions: [{ Target: { Id: INSTANCE, Port: 80 }, TargetHealth: { State: 'healthy' as const } }] };
+    const draining = { TargetHealthDescriptions: [{ Target: { Id: INSTANCE, Port: 80 }, TargetHealth: { State: 'draining' as const } }] };
+    const event = interruptionWarning(INSTANCE);
+    const run = async (confirmations: DrainConfirmations) => {
+      elbv2Mock.reset();
+      snsMock.reset();
+      elbv2Mock.on(DescribeTargetHealthCommand).resolvesOnce(healthy).resolves(draining);
+      snsMock.on(PublishCommand).rejectsOnce(Object.assign(new Error('Internal error'), { name: 'InternalError', $fault: 'server' })).resolves({});
+      const handler = handlerWith(confirmations);
+      await expect(handler(structuredClone(event))).rejects.toThrow('Internal error');
+      // Lambda's asynchronous retry, a minute later: the same event, the target draining.
+      const retried = await handler(structuredClone(event));
+      return { retried, published: snsMock.commandCalls(PublishCommand).length };
+    };
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+    try {
+      const control = await run(targetHealthOnly);
+      expect(control.retried.status).toBe('already-draining');
+      expect(control.published).toBe(1); // the failed attempt only: the confirmation is lost
+
+      const { store } = await freshStore();
+      const fixed = await run(store);
+      expect(fixed.retried).toMatchObject({ status: 'already-draining', confirmation: 'published' });
+      expect(fixed.published).toBe(2); // the failed attempt, then the retry's
+      expect(snsMock.commandCalls(PublishCommand)[1]!.args[0].input.Message).toContain(`deregistered from tg/web after AWS's interruption warning`);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
