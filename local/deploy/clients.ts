@@ -1,6 +1,7 @@
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -32,6 +33,7 @@ export interface AwsClients {
   readonly events: EventBridgeClient;
   readonly autoScaling: ApplicationAutoScalingClient;
   readonly ssm: SSMClient;
+  readonly dynamodb: DynamoDBClient;
 }
 
 
@@ -54,6 +56,7 @@ export function createClients(target: LocalCloudTarget): AwsClients {
     events: new EventBridgeClient(config),
     autoScaling: new ApplicationAutoScalingClient(config),
     ssm: new SSMClient(config),
+    dynamodb: new DynamoDBClient(config),
   };
 }
 

@@ -6,6 +6,7 @@ import {
   DescribeSubnetsCommand,
 } from '@aws-sdk/client-ec2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { DescribeContinuousBackupsCommand, DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand } from '@aws-sdk/client-application-auto-scaling';
 import {
   DescribeListenersCommand,
@@ -38,6 +39,7 @@ describe('deployTemplate into moto (the real synthesized app)', () => {
   let outdir: string;
   let clients: AwsClients;
   let stack: DeployedStack;
+  let stackName: string;
   let template: Record<string, { Resources: Record<string, { Type: string }> }>[string];
   const progress: ProgressEvent[] = [];
 
@@ -51,7 +53,8 @@ describe('deployTemplate into moto (the real synthesized app)', () => {
       { bundle: true, outdir },
     );
     const assembly = app.synth();
-    template = assembly.getStackByName(cdkStack.stackName).template;
+    stackName = cdkStack.stackName;
+    template = assembly.getStackByName(stackName).template;
     clients = createClients({ endpoint: moto.endpoint, region: REGION });
     const started = performance.now();
     stack = await deployTemplate({
@@ -187,6 +190,22 @@ describe('deployTemplate into moto (the real synthesized app)', () => {
     expect(config.Environment?.Variables?.TARGET_GROUP_ARNS).toBe(physicalIdOf('AWS::ElasticLoadBalancingV2::TargetGroup'));
     expect(config.Environment?.Variables?.TOPIC_ARN).toBe(stack.outputs[OUTPUTS.topicArn]);
     expect(config.Environment?.Variables?.DEREGISTRATION_DELAY_SECONDS).toBe(String(DEFAULT_CONFIG.deregistrationDelaySeconds));
+    expect(config.Environment?.Variables?.CONFIRMATION_TABLE_NAME).toBe(physicalIdOf('AWS::DynamoDB::Table'));
+  });
+
+  it('creates the confirmation table as CloudFormation would: generated name, key, on-demand, TTL, point-in-time recovery, Arn', async () => {
+    const name = physicalIdOf('AWS::DynamoDB::Table');
+    const [logicalId, deployed] = Object.entries(stack.resources).find(([, r]) => r.type === 'AWS::DynamoDB::Table')!;
+    expect(name).toMatch(new RegExp(`^${stackName}-${logicalId}-[A-Z0-9]{12}$`));
+    const table = (await clients.dynamodb.send(new DescribeTableCommand({ TableName: name }))).Table!;
+    expect(table.KeySchema).toEqual([{ AttributeName: 'instanceId', KeyType: 'HASH' }]);
+    expect(table.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(deployed.attributes.Arn).toBe(table.TableArn);
+    expect(table.TableArn).toBe(`arn:aws:dynamodb:${REGION}:123456789012:table/${name}`);
+    const ttl = (await clients.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: name }))).TimeToLiveDescription!;
+    expect(ttl).toMatchObject({ AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' });
+    const backups = (await clients.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: name }))).ContinuousBackupsDescription!;
+    expect(backups.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe('ENABLED');
   });
 
   it('refuses, as Application Auto Scaling does, a request-count policy whose target group no listener forwards to', async () => {

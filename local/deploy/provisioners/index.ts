@@ -1,5 +1,6 @@
 import { scalableTarget, scalingPolicy } from './autoscaling.js';
 import { alarm, dashboard } from './cloudwatch.js';
+import { table } from './dynamodb.js';
 import { flowLog } from './ec2-flow-log.js';
 import { launchTemplate } from './ec2-launch-template.js';
 import { internetGateway, route, routeTable, subnet, subnetRouteTableAssociation, vpc, vpcGatewayAttachment } from './ec2-network.js';
@@ -38,6 +39,7 @@ export const PROVISIONERS: Readonly<Record<string, Provisioner>> = {
   'AWS::ElasticLoadBalancingV2::LoadBalancer': loadBalancer,
   'AWS::ElasticLoadBalancingV2::TargetGroup': targetGroup,
   'AWS::ElasticLoadBalancingV2::Listener': listener,
+  'AWS::DynamoDB::Table': table,
   'AWS::SQS::Queue': queue,
   'AWS::SQS::QueuePolicy': queuePolicy,
   'AWS::SNS::Topic': topic,
