@@ -21,17 +21,20 @@ import { ConditionalCheckFailedException, UpdateItemCommand, type AttributeValue
  * instance is drained once; a rebalance recommendation followed by the interruption warning is one drain and gets
  * one confirmation. Item states:
  * - `sending`: a delivery holds the claim and is publishing, until `leaseExpiresAt` (its function's deadline);
- * - `released`: the publish failed; the next delivery (Lambda's retry) claims it again and publishes;
+ * - `released`: the publish failed; the next delivery (Lambda's retry) resumes the claim and publishes;
  * - `sent`: done; every later delivery leaves it.
  */
 export type ClaimState = 'sending' | 'released' | 'sent';
 
 /**
- * What makes a delivery eligible to confirm: it deregistered the instance itself, or it found the instance
- * draining, which only counts when an earlier delivery of ours drained it and left its claim `released` (or died
- * holding it).
+ * What makes a delivery eligible to confirm: `deregistered`, it took the instance out of service itself; `resume`,
+ * it found the instance draining or already gone from the target groups, which only counts when an earlier
+ * delivery of ours drained it and left its claim `released` (or died holding it). A retry a minute after a failed
+ * publish often finds the target gone, not draining: with no requests in flight the load balancer completes the
+ * deregistration at once (ELB user guide, "Deregistration delay"). For an instance no delivery of ours drained (a
+ * foreign one) there is no record, and the claim is refused.
  */
-export type ClaimBasis = 'deregistered' | 'already-draining';
+export type ClaimBasis = 'deregistered' | 'resume';
 
 export interface ClaimRequest {
   readonly instanceId: string;
@@ -40,7 +43,7 @@ export interface ClaimRequest {
   readonly owner: string;
   /** The claim is the holder's until then (epoch ms): its function's deadline. */
   readonly leaseExpiresAt: number;
-  /** Target group ARNs this delivery deregistered the instance from (empty for `already-draining`). */
+  /** Target group ARNs this delivery deregistered the instance from (empty for `resume`). */
   readonly targetGroupArns: readonly string[];
   readonly eventId?: string;
   /** Epoch ms. @default Date.now() */

@@ -111,7 +111,7 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
       await retryWithinBudget((abortSignal) => confirmations.markSent(instanceId, owner, abortSignal), budgetLeft(), retry);
     } catch (thrown) {
       // The message is out: nothing to retry. Left `sending`, the claim lapses at the deadline, and only a
-      // delivery after that which finds the instance still draining would send a second confirmation.
+      // delivery of the event after that (none, unless Lambda or EventBridge retries it) would send it again.
       const error = thrown instanceof RetryBudgetExhaustedError ? (thrown.lastError as Error) : (thrown as Error);
       logger.warn('confirmation published but not marked sent', { instanceId, error });
     }
@@ -144,8 +144,10 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
       attempts = drained.attempts;
       const targetGroups = config.targetGroupArns.map((arn) => done.get(arn)!);
       const status = summarize(targetGroups);
-      // The drain is done before anything is written: the confirmation never delays the deregistration.
-      const confirmation = status === 'not-registered' ? undefined : await confirm(parsed, action, status, targetGroups, deadline, budgetLeft);
+      // The drain is done before anything is written: the confirmation never delays the deregistration. A
+      // delivery that did not deregister may still owe the confirmation of an earlier one (confirmations.ts).
+      const basis = status === 'deregistered' ? 'deregistered' : 'resume';
+      const confirmation = await confirm(parsed, action, basis, targetGroups, deadline, budgetLeft);
       return record({
         ...about,
         status,

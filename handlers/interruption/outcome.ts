@@ -8,9 +8,9 @@ import type { SpotAction } from '../../common/ec2-events.js';
 export type OutcomeStatus = TargetGroupOutcome | 'ignored' | 'rejected';
 
 /**
- * What became of the drain confirmation, for a drained instance when a topic is configured: `published` by this
- * delivery; `sent-earlier` or `sending-elsewhere` by another delivery of ours; `not-drained-by-handler` when the
- * instance was draining but no delivery of ours had drained it (handlers/interruption/confirmations.ts).
+ * What became of the drain confirmation, for an interruption acted on when a topic is configured: `published` by
+ * this delivery; `sent-earlier` or `sending-elsewhere` by another delivery of ours; `not-drained-by-handler` when no
+ * delivery of ours drained the instance (a foreign one, or drained by someone else) (handlers/interruption/confirmations.ts).
  */
 export type ConfirmationOutcome = 'published' | 'sent-earlier' | 'sending-elsewhere' | 'not-drained-by-handler';
 

@@ -50,9 +50,9 @@ const request = (overrides: Partial<ClaimRequest> = {}): ClaimRequest => ({
 });
 
 describe('claim conditions', () => {
-  it('lets a deregistering delivery take a new, released or lapsed claim; a delivery that found it draining only the last two', () => {
+  it('lets a deregistering delivery take a new, released or lapsed claim; a resuming delivery only the last two', () => {
     expect(claimCondition('deregistered')).toBe('attribute_not_exists(#pk) OR (#state = :released OR (#state = :sending AND #lease < :now))');
-    expect(claimCondition('already-draining')).toBe('attribute_exists(#pk) AND (#state = :released OR (#state = :sending AND #lease < :now))');
+    expect(claimCondition('resume')).toBe('attribute_exists(#pk) AND (#state = :released OR (#state = :sending AND #lease < :now))');
   });
 });
 
@@ -72,28 +72,28 @@ describe('the claim store on DynamoDB (moto)', () => {
     await store.claim(request());
     await store.markSent(INSTANCE, 'delivery-a');
     expect(await store.claim(request({ owner: 'b' }))).toEqual({ claimed: false, state: 'sent' });
-    expect(await store.claim(request({ owner: 'c', basis: 'already-draining', targetGroupArns: [] }))).toEqual({ claimed: false, state: 'sent' });
+    expect(await store.claim(request({ owner: 'c', basis: 'resume', targetGroupArns: [] }))).toEqual({ claimed: false, state: 'sent' });
   });
 
-  it('after a release, the retry that finds the instance draining takes the claim and learns the target groups drained before', async () => {
+  it('after a release, the retry (which did not deregister) resumes the claim and learns the target groups drained before', async () => {
     const { store } = await freshStore();
     await store.claim(request());
     await store.release(INSTANCE, 'delivery-a');
-    expect(await store.claim(request({ owner: 'retry', basis: 'already-draining', targetGroupArns: [] }))).toEqual({
+    expect(await store.claim(request({ owner: 'retry', basis: 'resume', targetGroupArns: [] }))).toEqual({
       claimed: true,
       targetGroupArns: [TG_WEB],
     });
   });
 
-  it('gives a delivery that found the instance draining no claim when nothing of ours drained it', async () => {
+  it('gives a resuming delivery no claim when nothing of ours drained the instance (a foreign one)', async () => {
     const { store } = await freshStore();
-    expect(await store.claim(request({ basis: 'already-draining', targetGroupArns: [] }))).toEqual({ claimed: false, state: undefined });
+    expect(await store.claim(request({ basis: 'resume', targetGroupArns: [] }))).toEqual({ claimed: false, state: undefined });
   });
 
   it('lets a claim whose holder died (lease over, never released) be taken over', async () => {
     const { store } = await freshStore();
     await store.claim(request({ leaseExpiresAt: Date.now() - 1 }));
-    expect(await store.claim(request({ owner: 'retry', basis: 'already-draining', targetGroupArns: [] }))).toMatchObject({ claimed: true });
+    expect(await store.claim(request({ owner: 'retry', basis: 'resume', targetGroupArns: [] }))).toMatchObject({ claimed: true });
   });
 
   it('ignores a mark or release from a delivery that no longer holds the claim', async () => {
@@ -179,9 +179,13 @@ describe('the handler under duplicate deliveries, with AWS DeregisterTargets sem
     expect(confirmations.filter((c) => c !== 'published').every((c) => c === 'sending-elsewhere' || c === 'sent-earlier')).toBe(true);
   });
 
-  it('a publish that fails after the drain is sent by the retry that finds the instance draining; target health alone loses it', async () => {
+  // A minute later the target is draining, or already gone: with no request in flight ELB completes the drain at once.
+  it.each([
+    ['draining', { State: 'draining' as const, Reason: 'Target.DeregistrationInProgress' as const }, 'already-draining'],
+    ['gone', { State: 'unused' as const, Reason: 'Target.NotRegistered' as const }, 'not-registered'],
+  ])('a publish that fails after the drain is sent by the retry that finds the target %s; target health alone loses it', async (_, found, retriedStatus) => {
     const healthy = { TargetHealthDescriptions: [{ Target: { Id: INSTANCE, Port: 80 }, TargetHealth: { State: 'healthy' as const } }] };
-    const draining = { TargetHealthDescriptions: [{ Target: { Id: INSTANCE, Port: 80 }, TargetHealth: { State: 'draining' as const } }] };
+    const draining = { TargetHealthDescriptions: [{ Target: { Id: INSTANCE, Port: 80 }, TargetHealth: found }] };
     const event = interruptionWarning(INSTANCE);
     const run = async (confirmations: DrainConfirmations) => {
       elbv2Mock.reset();
@@ -197,12 +201,12 @@ describe('the handler under duplicate deliveries, with AWS DeregisterTargets sem
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
     try {
       const control = await run(targetHealthOnly);
-      expect(control.retried.status).toBe('already-draining');
+      expect(control.retried.status).toBe(retriedStatus);
       expect(control.published).toBe(1); // the failed attempt only: the confirmation is lost
 
       const { store } = await freshStore();
       const fixed = await run(store);
-      expect(fixed.retried).toMatchObject({ status: 'already-draining', confirmation: 'published' });
+      expect(fixed.retried).toMatchObject({ status: retriedStatus, confirmation: 'published' });
       expect(fixed.published).toBe(2); // the failed attempt, then the retry's
       expect(snsMock.commandCalls(PublishCommand)[1]!.args[0].input.Message).toContain(`deregistered from tg/web after AWS's interruption warning`);
     } finally {

@@ -73,7 +73,11 @@ beforeEach(() => {
   elbv2Mock.reset();
   snsMock.reset();
   dynamodbMock.reset();
-  dynamodbMock.on(UpdateItemCommand).callsFake(claimTaken);
+  // An empty table: a deregistering delivery takes the claim, a resuming one finds nothing to resume.
+  dynamodbMock.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => {
+    if (input.ConditionExpression?.startsWith('attribute_exists')) throw claimRefused();
+    return claimTaken(input);
+  });
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -463,15 +467,25 @@ describe('outcome notification', () => {
     expect(dynamodb).not.toHaveBeenCalled();
   });
 
-  it('builds the DynamoDB client only when a drained instance needs it, and once', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolvesOnce(NOT_REGISTERED).resolves(health('healthy'));
+  it('builds the DynamoDB client after the drain, only for events acted on, and once', async () => {
+    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
     const { handler, dynamodb } = setup({ topicArn: TOPIC });
 
-    await handler(interruptionWarning(INSTANCE));
+    await handler(rebalanceRecommendation(INSTANCE));
+    await handler({ source: 'aws.ec2' });
     expect(dynamodb).not.toHaveBeenCalled();
     await handler(interruptionWarning(INSTANCE));
     await handler(interruptionWarning(INSTANCE));
     expect(dynamodb).toHaveBeenCalledOnce();
+  });
+
+  it('asks whether a foreign instance is owed a confirmation, and publishes nothing for it', async () => {
+    elbv2Mock.on(DescribeTargetHealthCommand).resolves(NOT_REGISTERED);
+    const { handler } = setup({ topicArn: TOPIC });
+
+    expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'not-registered', confirmation: 'not-drained-by-handler' });
+    expect(updates()[0]!.ConditionExpression).toMatch(/^attribute_exists\(#pk\) AND /);
+    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
   });
 
   it('releases the claim and throws when publishing fails after the drain, so Lambda\'s retry sends it', async () => {

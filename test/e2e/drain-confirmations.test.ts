@@ -1,0 +1,74 @@
+// The handler's drain confirmation on the local cloud: once per instance however the event is delivered (several
+// copies at the same instant, a publish that fails after the drain and Lambda's retry), decided by a conditional
+// write to the stack's DynamoDB table (handlers/interruption/confirmations.ts), deployed from the template into moto.
+import { GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
+import { fromLambda, serviceOutage } from '../../local/faults.js';
+import { interruptionWarning } from '../../harness/ec2-events.js';
+import { waitFor } from '../../harness/wait-for.js';
+
+// 0.05: Lambda's one-minute wait before retrying a failed invocation lasts 3 s.
+const TIME_SCALE = 0.05;
+
+describe('drain confirmations (local cloud)', () => {
+  let cloud: LocalCloud;
+  let tableName: string;
+
+  beforeAll(async () => {
+    // One instance per case: an instance is interrupted once, and its claim stays `sent`.
+    cloud = await startLocalCloud({ port: 0, timeScale: TIME_SCALE, workDir: '.local-cloud/e2e-confirmations', context: { targetCapacity: '3' } });
+    const tables = (await cloud.clients.dynamodb.send(new ListTablesCommand({}))).TableNames ?? [];
+    expect(tables.filter((t) => t.includes('Confirmations'))).toHaveLength(1);
+    tableName = tables.find((t) => t.includes('Confirmations'))!;
+  }, 90_000);
+  afterAll(async () => {
+    await cloud?.close();
+  });
+
+  const confirmationsFor = (instanceId: string) => cloud.notifications.filter((n) => n.message.startsWith(`spotweb drained Spot instance ${instanceId}:`));
+
+  async function aHealthyTarget(): Promise<string> {
+    return waitFor('a healthy target', () => cloud.loadBalancer.targets().find((t) => t.state === 'healthy')?.id, 30_000);
+  }
+
+  async function claimState(instanceId: string): Promise<string | undefined> {
+    const item = await cloud.clients.dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { instanceId: { S: instanceId } }, ConsistentRead: true }));
+    return item.Item?.state?.S;
+  }
+
+  it('the same warning delivered 5 times at once yields one confirmation', async () => {
+    const instanceId = await aHealthyTarget();
+    const event = interruptionWarning(instanceId);
+    await Promise.all(Array.from({ length: 5 }, () => cloud.publish(event)));
+
+    await waitFor('five handler invocations ended', () => cloud.invocations.filter((i) => i.eventId === event.id).length >= 5, 20_000);
+    expect(cloud.invocations.filter((i) => i.eventId === event.id).map((i) => i.outcome.status)).toEqual(Array(5).fill('succeeded'));
+    await waitFor('the confirmation', () => confirmationsFor(instanceId).length > 0, 10_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(confirmationsFor(instanceId)).toHaveLength(1);
+    expect(await claimState(instanceId)).toBe('sent');
+  }, 60_000);
+
+  it('a publish that fails after the drain is released and sent by Lambda\'s retry: exactly one confirmation', async () => {
+    const instanceId = await aHealthyTarget();
+    // SNS refuses the handler's Publish once, with an error no retry inside the invocation can fix (the topic's
+    // KMS key disabled for a moment): the invocation fails after the drain, and Lambda retries it a minute later.
+    const fault = serviceOutage({ service: 'sns', actions: ['Publish'], when: fromLambda, count: 1, status: 400, code: 'KMSDisabled' });
+    const remove = cloud.gateway.intercept(fault.intercept);
+    try {
+      const event = interruptionWarning(instanceId);
+      await cloud.publish(event);
+      await waitFor('the failed publish', () => fault.injected === 1, 10_000);
+      expect(confirmationsFor(instanceId)).toHaveLength(0);
+      const invocation = await waitFor('the invocation to end', () => cloud.invocations.find((i) => i.eventId === event.id), 30_000);
+      expect(invocation.outcome).toEqual({ status: 'succeeded', attempts: 2 });
+      await waitFor('the confirmation', () => confirmationsFor(instanceId).length > 0, 10_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(confirmationsFor(instanceId)).toHaveLength(1);
+      expect(await claimState(instanceId)).toBe('sent');
+    } finally {
+      remove();
+    }
+  }, 60_000);
+});
