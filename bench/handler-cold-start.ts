@@ -1,6 +1,7 @@
 // Cold start of the interruption handler: time to load the handler module and construct its clients, each
 // sample in a fresh Node process, ours (bundled) against the workshop baseline (unbundled SDK) in the same run.
 // Run: npx tsx bench/handler-cold-start.ts
+// Before/after in one run: COLD_START_COMPARE=<another checkout> adds that checkout's handler, bundled the same way.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,7 @@ const ENV = {
   TARGET_GROUP_ARNS: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef',
   DEREGISTRATION_DELAY_SECONDS: '120',
   TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:interruptions',
+  CONFIRMATION_TABLE_NAME: 'spotweb-confirmations',
   POWERTOOLS_SERVICE_NAME: 'interruption-handler',
   POWERTOOLS_METRICS_NAMESPACE: 'spotweb',
 };
@@ -62,13 +64,23 @@ writeFileSync(floor, ['crypto', 'http', 'https', 'stream', 'os', 'fs'].map((m) =
 const oneClient = join(floorDir, 'one-client.cjs');
 await build({ ...handlerBuildOptions(oneClient), entryPoints: [join(dirname(fileURLToPath(import.meta.url)), 'floors/one-client.ts')] });
 
+const compareDir = process.env.COLD_START_COMPARE;
+const compared = join(floorDir, 'compared.cjs');
+if (compareDir) await build({ ...handlerBuildOptions(compared), entryPoints: [join(compareDir, 'handlers/interruption/index.ts')] });
+
 const built = await buildHandlers();
-const samples = { ours: [] as Sample[], baseline: [] as Sample[], oneClient: [] as Sample[], floor: [] as Sample[] };
+const samples = { ours: [] as Sample[], baseline: [] as Sample[], oneClient: [] as Sample[], floor: [] as Sample[], compared: [] as Sample[] };
 for (let i = 0; i < WARM_UPS + RUNS; i++) {
   // Interleaved, so drift in machine load hits all alike.
-  const round = { ours: sample(built.bundled), baseline: sample(built.baseline), oneClient: sample(oneClient), floor: sample(floor) };
+  const round = {
+    ours: sample(built.bundled),
+    baseline: sample(built.baseline),
+    oneClient: sample(oneClient),
+    floor: sample(floor),
+    compared: compareDir ? sample(compared) : undefined,
+  };
   if (i >= WARM_UPS) {
-    for (const key of Object.keys(samples) as (keyof typeof samples)[]) samples[key].push(round[key]);
+    for (const key of Object.keys(samples) as (keyof typeof samples)[]) if (round[key]) samples[key].push(round[key]);
   }
 }
 
@@ -92,6 +104,7 @@ const rows = [
   ['baseline (workshop)', baseline],
   ['floor (one SDK client)', summary(samples.oneClient)],
   ['floor (SDK built-ins)', summary(samples.floor)],
+  ...(compareDir ? ([[`compared (${compareDir.slice(-12)})`, summary(samples.compared)]] as const) : []),
 ] as const;
 for (const [name, s] of rows) {
   console.log(

@@ -72,7 +72,7 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
 
   /**
    * Sends the drain confirmation if this delivery wins the instance's claim (confirmations.ts). A failed publish
-   * releases the claim and throws, so Lambda's retry (which finds the instance draining) claims and publishes it.
+   * releases the claim and throws, so Lambda's retry (which finds the instance draining or gone) resumes it and publishes.
    */
   const confirm = async (
     parsed: Extract<ParsedEvent, { instanceId: string }>,
