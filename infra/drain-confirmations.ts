@@ -10,7 +10,7 @@ import { CLAIM_TABLE_KEY, CLAIM_TABLE_TTL } from '../handlers/interruption/confi
  * and why it is not Powertools' idempotency utility).
  *
  * On-demand billing: a handful of writes per interruption, none otherwise. Items expire through TTL a day after
- * their last write. Point-in-time recovery as cdk-nag (AwsSolutions-DDB3) asks; encrypted at rest with DynamoDB's
+ * the last claim. Point-in-time recovery as cdk-nag (AwsSolutions-DDB3) asks; encrypted at rest with DynamoDB's
  * AWS-owned key (always on; an AWS-managed or customer key would add KMS calls and grants to the handler's path
  * for a table that only holds instance ids and claim states). Removed with the stack, like its other resources:
  * the records are worthless once the instances are gone.
