@@ -45,8 +45,13 @@ export interface TargetSnapshot {
   /** ELB reason code, e.g. `Elb.InitialHealthChecking`, `Target.Timeout`, `Target.DeregistrationInProgress`. */
   readonly reason?: string;
   readonly description?: string;
-  /** Epoch ms at which in-flight requests are cut; only while draining. */
+  /** Epoch ms at which in-flight requests are cut and the target leaves the group; only while draining. */
   readonly drainingUntil?: number;
+  /**
+   * Epoch ms at which the drain itself completed early (nothing in flight, no connection open); only while
+   * draining. ELB still shows the target `draining` until `drainingUntil` (see LocalLoadBalancer).
+   */
+  readonly drainCompletedAt?: number;
   readonly inFlight: number;
   /** Requests routed to this target since it was registered. */
   readonly requests: number;
@@ -66,7 +71,7 @@ export interface LoadBalancerCounters {
 interface TargetRecord {
   readonly id: string;
   health: HealthTally;
-  draining?: { readonly until: number; readonly timer: NodeJS.Timeout; readonly endpoint?: string };
+  draining?: { readonly until: number; readonly timer: NodeJS.Timeout; readonly endpoint?: string; completedAt?: number };
   /** Aborted when the deregistration delay runs out, cutting what is still in flight. */
   cutoff: AbortController;
   checkTimer?: NodeJS.Timeout;
@@ -88,7 +93,10 @@ interface TargetRecord {
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html#deregistration-delay):
  * a deregistered target stays `draining` while it has requests in flight or open connections from the load
  * balancer, up to the deregistration delay; "if a deregistering target has no in-flight requests and no active
- * connections", the deregistration completes at once.
+ * connections", the deregistration completes at once, "however, even though target deregistration is complete, the
+ * status of the target is displayed as draining until the deregistration delay timeout expires". So a drained
+ * target keeps its record (state `draining`, `drainCompletedAt` set, nothing routed to it) until the delay ends,
+ * and only then is removed (`unused` in DescribeTargetHealth).
  */
 export class LocalLoadBalancer {
   private readonly records = new Map<string, TargetRecord>();
@@ -186,9 +194,10 @@ export class LocalLoadBalancer {
   }
 
   /**
-   * Starts draining: no new requests, no more health checks. Removed at once when nothing is in flight and no
-   * connection to the target is open, else when the last of them ends or the deregistration delay runs out
-   * (what is left is cut).
+   * Starts draining: no new requests, no more health checks. The drain completes at once when nothing is in flight
+   * and no connection to the target is open, else when the last of them ends; what is left when the
+   * deregistration delay runs out is cut. Either way the target shows `draining` until the delay ends, then is
+   * removed, as ELB displays it.
    * Returns false when `id` was not registered.
    */
   deregister(id: string): boolean {
@@ -199,16 +208,13 @@ export class LocalLoadBalancer {
     clearTimeout(record.checkTimer);
     record.checkTimer = undefined;
     const endpoint = this.endpointKey(id);
-    if (record.inFlight === 0 && this.openConnections(endpoint) === 0) {
-      this.remove(record, from);
-      return true;
-    }
     const timer = setTimeout(() => {
       record.cutoff.abort(new Error('deregistration delay elapsed'));
       this.remove(record, 'draining');
     }, this.props.deregistrationDelayMs);
     record.draining = { until: this.now() + this.props.deregistrationDelayMs, timer, ...(endpoint && { endpoint }) };
     this.emit(id, from, 'draining', 'Target.DeregistrationInProgress');
+    this.completeDrainIfIdle(record);
     return true;
   }
 
@@ -219,6 +225,7 @@ export class LocalLoadBalancer {
       reason: r.draining ? 'Target.DeregistrationInProgress' : r.health.reason,
       description: r.draining ? 'Target deregistration is in progress' : r.health.description,
       drainingUntil: r.draining?.until,
+      drainCompletedAt: r.draining?.completedAt,
       inFlight: r.inFlight,
       requests: r.requests,
     }));
@@ -284,10 +291,14 @@ export class LocalLoadBalancer {
     this.completeDrainIfIdle(record);
   }
 
-  /** A draining target with nothing in flight and no open connection is done draining. */
+  /**
+   * A draining target with nothing in flight and no open connection is done draining; it stays displayed as
+   * `draining` until the deregistration delay's timer removes it.
+   */
   private completeDrainIfIdle(record: TargetRecord): void {
-    if (!record.draining || record.inFlight > 0 || this.openConnections(record.draining.endpoint) > 0) return;
-    if (this.records.get(record.id) === record) this.remove(record, 'draining');
+    const { draining } = record;
+    if (!draining || draining.completedAt !== undefined || record.inFlight > 0 || this.openConnections(draining.endpoint) > 0) return;
+    draining.completedAt = this.now();
   }
 
   private endpointKey(id: string): string | undefined {

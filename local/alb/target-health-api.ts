@@ -9,9 +9,15 @@
  *   `Elb.InitialHealthChecking` until the first checks decide;
  * - `healthy`; `unhealthy` with the failing check's reason (`Target.FailedHealthChecks`, `Target.Timeout`,
  *   `Target.ResponseCodeMismatch`);
- * - `draining` / `Target.DeregistrationInProgress` from DeregisterTargets until the drain completes (see
- *   LocalLoadBalancer.deregister: in-flight requests and open connections, up to the deregistration delay);
+ * - `draining` / `Target.DeregistrationInProgress` from DeregisterTargets until the deregistration delay ends, also
+ *   when the drain itself completed early (see LocalLoadBalancer: ELB keeps displaying `draining` until then);
+ * - `unused` / `Target.InvalidState` ("the target is in the stopped or terminated state", same page) for a target
+ *   still registered, or asked about by id, whose instance is stopped (moto answers this itself) or terminated
+ *   (the Spot emulation knows it; moto would say the target is registered);
  * - `unused` / `Target.NotRegistered` for a target asked about by id that is not registered (moto says so too).
+ * `Target.NotInUse` (target group used by no load balancer, or an Availability Zone the load balancer does not
+ * enable) and `Target.IpUnusable` (an IP target reserved by a load balancer) have no case here: the one target group
+ * is the listener's, with instance targets in the load balancer's subnets.
  *
  * moto stays the store: the request goes to moto first, so an unknown target group or a malformed request fails
  * exactly as moto fails it, and ports come from moto's registrations.
@@ -39,6 +45,7 @@ interface MotoTarget {
 
 const REGISTRATION_IN_PROGRESS = { state: 'initial', reason: 'Elb.RegistrationInProgress', description: 'Target registration is in progress' };
 const NOT_REGISTERED = { state: 'unused', reason: 'Target.NotRegistered', description: 'Target is not registered to the target group' };
+const INVALID_STATE = { state: 'unused', reason: 'Target.InvalidState' } as const;
 
 /** The `Targets.member.N.Id` / `.Port` a DescribeTargetHealth query names, in order. */
 export function requestedTargets(params: URLSearchParams): Array<{ id: string; port?: number }> {
@@ -68,14 +75,19 @@ export function parseMotoTargetHealth(xml: string): MotoTarget[] {
 
 /**
  * What DescribeTargetHealth answers: for the targets asked about (all registered and draining ones when none is
- * named), the data plane's state where it has the target, else moto's registration as `initial` /
- * `Elb.RegistrationInProgress`, else `unused` / `Target.NotRegistered`.
+ * named), in this order: `unused` / `Target.InvalidState` when moto says so (a stopped instance, still registered);
+ * `draining` while the data plane drains the target (a deregistered target is leaving the group, whatever its
+ * instance's state); `unused` / `Target.InvalidState` when the instance is `terminated`; the data plane's state
+ * where it has the target; moto's
+ * registration as `initial` / `Elb.RegistrationInProgress`; else `unused` / `Target.NotRegistered`.
  */
 export function targetHealthViews(input: {
   readonly dataPlane: readonly TargetSnapshot[];
   readonly moto: readonly MotoTarget[];
   readonly requested: ReadonlyArray<{ readonly id: string; readonly port?: number }>;
   readonly defaultPort: number;
+  /** Instances EC2 reports `terminated` that moto may still count as registered. @default none */
+  readonly terminated?: ReadonlySet<string>;
 }): TargetHealthView[] {
   const plane = new Map(input.dataPlane.map((t) => [t.id, t]));
   const registered = new Map(input.moto.filter((t) => t.reason !== NOT_REGISTERED.reason).map((t) => [t.id, t]));
@@ -84,9 +96,21 @@ export function targetHealthViews(input: {
     const asked = input.requested.find((t) => t.id === id);
     const port = asked?.port ?? registered.get(id)?.port ?? input.defaultPort;
     const target = plane.get(id);
-    if (target) return { id, port, state: target.state, ...(target.reason && { reason: target.reason }), ...(target.description && { description: target.description }) };
-    if (registered.has(id)) return { id, port, ...REGISTRATION_IN_PROGRESS };
-    return { id, port, ...NOT_REGISTERED };
+    const view = (t: { state: string; reason?: string; description?: string }): TargetHealthView => ({
+      id,
+      port,
+      state: t.state,
+      ...(t.reason && { reason: t.reason }),
+      ...(t.description && { description: t.description }),
+    });
+    const moto = registered.get(id);
+    // Still registered, stopped: the sync takes it out of the data plane (which drains it), but ELB says unused.
+    if (moto?.reason === INVALID_STATE.reason) return view({ ...INVALID_STATE, description: moto.description ?? 'Target is in the stopped state' });
+    if (target?.state === 'draining') return view(target);
+    if ((target || moto) && input.terminated?.has(id)) return view({ ...INVALID_STATE, description: 'Target is in the terminated state' });
+    if (target) return view(target);
+    if (moto) return view(REGISTRATION_IN_PROGRESS);
+    return view(NOT_REGISTERED);
   });
 }
 
@@ -128,6 +152,8 @@ export interface TargetHealthApiProps {
   /** The target group's port, for targets moto does not list (draining ones it already dropped). */
   readonly port: number;
   readonly dataPlane: () => readonly TargetSnapshot[];
+  /** Instances EC2 reports `terminated` (the Spot emulation's), for `Target.InvalidState`. @default none */
+  readonly terminated?: () => ReadonlySet<string> | undefined;
   readonly upstream: (req: GatewayRequest) => Promise<GatewayResponse>;
 }
 
@@ -144,6 +170,7 @@ export function targetHealthInterceptor(props: TargetHealthApiProps): Intercepto
       moto: parseMotoTargetHealth(moto.body.toString()),
       requested: requestedTargets(params),
       defaultPort: props.port,
+      terminated: props.terminated?.(),
     });
     return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() }, body: describeTargetHealthXml(views, randomUUID()) };
   };

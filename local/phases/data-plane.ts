@@ -34,7 +34,7 @@ export function startDataPlane(props: DataPlaneProps): Promise<Started<DataPlane
     teardown.add(() => messaging.close());
     const spot = await createSpotService({ ...context, fleet: view.fleet, bus: messaging.events.bus, workDir: props.workDir, spotWatcher: props.spotWatcher });
     teardown.add(() => spot.close());
-    const alb = await startLoadBalancer({ ...context, view, port: props.port, resolveTarget: (id) => spot.fleet.resolve(id) });
+    const alb = await startLoadBalancer({ ...context, view, port: props.port, resolveTarget: (id) => spot.fleet.resolve(id), terminated: () => spot.fleet.view().terminated() });
     teardown.add(() => alb.close());
 
     await spot.fleet.start();

@@ -17,6 +17,8 @@ export interface LoadBalancerPhaseProps extends Omit<PhaseContext, 'verbose'> {
   readonly port: number;
   /** Where an instance's app listens (the Spot emulation knows); undefined while it has none. */
   readonly resolveTarget: (instanceId: string) => { host: string; port: number } | undefined;
+  /** Instances EC2 reports `terminated` (the Spot emulation knows), for DescribeTargetHealth's Target.InvalidState. */
+  readonly terminated: () => ReadonlySet<string>;
 }
 
 export interface LoadBalancerPhase {
@@ -71,6 +73,7 @@ export function startLoadBalancer(props: LoadBalancerPhaseProps): Promise<Starte
           targetGroupArn: view.targetGroupArn,
           port: view.targetGroupPort,
           dataPlane: () => loadBalancer.targets(),
+          terminated: props.terminated,
           upstream: (req) => gateway.forwardToUpstream(req),
         }),
       ),

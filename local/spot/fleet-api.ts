@@ -31,6 +31,8 @@ export interface FleetView {
   live(): readonly FleetInstanceView[];
   /** Reclaimed instances EC2 still reports as shutting down. */
   shuttingDown(): ReadonlySet<string>;
+  /** Instances of the fleet that EC2 reports `terminated` (reclaimed, or ended by a call). */
+  terminated(): ReadonlySet<string>;
 }
 
 interface ActiveInstance {

@@ -209,6 +209,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
           weight: weights.get(poolOf(m.instance.InstanceType ?? '', m.instance.SubnetId ?? '')) ?? 1,
         })),
       shuttingDown: () => new Set(this.shuttingDownIds),
+      terminated: () => new Set([...this.retired].filter((id) => !this.shuttingDownIds.has(id))),
     };
   }
 
@@ -389,6 +390,8 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
           clearTimeout(member.reclaimTimer);
           await member.host?.stop(false);
           this.members.delete(id);
+          // Its target health is `unused` / Target.InvalidState from now on (local/alb/target-health-api.ts).
+          if (instance.State?.Name === 'terminated') this.retired.add(id);
           this.emit('terminated', { instanceId: id });
         }
         continue;

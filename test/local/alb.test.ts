@@ -187,12 +187,13 @@ describe('LocalLoadBalancer health checks', () => {
 });
 
 describe('LocalLoadBalancer deregistration', () => {
-  it('drains: the in-flight request completes, nothing new is sent, removal follows the last connection closing', async () => {
+  it('drains: the in-flight request completes, nothing new is sent, the drain completes with the last connection closing', async () => {
     const fleet = await targets('a', 'b');
     // The pooled connection to the drained target closes after the idle timeout (above the slow reply's 400 ms, so
-    // it is no 504), well inside the deregistration delay: removal then proves the drain ended early, not timed out.
+    // it is no 504), well inside the deregistration delay: the drain's completion then proves it ended early.
     const idleTimeoutMs = 1_000;
-    const { lb, url, changes } = await balancer(fleet, { idleTimeoutMs });
+    const deregistrationDelayMs = 3_000;
+    const { lb, url, changes } = await balancer(fleet, { idleTimeoutMs, deregistrationDelayMs });
     await registerHealthy(lb, 'a', 'b');
 
     const slow = get(`${url}/slow?ms=400`);
@@ -211,20 +212,33 @@ describe('LocalLoadBalancer deregistration', () => {
     const answeredAt = Date.now();
     // Nothing in flight, but the load balancer's connection to the target is still open: ELB keeps it draining.
     expect(lb.targets().find((t) => t.id === busy)).toMatchObject({ state: 'draining', inFlight: 0 });
+    expect(lb.targets().find((t) => t.id === busy)?.drainCompletedAt).toBeUndefined();
+    await waitFor(() => lb.targets().find((t) => t.id === busy)?.drainCompletedAt !== undefined, 3_000, `${busy} drained`);
+    const drainedAfter = Date.now() - answeredAt;
+    expect(drainedAfter).toBeGreaterThanOrEqual(idleTimeoutMs - 100);
+    // Drained, and still displayed draining until the deregistration delay ends (ELB user guide, "Deregistration delay").
+    expect(stateOf(lb, busy)).toBe('draining');
     await waitFor(() => stateOf(lb, busy) === undefined, 4_000, `${busy} removed`);
-    const removedAfter = Date.now() - answeredAt;
-    expect(removedAfter).toBeGreaterThanOrEqual(idleTimeoutMs - 100);
-    expect(removedAfter).toBeLessThan(4_000);
+    expect(Date.now() - (draining?.drainingUntil ?? 0)).toBeGreaterThanOrEqual(-50);
     expect(fleet.get(busy)?.healthChecks).toBe(checksWhileDraining);
     expect(changes.filter((c) => c.id === busy).map((c) => c.to)).toEqual(['initial', 'healthy', 'draining', 'removed']);
   });
 
-  it('removes a target with nothing in flight at once', async () => {
+  it('completes the drain of a target with nothing in flight at once, and shows it draining until the delay ends', async () => {
     const fleet = await targets('a');
-    const { lb } = await balancer(fleet);
+    const { lb, url } = await balancer(fleet, { deregistrationDelayMs: 600 });
     await registerHealthy(lb, 'a');
+    const deregisteredAt = Date.now();
     expect(lb.deregister('a')).toBe(true);
-    expect(lb.targets()).toEqual([]);
+    // ELB user guide, "Deregistration delay": complete at once, "displayed as draining until the deregistration
+    // delay timeout expires". The control: before, the target vanished here and the API never showed draining.
+    const [shown] = lb.targets();
+    expect(shown).toMatchObject({ id: 'a', state: 'draining', reason: 'Target.DeregistrationInProgress', inFlight: 0 });
+    expect(shown?.drainCompletedAt).toBeGreaterThanOrEqual(deregisteredAt);
+    // Drained: nothing is routed to it.
+    expect((await get(url)).status).toBe(503);
+    await waitFor(() => lb.targets().length === 0, 3_000, 'a removed');
+    expect(Date.now() - deregisteredAt).toBeGreaterThanOrEqual(590);
     expect(lb.deregister('a')).toBe(false);
   });
 
@@ -270,6 +284,7 @@ describe('LocalLoadBalancer deregistration', () => {
     const { lb, url, changes } = await balancer(fleet, {
       healthCheck: { ...FAST_CHECKS, intervalMs: 300, timeoutMs: 250, healthyThreshold: 1 },
       idleTimeoutMs: 1_500,
+      deregistrationDelayMs: 4_000,
     });
     await registerHealthy(lb, 'a', 'b', 'c');
     const agent = new Agent({ keepAlive: true, maxSockets: 20 });
@@ -298,8 +313,9 @@ describe('LocalLoadBalancer deregistration', () => {
     const deregisteredAt = Date.now();
     lb.deregister('b');
     await load;
+    await waitFor(() => lb.targets().find((t) => t.id === 'b')?.drainCompletedAt !== undefined, 4_000, 'b drained');
+    const drainedAfter = Date.now() - deregisteredAt;
     await waitFor(() => stateOf(lb, 'b') === undefined, 5_000, 'b removed');
-    const removedAfter = Date.now() - deregisteredAt;
 
     expect(changes.filter((c) => c.to === 'unhealthy')).toEqual([]);
     expect(failures).toEqual([]);
@@ -307,7 +323,7 @@ describe('LocalLoadBalancer deregistration', () => {
     expect(inFlightAtDeregistration).toBeGreaterThan(0);
     expect(lb.targets().map((t) => t.id)).toEqual(['a', 'c']);
     expect(changes.filter((c) => c.id === 'b').map((c) => c.to)).toEqual(['initial', 'healthy', 'draining', 'removed']);
-    expect(removedAfter).toBeLessThan(5_000);
+    expect(drainedAfter).toBeLessThan(4_000);
     expect(fleet.get('b')?.inFlight).toBe(0);
     console.info(`under load: ${ok} requests in 2 s, ${inFlightAtDeregistration} in flight on the deregistered target`);
   });

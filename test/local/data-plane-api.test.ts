@@ -28,6 +28,35 @@ describe('DescribeTargetHealth from the data plane', () => {
     ]);
   });
 
+  // ELB API reference, TargetHealth: `Target.InvalidState` - "The target is in the stopped or terminated state".
+  it('a registered target whose instance is stopped or terminated is unused / Target.InvalidState; a draining one stays draining', () => {
+    const stopped = parseMotoTargetHealth(
+      '<TargetHealthDescriptions><member><Target><Id>i-stopped</Id><Port>80</Port></Target><TargetHealth><Description>Target is in the stopped state</Description>' +
+        '<Reason>Target.InvalidState</Reason><State>unused</State></TargetHealth></member>' +
+        '<member><Target><Id>i-ended</Id><Port>80</Port></Target><TargetHealth><State>draining</State></TargetHealth></member></TargetHealthDescriptions>',
+    );
+    const input = {
+      // The sync took the stopped instance out of the data plane, which drains it; moto keeps the terminated one aside.
+      dataPlane: [snapshot('i-stopped', 'draining', 'Target.DeregistrationInProgress'), snapshot('i-leaving', 'draining', 'Target.DeregistrationInProgress')],
+      moto: stopped,
+      requested: [{ id: 'i-ended' }, { id: 'i-leaving' }, { id: 'i-stopped' }],
+      defaultPort: 80,
+    };
+    // Control group: without the instance states, a terminated instance moto keeps aside looks like a new registration.
+    expect(targetHealthViews(input).map((v) => `${v.id}=${v.state}/${v.reason}`)).toEqual([
+      'i-ended=initial/Elb.RegistrationInProgress',
+      'i-leaving=draining/Target.DeregistrationInProgress',
+      'i-stopped=unused/Target.InvalidState',
+    ]);
+    const views = targetHealthViews({ ...input, terminated: new Set(['i-ended', 'i-leaving']) });
+    expect(views.map((v) => `${v.id}=${v.state}/${v.reason}`)).toEqual([
+      'i-ended=unused/Target.InvalidState',
+      'i-leaving=draining/Target.DeregistrationInProgress',
+      'i-stopped=unused/Target.InvalidState',
+    ]);
+    expect(views[0]?.description).toBe('Target is in the terminated state');
+  });
+
   it('a target asked about by id and registered nowhere is unused / Target.NotRegistered, in a well-formed answer', () => {
     const views = targetHealthViews({ dataPlane: [], moto: [], requested: [{ id: 'i-x' }], defaultPort: 80 });
     expect(views).toEqual([{ id: 'i-x', port: 80, state: 'unused', reason: 'Target.NotRegistered', description: 'Target is not registered to the target group' }]);
@@ -40,6 +69,7 @@ describe('the fleet EC2 calls from the Spot emulation', () => {
     fleetRequestId: 'sfr-1',
     live: () => [{ instanceId: 'i-1', instanceType: 't3.micro' }, { instanceId: 'i-replacement', instanceType: 't3.small' }],
     shuttingDown: () => new Set(['i-old']),
+    terminated: () => new Set(),
   };
 
   it('lists the replacement moto does not know and drops the instance shutting down', () => {
