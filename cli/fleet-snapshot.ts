@@ -23,6 +23,11 @@ export interface InstanceView {
   readonly healthReason?: string;
   /** Seconds until a draining target's in-flight requests are cut (local cloud only: ELB does not say). */
   readonly drainingSecondsLeft?: number;
+  /**
+   * When the drain itself completed, ISO 8601 (local cloud only): with nothing in flight and no connection open ELB
+   * completes a deregistration at once but shows the target `draining` until the deregistration delay ends.
+   */
+  readonly drainCompletedAt?: string;
   /** Requests the target has served (local cloud only). */
   readonly requests?: number;
   /** When a Spot interruption warning said the instance will be reclaimed (local cloud only). */
@@ -114,7 +119,11 @@ export async function readFleetSnapshot(target: Target): Promise<FleetSnapshot> 
   });
 }
 
-/** Joins what EC2, ELB and (locally) the data plane say into one view; the data plane knows more states. */
+/**
+ * Joins what EC2 and ELB say into one view, the same on AWS and locally: the target's state is DescribeTargetHealth's
+ * (a target it does not list is `unused`). Locally, the data plane adds what ELB does not say (seconds of drain
+ * left, whether the drain already completed, requests served), only where it agrees with ELB's state.
+ */
 export function fleetSnapshot(input: {
   target: 'aws' | 'local';
   stackName: string;
@@ -137,8 +146,9 @@ export function fleetSnapshot(input: {
       const id = i.InstanceId!;
       const elb = input.elbHealth.get(id);
       const plane = dataPlane.get(id);
-      const health = (plane?.state ?? (input.local ? 'unused' : elb?.State ?? 'unused')) as TargetHealth;
-      const reason = plane ? plane.reason : elb?.Reason;
+      const health = (elb?.State ?? 'unused') as TargetHealth;
+      const reason = elb?.Reason;
+      const drain = health === 'draining' && plane?.state === 'draining' ? plane : undefined;
       return {
         instanceId: id,
         availabilityZone: i.Placement?.AvailabilityZone ?? '',
@@ -146,9 +156,8 @@ export function fleetSnapshot(input: {
         state: i.State?.Name ?? 'unknown',
         health,
         ...(reason ? { healthReason: reason } : {}),
-        ...(health === 'draining' && plane?.drainingUntil !== undefined
-          ? { drainingSecondsLeft: Math.max(0, Math.round((plane.drainingUntil - input.now) / 100) / 10) }
-          : {}),
+        ...(drain?.drainingUntil !== undefined ? { drainingSecondsLeft: Math.max(0, Math.round((drain.drainingUntil - input.now) / 100) / 10) } : {}),
+        ...(drain?.drainCompletedAt !== undefined ? { drainCompletedAt: new Date(drain.drainCompletedAt).toISOString() } : {}),
         ...(plane ? { requests: plane.requests } : {}),
         ...(warnings.get(id)?.reclaimAt ? { reclaimAt: warnings.get(id)!.reclaimAt } : {}),
         ...(warnings.get(id)?.warnedAt ? { warnedAt: warnings.get(id)!.warnedAt } : {}),

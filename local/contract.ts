@@ -63,8 +63,12 @@ export interface LocalStatus {
     /** `warnedAt`: when the Spot interruption warning went out; `reclaimAt`: when it said the instance goes. */
     readonly instances: ReadonlyArray<{ instanceId: string; instanceType: string; availabilityZone: string; reclaimAt?: string; warnedAt?: string }>;
   };
-  /** The ALB data plane's view (states moto does not keep: initial, unhealthy, draining with time left). */
-  readonly targets: ReadonlyArray<{ id: string; state: string; reason?: string; drainingUntil?: number; inFlight: number; requests: number }>;
+  /**
+   * The ALB data plane's view (states moto does not keep: initial, unhealthy, draining with time left). Epoch ms:
+   * `drainingUntil`, when the deregistration delay ends; `drainCompletedAt`, when the drain itself ended (nothing in
+   * flight, no connection open), which ELB does not show: it displays `draining` until the delay ends.
+   */
+  readonly targets: ReadonlyArray<{ id: string; state: string; reason?: string; drainingUntil?: number; drainCompletedAt?: number; inFlight: number; requests: number }>;
   readonly notifications: ReadonlyArray<{ message: string; subject?: string; receivedAt: string }>;
   /** The stack's CloudWatch alarms (the same states DescribeAlarms returns through the endpoint). */
   readonly alarms: ReadonlyArray<{ name: string; state: string; reason: string; since: string; description?: string }>;

@@ -1,5 +1,5 @@
 import { CliError } from '../errors.js';
-import { describeInterruption, fromReport } from '../interrupt/plan.js';
+import { describeInterruption, describeNow, drainNote, fromReport } from '../interrupt/plan.js';
 import { interrupt } from '../interrupt/run.js';
 import { runLoad } from '../load/generator.js';
 import type { LoadSummary } from '../load/stats.js';
@@ -135,7 +135,13 @@ export class ConsoleActions {
         started = true;
         accepted();
         const views = new Map(snapshot.instances.map((i) => [i.instanceId, i]));
-        view.lines = [view.lines[0]!, ...followed.map((f) => describeInterruption(f, views.get(f.instanceId), startedAt))];
+        view.lines = [
+          view.lines[0]!,
+          ...followed.map((f) => {
+            const now = describeNow(f, views.get(f.instanceId));
+            return `${describeInterruption(f, startedAt)}${now ? ` [${now}]` : ''}`;
+          }),
+        ];
       },
     });
     run.then(
@@ -143,7 +149,11 @@ export class ConsoleActions {
         view.state = report.complete ? 'succeeded' : 'failed';
         view.lines = [
           report.method === 'fis' ? `FIS experiment ${report.experimentId ?? ''} ${report.experimentStatus ?? ''}`.trim() : `Target capacity ${report.capacity.from} → ${report.capacity.to}`,
-          ...report.instances.map((i) => `${describeInterruption(fromReport(i), undefined, Date.parse(report.startedAt))}${i.drained ? ' (drained before it went)' : ''}`),
+          ...report.instances.flatMap((i) => {
+            const steps = fromReport(i);
+            const note = drainNote(steps, Date.parse(report.startedAt));
+            return [`${describeInterruption(steps, Date.parse(report.startedAt))}${i.drained ? ' (drained before it went)' : ''}`, ...(note ? [note] : [])];
+          }),
           ...(report.complete ? [] : ['Stopped following before every interrupted instance was gone.']),
         ];
       },

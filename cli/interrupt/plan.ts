@@ -79,9 +79,18 @@ export function chooseInstances(snapshot: FleetSnapshot, asked: readonly string[
 export interface Interruption {
   readonly instanceId: string;
   warnedAt?: number;
+  /** Its target first seen `draining` (ELB: Target.DeregistrationInProgress). */
   drainingAt?: number;
-  /** Its target left the target group (ELB: `unused`) while the instance still ran. */
+  /**
+   * When the drain itself completed (local cloud only): ELB completes a deregistration at once when nothing is in
+   * flight and no connection is open, yet shows `draining` until the deregistration delay ends.
+   */
+  drainCompletedAt?: number;
+  /** EC2 first seen reporting the instance `shutting-down`. */
+  shuttingDownAt?: number;
+  /** Its target left the target group (ELB: `unused`, or no longer listed) while the instance was still there. */
   deregisteredAt?: number;
+  /** The instance `terminated` (or stopped), or no longer listed. */
   goneAt?: number;
 }
 
@@ -90,12 +99,14 @@ export interface ReportedInterruption {
   readonly instanceId: string;
   readonly warnedAt?: string;
   readonly drainingAt?: string;
+  readonly drainCompletedAt?: string;
+  readonly shuttingDownAt?: string;
   readonly deregisteredAt?: string;
   readonly goneAt?: string;
   readonly drained: boolean;
 }
 
-const STEPS = ['warnedAt', 'drainingAt', 'deregisteredAt', 'goneAt'] as const;
+const STEPS = ['warnedAt', 'drainingAt', 'drainCompletedAt', 'shuttingDownAt', 'deregisteredAt', 'goneAt'] as const;
 
 export function reportInterruption(i: Interruption): ReportedInterruption {
   const steps = Object.fromEntries(STEPS.flatMap((k) => (i[k] === undefined ? [] : [[k, new Date(i[k]!).toISOString()]])));
@@ -144,19 +155,48 @@ export function observe(followed: ReadonlyMap<string, Interruption>, now: FleetS
     // The local cloud says when the warning went out; on AWS only when it was first seen is known.
     if (is.reclaimAt && f.warnedAt === undefined) f.warnedAt = is.warnedAt !== undefined ? Date.parse(is.warnedAt) : at;
     if (is.health === 'draining' && f.drainingAt === undefined) f.drainingAt = at;
+    if (is.drainCompletedAt !== undefined && f.drainCompletedAt === undefined) f.drainCompletedAt = Date.parse(is.drainCompletedAt);
+    if (is.state === 'shutting-down' && f.shuttingDownAt === undefined) f.shuttingDownAt = at;
     if (is.health === 'unused' && f.deregisteredAt === undefined) f.deregisteredAt = at;
   }
 }
 
-/** One line per followed instance for the live display and the final report. */
-export function describeInterruption(i: Interruption, view: InstanceView | undefined, startedAt: number): string {
+/** The steps in the order they happened: the drain's end and the reclaim race each other. */
+const STEP_NAMES: ReadonlyArray<[keyof Interruption, string]> = [
+  ['warnedAt', 'warned'],
+  ['drainingAt', 'draining'],
+  ['shuttingDownAt', 'shutting-down'],
+  ['deregisteredAt', 'deregistered'],
+  ['goneAt', 'gone'],
+];
+
+/**
+ * What the steps leave unsaid, in plain words, or undefined: a drain that completed early (still shown `draining`,
+ * as ELB shows it), or a target never seen draining (left between two polls).
+ */
+export function drainNote(i: Interruption, startedAt: number): string | undefined {
+  if (i.drainCompletedAt !== undefined) {
+    const at = `+${((i.drainCompletedAt - startedAt) / 1000).toFixed(1)} s`;
+    return `drain complete ${at} (no request in flight, no connection open); ELB shows draining until the deregistration delay ends`;
+  }
+  if (i.drainingAt === undefined && i.deregisteredAt !== undefined) return 'never seen draining: the deregistration completed between two polls';
+  return undefined;
+}
+
+/**
+ * The instance's state now, for the live display's second line (so a narrow terminal, which cuts long lines, keeps
+ * it): EC2 state, target health and, locally, the drain's seconds left. Undefined once it is gone.
+ */
+export function describeNow(i: Interruption, view: InstanceView | undefined): string | undefined {
+  if (!view || i.goneAt !== undefined) return undefined;
+  return `now: ${view.state}, target ${view.health}${view.drainingSecondsLeft !== undefined ? ` ${view.drainingSecondsLeft.toFixed(1)} s left` : ''}`;
+}
+
+/** One line per followed instance for the live display and the final report: its steps in the order seen. */
+export function describeInterruption(i: Interruption, startedAt: number): string {
   const t = (ms: number | undefined): string => (ms === undefined ? '' : `+${((ms - startedAt) / 1000).toFixed(1)} s`);
-  const steps = [
-    i.warnedAt !== undefined ? `warned ${t(i.warnedAt)}` : undefined,
-    i.drainingAt !== undefined ? `draining ${t(i.drainingAt)}` : undefined,
-    i.deregisteredAt !== undefined ? `deregistered ${t(i.deregisteredAt)}` : undefined,
-    i.goneAt !== undefined ? `gone ${t(i.goneAt)}` : undefined,
-  ].filter(Boolean);
-  const now = view && i.goneAt === undefined ? `  [now: ${view.state}, target ${view.health}${view.drainingSecondsLeft !== undefined ? ` ${view.drainingSecondsLeft.toFixed(1)} s left` : ''}]` : '';
-  return `${i.instanceId}: ${steps.join(' → ') || 'waiting for the interruption'}${now}`;
+  const steps = STEP_NAMES.flatMap(([key, name]) => (i[key] === undefined ? [] : [{ at: i[key] as number, text: `${name} ${t(i[key] as number)}` }]))
+    .sort((a, b) => a.at - b.at)
+    .map((s) => s.text);
+  return `${i.instanceId}: ${steps.join(' → ') || 'waiting for the interruption'}`;
 }

@@ -15,7 +15,8 @@ export function healthLabel(i: InstanceView, style: Style = plain): string {
     unused: style.dim,
     unavailable: style.red,
   };
-  const left = i.drainingSecondsLeft !== undefined ? ` (${i.drainingSecondsLeft.toFixed(1)} s left)` : '';
+  // A drain that completed early is still `draining` for ELB until the delay ends: say both.
+  const left = i.drainingSecondsLeft !== undefined ? ` (${i.drainingSecondsLeft.toFixed(1)} s left${i.drainCompletedAt ? ', drained' : ''})` : '';
   const reason = i.health === 'unhealthy' && i.healthReason ? ` (${printableLine(i.healthReason, 80)})` : '';
   return (paint[i.health] ?? ((s: string) => s))(`${i.health}${left}${reason}`);
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
+import { ModifySpotFleetRequestCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
@@ -136,10 +137,11 @@ describe('spotweb CLI against the local cloud', () => {
 
 
   // In a real terminal (tmux): the watch view redraws one frame at a time at any size, through an interruption
-  // (reclaim rows, draining, a notification, an instance that leaves), with nothing printed into it.
+  // (reclaim rows, draining, a notification, an instance that leaves), with nothing printed into it; and it shows
+  // the sequence AWS shows: warned (reclaim in) → draining with seconds left → shutting-down / unused → gone.
   it.each([
     { columns: 80, rows: 24, interrupt: true },
-    { columns: 200, rows: 50, interrupt: false },
+    { columns: 200, rows: 50, interrupt: true },
   ])('status --watch at $columns×$rows draws clean frames (interrupt during it: $interrupt)', async ({ columns, rows, interrupt }) => {
     const pane = await openPane(`npx tsx cli/main.ts status --local ${project} --watch --interval 200ms`, { columns, rows }, { FORCE_COLOR: '1' });
     try {
@@ -157,11 +159,29 @@ describe('spotweb CLI against the local cloud', () => {
       }
       // What is asserted here is the display; interrupt's own outcome is the tests' above and below.
       await interrupting;
+      if (interrupt) {
+        await waitFor('the watch to drop the reclaimed instance', async () => {
+          await capture();
+          return !frames.at(-1)!.some((l) => isRowOf(l, victim));
+        }, 15_000).catch(async (e: Error) => {
+          throw new Error(`${e.message}; watch exited: ${await pane.exited()}; last frame:\n${frames.at(-1)!.join('\n')}`);
+        });
+      }
       await capture();
       await pane.keys('C-c');
       await waitFor('the watch to stop on Ctrl-C', () => pane.exited(), 15_000);
       const after = await pane.screen();
-      if (interrupt) expect(frames.some((f) => f.some((l) => l.includes(victim) && /reclaim in/.test(l)))).toBe(true);
+      if (interrupt) {
+        expect(frames.some((f) => f.some((l) => l.includes(victim) && /reclaim in/.test(l)))).toBe(true);
+        const seen = victimSequence(frames, victim);
+        console.log(`status --watch at ${columns}×${rows}, ${victim}: ${seen.join(' → ')}`);
+        expect(seen).toContain('draining');
+        expect(seen.at(-1)).toBe('gone');
+        // In AWS's order: nothing back to healthy once draining, and gone only after both.
+        expect(seen.indexOf('healthy')).toBeLessThan(seen.indexOf('draining'));
+        expect(seen.slice(seen.indexOf('draining')).filter((s) => s === 'healthy')).toEqual([]);
+        expect(frames.some((f) => f.some((l) => isRowOf(l, victim) && /draining \(\d+\.\d s left/.test(l)))).toBe(true);
+      }
       for (const frame of frames) {
         const text = frame.join('\n');
         for (const line of frame) expect(line.length, `a line wider than ${columns}: ${line}`).toBeLessThanOrEqual(columns);
@@ -185,6 +205,44 @@ describe('spotweb CLI against the local cloud', () => {
     }
   });
 
+  // In a real terminal, as a user types it: the live view and the report show the sequence AWS shows. No load, so
+  // the drain completes at once (nothing in flight, no connection): ELB still shows draining until the deregistration
+  // delay ends, and the report says the drain completed early rather than hiding the draining step.
+  it.each([
+    { columns: 80, rows: 24, fis: false },
+    { columns: 200, rows: 50, fis: true },
+  ])('interrupt --local at $columns×$rows (FIS: $fis) shows warned → draining → … → gone, and says when the drain completed', async ({ columns, rows, fis }) => {
+    const capacity = cloud.fleet.capacity;
+    const victim = cloud.fleet.instances().find((i) => !i.reclaimAt)!.instanceId;
+    const args = fis ? `--fis --instance ${victim}` : '';
+    const pane = await openPane(`npx tsx cli/main.ts interrupt --local ${project} ${args} --timeout 60s`, { columns, rows });
+    try {
+      const frames: string[][] = [];
+      await waitFor('interrupt to finish', async () => {
+        frames.push(await pane.screen());
+        return pane.exited();
+      }, 90_000);
+      const screen = (await pane.screen()).join('\n');
+      // The report: one line per instance with its steps in order, then the note on the drain.
+      const line = /(i-[0-9a-f]+): (warned \+[\d.]+ s → draining \+[\d.]+ s → .*gone \+[\d.]+ s)\s+drained, then gone/.exec(screen);
+      expect(line, screen).not.toBeNull();
+      console.log(`interrupt at ${columns}×${rows}: ${line![0]}`);
+      if (fis) expect(line![1]).toBe(victim);
+      expect(screen).toMatch(/drain complete \+[\d.]+ s \(no request in flight, no connection open\); ELB shows draining until the deregistration delay ends/);
+      // The live view showed the draining target with its seconds left.
+      expect(frames.some((f) => f.some((l) => /^ +now: (running|shutting-down), target draining \d+\.\d s left/.test(l)))).toBe(true);
+      // The live view fits the terminal (a wrapped line would break its redraw); the report after it may wrap.
+      for (const frame of frames) {
+        const live = frame.slice(0, Math.max(0, frame.findIndex((l) => l.startsWith('Interrupted '))) || frame.length);
+        for (const l of live) expect(l.length, `a line wider than ${columns}: ${l}`).toBeLessThanOrEqual(columns);
+      }
+    } finally {
+      await pane.close();
+    }
+    if (!fis) await cloud.clients.ec2.send(new ModifySpotFleetRequestCommand({ SpotFleetRequestId: cloud.fleetRequestId, TargetCapacity: capacity }));
+    await waitFor('the fleet to be whole again', () => cloud.loadBalancer.targets().filter((t) => t.state === 'healthy').length >= capacity, 30_000);
+  });
+
   it('interrupt lowers the capacity and reports the interrupted instance drained and gone, with no failed request', async () => {
     const before = cloud.fleet.capacity;
     const load = startLoad(cloud.url, 4);
@@ -198,6 +256,7 @@ describe('spotweb CLI against the local cloud', () => {
     expect(report.instances).toHaveLength(1);
     const [gone] = report.instances;
     expect(gone.drained).toBe(true);
+    expect(gone.drainingAt).toMatch(/^\d{4}-/);
     expect(Date.parse(gone.goneAt)).toBeGreaterThan(Date.parse(gone.drainingAt ?? gone.deregisteredAt));
     expect(Date.parse(gone.warnedAt)).toBeLessThan(Date.parse(gone.drainingAt ?? gone.deregisteredAt));
     expect(cloud.fleet.instances().map((i) => i.instanceId)).not.toContain(gone.instanceId);
@@ -205,6 +264,23 @@ describe('spotweb CLI against the local cloud', () => {
   });
 
 });
+
+/** A line of the watch view's instance table for `id` (bordered or not), not a notification that names it. */
+const isRowOf = (line: string, id: string): boolean => line.startsWith(id) || line.startsWith(`│ ${id}`);
+
+/**
+ * What the watch view showed of one instance, frame by frame, without repeats: its target health (`healthy`,
+ * `draining`, `unused`…), `shutting-down` for the EC2 state when the row says so, `gone` once its row is absent.
+ */
+function victimSequence(frames: readonly string[][], victim: string): string[] {
+  const seen: string[] = [];
+  for (const frame of frames) {
+    const row = frame.find((l) => isRowOf(l, victim));
+    const step = !row ? 'gone' : /shutting-down/.test(row) ? 'shutting-down' : /(initial|healthy|unhealthy|draining|unused|unavailable)/.exec(row.replace(/\u001b\[[0-9;]*m/g, ''))?.[1];
+    if (step && seen.at(-1) !== step) seen.push(step);
+  }
+  return seen;
+}
 
 describe('spotweb CLI, AWS path, against the local cloud with its local extras off', () => {
   let cloud: LocalCloud;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { OUTPUTS } from '../../infra/spot-web-stack.js';
 import { checkReusableRole, FIS_ROLE_OWNER_TAG, fisRolePolicy, fisTrustPolicy, partitionOf } from '../../cli/interrupt/fis.js';
-import { chooseInstances, drained, interruptedSince, observe, reducedCapacity, type Interruption } from '../../cli/interrupt/plan.js';
+import { chooseInstances, describeInterruption, drained, drainNote, interruptedSince, observe, reducedCapacity, type Interruption } from '../../cli/interrupt/plan.js';
+import { fleetSnapshot } from '../../cli/fleet-snapshot.js';
+import type { LocalStatus } from '../../local/contract.js';
 import { formatLoadSummary } from '../../cli/load/format.js';
 import { LoadTally, percentile } from '../../cli/load/stats.js';
 import { collectInstanceIds, parseDuration, parseFisDuration } from '../../cli/parse.js';
@@ -68,6 +70,45 @@ describe('interrupt planning', () => {
     expect([i1.warnedAt, i1.drainingAt, i1.deregisteredAt, i1.goneAt].map((t) => t! - Date.parse(before.at))).toEqual([1000, 2000, 3000, 6000]);
     expect(drained(i1)).toBe(true);
     expect(drained({ instanceId: 'i-3', goneAt: 1 })).toBe(false);
+  });
+  it('prints the steps in the order they happened, and says plainly when the drain completed early or was never seen', () => {
+    const at = (s: number) => Date.parse('2025-01-01T00:00:00Z') + s * 1000;
+    const early: Interruption = { instanceId: 'i-1', warnedAt: at(0.5), drainingAt: at(0.9), drainCompletedAt: at(0.9), shuttingDownAt: at(6.1), deregisteredAt: at(6.9), goneAt: at(8) };
+    expect(describeInterruption(early, at(0))).toBe('i-1: warned +0.5 s → draining +0.9 s → shutting-down +6.1 s → deregistered +6.9 s → gone +8.0 s');
+    expect(drainNote(early, at(0))).toBe('drain complete +0.9 s (no request in flight, no connection open); ELB shows draining until the deregistration delay ends');
+    expect(drainNote({ instanceId: 'i-1', warnedAt: at(0.5), deregisteredAt: at(2.3), goneAt: at(8) }, at(0))).toMatch(/^never seen draining/);
+    expect(drainNote({ instanceId: 'i-1', drainingAt: at(1), deregisteredAt: at(7) }, at(0))).toBeUndefined();
+  });
+});
+
+describe('fleet snapshot', () => {
+  const ec2Instance = (id: string, state = 'running') => ({ InstanceId: id, State: { Name: state as 'running' }, Placement: { AvailabilityZone: 'us-east-1a' }, InstanceType: 't3.micro' as const });
+  const base = { target: 'local' as const, stackName: 'SpotWeb', url: 'u', fleetRequestId: 'sfr-1', fleetState: 'active', targetCapacity: 2, now: Date.parse('2025-01-01T00:00:00Z') };
+  const local = (targets: LocalStatus['targets']): LocalStatus => ({
+    url: 'u', endpoint: 'e', region: 'us-east-1', stackName: 'SpotWeb', outputs: {}, fleet: { requestId: 'sfr-1', targetCapacity: 2, instances: [] }, targets, notifications: [], alarms: [],
+  });
+
+  it("takes each target's state from DescribeTargetHealth, and the data plane's extras only where it agrees", () => {
+    const s = fleetSnapshot({
+      ...base,
+      instances: [ec2Instance('i-1'), ec2Instance('i-2'), ec2Instance('i-3', 'shutting-down')],
+      elbHealth: new Map([
+        ['i-1', { State: 'draining', Reason: 'Target.DeregistrationInProgress' }],
+        ['i-2', { State: 'healthy' }],
+      ]),
+      local: local([
+        { id: 'i-1', state: 'draining', drainingUntil: base.now + 4200, drainCompletedAt: base.now - 1000, inFlight: 0, requests: 3 },
+        // The data plane a moment ahead of the API answer: ELB's state is shown, not this one.
+        { id: 'i-2', state: 'draining', drainingUntil: base.now + 6000, inFlight: 0, requests: 9 },
+      ]),
+    });
+    const byId = new Map(s.instances.map((i) => [i.instanceId, i]));
+    expect(byId.get('i-1')).toMatchObject({ health: 'draining', healthReason: 'Target.DeregistrationInProgress', drainingSecondsLeft: 4.2, drainCompletedAt: '2024-12-31T23:59:59.000Z' });
+    expect(byId.get('i-2')).toMatchObject({ health: 'healthy' });
+    expect(byId.get('i-2')?.drainingSecondsLeft).toBeUndefined();
+    // Not listed by ELB: unused, as on AWS.
+    expect(byId.get('i-3')).toMatchObject({ health: 'unused', state: 'shutting-down' });
+    expect(formatStatus({ ...s, alarms: [] })).toMatch(/draining \(4\.2 s left, drained\)/);
   });
 });
 

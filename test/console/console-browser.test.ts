@@ -94,9 +94,14 @@ describe('live console in a real browser against the local cloud', () => {
     expect(await page.locator('#fleet-summary').textContent()).toMatch(/1 \/ 1/);
 
     const seen = (await page.evaluate(`window.seen[${JSON.stringify(victim)}]`)) as string[];
-    // Out of the load balancer while it still ran: draining (or already deregistered, when nothing was in flight).
-    expect(seen.some((s) => /^running\/(draining|unused)$/.test(s)), `states seen: ${seen.join(' → ')}`).toBe(true);
-    expect(seen.indexOf(seen.find((s) => /\/(draining|unused)$/.test(s))!)).toBeGreaterThan(seen.indexOf('running/healthy'));
+    // Out of the load balancer while it still ran, as AWS shows it: draining, whether the drain took the whole
+    // deregistration delay or completed early (ELB displays draining until the delay ends: 12 s here, from the
+    // handler's deregistration, which is about the reclaim's time, so the page polling every 100 ms cannot miss it).
+    expect(seen, `states seen: ${seen.join(' → ')}`).toContain('running/draining');
+    expect(seen.indexOf('running/draining')).toBeGreaterThan(seen.indexOf('running/healthy'));
+    expect(seen.indexOf('running/healthy')).toBeGreaterThanOrEqual(0);
+    // Never back in service once draining.
+    expect(seen.slice(seen.indexOf('running/draining')).filter((s) => s.endsWith('/healthy'))).toEqual([]);
     const kinds = (await page.evaluate(`[...document.querySelectorAll('#markers li')].map((li) => li.dataset.kind + ' ' + li.textContent)`)) as string[];
     expect(kinds.some((k) => k.startsWith('scaling') && k.includes('2 → 1'))).toBe(true);
     expect(kinds.some((k) => k.startsWith('deregistration') && k.includes(victim))).toBe(true);

@@ -1,6 +1,6 @@
 // Through the local endpoint, with the AWS SDK, as a user watching the workshop would: the target group, the
 // instance and the fleet as the data plane has them (draining, shutting-down, the replacement counted).
-import { DescribeInstancesCommand, DescribeSpotFleetInstancesCommand, DescribeSpotFleetRequestsCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeSpotFleetInstancesCommand, DescribeSpotFleetRequestsCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../harness/wait-for.js';
@@ -67,5 +67,31 @@ describe('the AWS API answers from the data plane', () => {
     expect((listed.ActiveInstances ?? []).map((i) => i.InstanceId).sort()).toEqual(live);
     const requests = await cloud.clients.ec2.send(new DescribeSpotFleetRequestsCommand({ SpotFleetRequestIds: [cloud.fleetRequestId] }));
     expect(requests.SpotFleetRequestConfigs?.[0]?.SpotFleetRequestConfig?.FulfilledCapacity).toBe(live.length);
+  }, 120_000);
+
+  // ELB API reference, TargetHealth: `unused` / `Target.InvalidState`, "the target is in the stopped or terminated
+  // state". An instance terminated behind the fleet's back (a user, a script), never deregistered by anyone.
+  it('a terminated instance asked about by id is unused / Target.InvalidState (not a new registration)', async () => {
+    await waitFor('two healthy targets', async () => (await targetHealth()).filter((d) => d.TargetHealth?.State === 'healthy').length >= 2, 60_000);
+    const victim = (await targetHealth()).find((d) => d.TargetHealth?.State === 'healthy')!.Target!.Id!;
+    await cloud.clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: [victim] }));
+    await waitFor('the instance terminated', async () => (await instanceState(victim)) === 'terminated', 30_000);
+    const seen: string[] = [];
+    // ELB drops a terminated instance from the group (moto too): draining until the deregistration delay ends
+    // (6 s here), then the target is no longer listed, and asked for by id it is unused because of its state.
+    await waitFor(
+      'the target no longer listed',
+      async () => {
+        const [byId] = await targetHealth(victim);
+        const state = `${byId?.TargetHealth?.State}/${byId?.TargetHealth?.Reason}`;
+        if (seen.at(-1) !== state) seen.push(state);
+        return !(await targetHealth()).some((d) => d.Target?.Id === victim);
+      },
+      30_000,
+    );
+    const [byId] = await targetHealth(victim);
+    console.log(`terminated ${victim}, asked for by id: ${seen.join(' → ')} → ${byId?.TargetHealth?.State}/${byId?.TargetHealth?.Reason}`);
+    expect(byId?.TargetHealth).toMatchObject({ State: 'unused', Reason: 'Target.InvalidState', Description: 'Target is in the terminated state' });
+    expect(seen).not.toContain('initial/Elb.RegistrationInProgress');
   }, 120_000);
 });

@@ -52,6 +52,8 @@ function healthCell(i: InstanceView, now: number, drainingSince: ReadonlyMap<str
           ? `at most ${seconds(delaySeconds * 1000 - since)} left`
           : `draining for ${seconds(since)}`;
     cell.append(el('span', { text: left, className: 'detail draining-left' }));
+    // ELB completed the drain early (nothing in flight, no connection) but shows draining until the delay ends.
+    if (i.drainCompletedAt) cell.append(el('span', { text: 'drain complete', className: 'detail drained', attrs: { title: 'No request in flight and no connection open: the load balancer completed the drain; it shows the target draining until the deregistration delay ends' } }));
   }
   if (i.healthReason) cell.append(el('span', { text: i.healthReason, className: 'detail reason' }));
   return cell;
