@@ -50,6 +50,12 @@ describe('the AWS API answers from the data plane', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       note(seenState, await instanceState(victim));
+      // ELB shows the target draining until the deregistration delay ends, which may come after the reclaim.
+      await waitFor('the drain shown until the deregistration delay ends', async () => {
+        const [health] = await targetHealth(victim);
+        note(seenHealth, health && `${health.TargetHealth?.State}${health.TargetHealth?.Reason ? `/${health.TargetHealth.Reason}` : ''}`);
+        return health?.TargetHealth?.State !== 'draining';
+      }, 30_000);
     } finally {
       await load.stop();
     }
