@@ -239,7 +239,9 @@ describe('TargetGroupSync against moto', () => {
 
     expect((await get(lb.url)).status).toBe(503);
     expect(await slow).toMatchObject({ status: 200, body: id });
-    await waitFor(() => lb.targets().length === 0, 1_000, 'removal');
+    // Drained, and shown draining until the 1.2 s deregistration delay ends, as ELB shows it.
+    await waitFor(() => lb.targets()[0]?.drainCompletedAt !== undefined || lb.targets().length === 0, 1_000, 'drain complete');
+    await waitFor(() => lb.targets().length === 0, 2_000, 'removal');
   });
 
   it('reports a failing poll and goes on polling', async () => {
