@@ -209,6 +209,9 @@ describe('TargetGroupSync against moto', () => {
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [terminated] }));
     await ec2.send(new StopInstancesCommand({ InstanceIds: [stopped] }));
     expect(await sync.syncNow()).toEqual({ registered: [], deregistered: [terminated, stopped] });
+    // Out of service at once; shown draining until the deregistration delay ends, then gone.
+    expect(lb.targets().filter((t) => t.state !== 'draining').map((t) => t.id)).toEqual([kept]);
+    await waitFor(() => ids().length === 1, 3_000, 'the drained targets removed');
     expect(ids()).toEqual([kept]);
   });
 
