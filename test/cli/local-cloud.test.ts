@@ -118,6 +118,8 @@ describe('spotweb CLI against the local cloud', () => {
 
   it('interrupt --fis interrupts the chosen instance through FIS', async () => {
     const capacity = cloud.fleet.capacity;
+    // FIS is refused unless another target serves: on a loaded machine a health check may have just timed out.
+    await waitFor('every target healthy', () => cloud.loadBalancer.targets().filter((t) => t.state === 'healthy').length >= capacity, 30_000);
     const victim = cloud.fleet.instances().find((i) => !i.reclaimAt)!.instanceId;
     const result = await cli('interrupt', '--endpoint', cloud.endpoint, '--fis', '--instance', victim, '--json', '--timeout', '60s');
     expect(result.stderr).toBe('');
