@@ -215,7 +215,10 @@ describe('spotweb CLI against the local cloud', () => {
     { columns: 200, rows: 50, fis: true },
   ])('interrupt --local at $columns×$rows (FIS: $fis) shows warned → draining → … → gone, and says when the drain completed', async ({ columns, rows, fis }) => {
     const capacity = cloud.fleet.capacity;
-    const victim = cloud.fleet.instances().find((i) => !i.reclaimAt)!.instanceId;
+    await waitFor('every target healthy', () => cloud.loadBalancer.targets().filter((t) => t.state === 'healthy').length >= capacity, 30_000);
+    // A serving instance (FIS refuses one that is not, and a fleet member may still be in its first checks).
+    const healthy = new Set(cloud.loadBalancer.targets().filter((t) => t.state === 'healthy').map((t) => t.id));
+    const victim = cloud.fleet.instances().find((i) => !i.reclaimAt && healthy.has(i.instanceId))!.instanceId;
     const args = fis ? `--fis --instance ${victim}` : '';
     const pane = await openPane(`npx tsx cli/main.ts interrupt --local ${project} ${args} --timeout 60s`, { columns, rows });
     try {
