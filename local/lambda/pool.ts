@@ -1,4 +1,5 @@
-import { startLambdaWorker, type InvokeResult, type LambdaWorker, type LambdaWorkerOptions } from './worker.js';
+import { randomUUID } from 'node:crypto';
+import { InitError, startLambdaWorker, type InvokeResult, type LambdaWorker, type LambdaWorkerOptions } from './worker.js';
 
 /** Execution environments a function gets locally unless told otherwise. */
 export const DEFAULT_MAX_CONCURRENCY = 8;
@@ -21,6 +22,8 @@ export class LambdaPool {
   private readonly idle: LambdaWorker[] = [];
   private readonly waiting: Array<(worker: LambdaWorker) => void> = [];
   private closed = false;
+  /** Busy workers of a retiring pool, each with what to do once it is released with nothing waiting for it. */
+  private readonly onLastRelease = new Map<LambdaWorker, () => void>();
 
   constructor(private readonly options: LambdaPoolOptions) {}
 
@@ -28,8 +31,21 @@ export class LambdaPool {
     return this.workers.length;
   }
 
+  /**
+   * Runs one invocation. A new environment whose init fails (the module throws, the runtime exits, Lambda's init
+   * limit passes) fails this invocation with the init error, a function error for the caller to retry as Lambda
+   * does; it does not reject.
+   */
   async invoke(event: unknown): Promise<InvokeResult> {
-    const { worker, fresh } = await this.acquire();
+    let acquired: { worker: LambdaWorker; fresh: boolean };
+    try {
+      acquired = await this.acquire();
+    } catch (err) {
+      if (!(err instanceof InitError)) throw err;
+      this.options.onLog?.(`[local lambda ${this.options.functionName}] init failed: ${err.message}`);
+      return { requestId: randomUUID(), error: err.lambdaError, durationMs: 0, coldStart: true };
+    }
+    const { worker, fresh } = acquired;
     try {
       const result = await worker.invoke(event);
       // A worker's start is this invocation's init phase: its cold start.
@@ -43,6 +59,23 @@ export class LambdaPool {
     this.closed = true;
     const settled = await Promise.allSettled(this.workers);
     await Promise.all(settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.close()] : [])));
+  }
+
+  /**
+   * Takes no new invocations; each environment finishes what it runs and what already waits for one, then stops,
+   * as Lambda retires the environments of a function's previous code after UpdateFunctionCode (nothing under way
+   * is cut). Resolves when every environment has stopped.
+   */
+  async retire(): Promise<void> {
+    this.closed = true;
+    const started = (await Promise.allSettled(this.workers)).flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    // From here on synchronously: a worker is either idle now or released later, through onLastRelease.
+    const idle = this.idle.splice(0);
+    const busy = started.filter((worker) => !idle.includes(worker));
+    await Promise.all([
+      ...idle.map((worker) => worker.close()),
+      ...busy.map((worker) => new Promise<void>((released) => this.onLastRelease.set(worker, released)).then(() => worker.close())),
+    ]);
   }
 
   private async acquire(): Promise<{ worker: LambdaWorker; fresh: boolean }> {
@@ -64,7 +97,11 @@ export class LambdaPool {
 
   private release(worker: LambdaWorker): void {
     const next = this.waiting.shift();
+    const retire = this.onLastRelease.get(worker);
     if (next) next(worker);
-    else this.idle.push(worker);
+    else if (retire) {
+      this.onLastRelease.delete(worker);
+      retire();
+    } else this.idle.push(worker);
   }
 }

@@ -71,7 +71,8 @@ interface Child {
   readonly exited: Promise<string>;
 }
 
-class InitError extends Error {
+/** The init phase failed (the module threw, the runtime exited, or Lambda's 10 s init limit passed). */
+export class InitError extends Error {
   constructor(readonly lambdaError: LambdaError) {
     super(`${lambdaError.errorType}: ${lambdaError.errorMessage}`);
     this.name = 'LambdaInitError';
@@ -83,6 +84,8 @@ class ChildLambdaWorker implements LambdaWorker {
   private readonly region: string;
   private readonly memoryMb: number;
   private child: Child | undefined;
+  /** The init phase of the child just started, reported on its first invocation's REPORT line, as Lambda does. */
+  private initDurationMs: number | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -125,7 +128,9 @@ class ChildLambdaWorker implements LambdaWorker {
     const durationMs = performance.now() - started;
     log(`END RequestId: ${requestId}`);
     const memoryUsed = outcome.maxRssBytes === undefined ? '' : `\tMax Memory Used: ${Math.ceil(outcome.maxRssBytes / 2 ** 20)} MB`;
-    log(`REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(durationMs)} ms\tMemory Size: ${this.memoryMb} MB${memoryUsed}`);
+    const init = this.initDurationMs === undefined ? '' : `\tInit Duration: ${this.initDurationMs.toFixed(2)} ms`;
+    this.initDurationMs = undefined;
+    log(`REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(durationMs)} ms\tMemory Size: ${this.memoryMb} MB${memoryUsed}${init}`);
     return { requestId, durationMs, coldStart, ...(outcome.error ? { error: outcome.error } : { result: outcome.result }) };
   }
 
@@ -166,6 +171,7 @@ class ChildLambdaWorker implements LambdaWorker {
   }
 
   private async spawn(): Promise<Child> {
+    const started = performance.now();
     const runner = await runnerBundlePath();
     const config: RunnerConfig = { assetDir: this.opts.assetDir, handler: this.opts.handler };
     const proc = fork(runner, [JSON.stringify(config)], {
@@ -196,7 +202,10 @@ class ChildLambdaWorker implements LambdaWorker {
         timer = setTimeout(() => resolve({ errorType: 'Runtime.InitTimeout', errorMessage: `Init did not finish within ${initTimeoutMs} ms` }), initTimeoutMs);
       }),
     ]).finally(() => clearTimeout(timer));
-    if ('type' in init && init.type === 'ready') return child;
+    if ('type' in init && init.type === 'ready') {
+      this.initDurationMs = performance.now() - started;
+      return child;
+    }
     await killAndWait(child);
     throw new InitError('type' in init ? (init.type === 'init-error' ? init.error : unexpected(init)) : init);
   }

@@ -16,21 +16,26 @@ export const handler = async (event: { ms: number }) => {
 `;
 
 let assetDir: string;
+let brokenDir: string;
 const pools: LambdaPool[] = [];
 
 beforeAll(async () => {
   assetDir = mkdtempSync(join(tmpdir(), 'lambda-pool-test-'));
   writeFileSync(join(assetDir, 'src.ts'), SOURCE);
   await build({ entryPoints: [join(assetDir, 'src.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: join(assetDir, 'index.js'), logLevel: 'silent' });
+  // A module that throws while loading: every cold start's init fails.
+  brokenDir = mkdtempSync(join(tmpdir(), 'lambda-pool-test-broken-'));
+  writeFileSync(join(brokenDir, 'index.js'), "throw new Error('no config');\n");
 });
 
 afterAll(async () => {
   for (const pool of pools) await pool.close();
   rmSync(assetDir, { recursive: true, force: true });
+  rmSync(brokenDir, { recursive: true, force: true });
 });
 
-function pool(maxConcurrency: number): LambdaPool {
-  const p = new LambdaPool({ assetDir, handler: 'index.handler', functionName: 'pool-test', timeoutMs: 5_000, environment: {}, maxConcurrency });
+function pool(maxConcurrency: number, dir = assetDir): LambdaPool {
+  const p = new LambdaPool({ assetDir: dir, handler: 'index.handler', functionName: 'pool-test', timeoutMs: 5_000, environment: {}, maxConcurrency });
   pools.push(p);
   return p;
 }
@@ -54,6 +59,34 @@ describe('LambdaPool', () => {
     expect(p.size).toBe(1);
     expect(first.coldStart).toBe(true);
     expect(second.coldStart).toBe(false);
+  });
+
+  it('fails an invocation whose environment cannot init, as a function error rather than a rejection', async () => {
+    const p = pool(2, brokenDir);
+    const results = await Promise.all([p.invoke({ ms: 1 }), p.invoke({ ms: 1 })]);
+    for (const result of results) {
+      expect(result.coldStart).toBe(true);
+      expect(result.error?.errorMessage).toMatch(/no config/);
+    }
+    // Nothing is left half-started: the next invocation tries a fresh environment again.
+    expect(p.size).toBe(0);
+  });
+
+  it('retires after UpdateFunctionCode: what runs and what waits finish, then every environment stops', async () => {
+    const p = pool(1);
+    const running = p.invoke({ ms: 400 });
+    const waiting = p.invoke({ ms: 1 });
+    await new Promise((r) => setTimeout(r, 100));
+    const retired = p.retire();
+    await expect(p.invoke({ ms: 1 })).rejects.toThrow(/shut down/);
+    const [first, second] = await Promise.all([running, waiting]);
+    expect(first.error).toBeUndefined();
+    expect(second.error).toBeUndefined();
+    // The waiting invocation ran in the same environment once the first returned.
+    expect((second.result as { pid: number }).pid).toBe((first.result as { pid: number }).pid);
+    await retired;
+    const pid = (first.result as { pid: number }).pid;
+    expect(() => process.kill(pid, 0)).toThrow();
   });
 
   it('refuses invocations once closed', async () => {
