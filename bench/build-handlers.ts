@@ -1,6 +1,6 @@
 // Builds the two handlers the benchmarks compare: ours bundled as NodejsFunction bundles it, and the workshop
 // baseline transpiled only, so it loads the SDK from node_modules as the Lambda runtime's built-in SDK would.
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -16,6 +16,12 @@ export interface BuiltHandlers {
   readonly bundleBytes: number;
   readonly bundleGzipBytes: number;
   readonly baseline: string;
+  /**
+   * The baseline as a Lambda asset (a directory holding `index.js`, handler `index.handler`), for the local Lambda
+   * runtime to run in place of ours. It lies inside the repo's node_modules, so its bare `@aws-sdk/*` imports
+   * resolve to the project's SDK the way a function without a bundled SDK resolves the runtime's built-in one.
+   */
+  readonly baselineAssetDir: string;
 }
 
 export async function buildHandlers(): Promise<BuiltHandlers> {
@@ -33,10 +39,16 @@ export async function buildHandlers(): Promise<BuiltHandlers> {
     target: HANDLER_BUNDLING.target,
     logLevel: 'warning',
   });
+  const baselineAssetDir = join(OUT_DIR, 'baseline-asset');
+  mkdirSync(baselineAssetDir, { recursive: true });
+  copyFileSync(baseline, join(baselineAssetDir, 'index.js'));
+  // The repo's package.json says "type": "module"; a Lambda asset is CommonJS, as NodejsFunction builds it.
+  writeFileSync(join(baselineAssetDir, 'package.json'), '{ "type": "commonjs" }\n');
   return {
     bundled,
     bundleBytes: statSync(bundled).size,
     bundleGzipBytes: gzipSync(readFileSync(bundled)).length,
     baseline,
+    baselineAssetDir,
   };
 }

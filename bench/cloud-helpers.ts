@@ -1,11 +1,12 @@
 // Shared by the local-cloud benchmarks: start a quiet local cloud, wait for its fleet, and follow targets.
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
+import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../local/cloud.js';
-import { localAwsEnvironment } from '../local/contract.js';
+import { matchesEventPattern } from '../local/events/pattern.js';
+import { resourcesOfType, rulesOf } from '../local/stack-reader.js';
 import { waitFor } from '../harness/wait-for.js';
 import { interruptionWarning } from '../harness/ec2-events.js';
-import { handler as baselineHandler, TARGET_GROUP_TAG } from './baseline/handler.js';
-import { DEFAULT_MAX_CONCURRENCY } from '../local/lambda/pool.js';
+import { TARGET_GROUP_TAG } from './baseline/handler.js';
 
 export { waitFor };
 
@@ -19,7 +20,7 @@ export function countFromEnv(name: string, fallback: number): number {
 }
 
 export async function startQuietCloud(options: LocalCloudOptions & { workDir: string }): Promise<LocalCloud> {
-  return startLocalCloud({ port: 0, timeScale: 0.05, ...options, log: () => undefined, verboseLog: () => undefined });
+  return startLocalCloud({ port: 0, timeScale: 0.05, log: () => undefined, verboseLog: () => undefined, ...options });
 }
 
 export function healthyIds(cloud: LocalCloud): string[] {
@@ -44,37 +45,44 @@ export function outOfServiceAt(cloud: LocalCloud, instanceId: string, since: num
 }
 
 /**
- * The workshop-style handler (bench/baseline) playing the Lambda on a local cloud started with `handler: false`:
- * invoked in-process on every warning, it finds the target group from an instance tag, which it puts on every
- * instance as it starts serving (the workshop's launch template did). Invocations run one at a time, as the local
- * Lambda runtime runs ours (one warm environment, reserved concurrency 1), so the two compare as algorithms.
+ * The workshop handler (bench/baseline) as the stack's interruption function: the same function behind the same
+ * rule, with its code replaced (UpdateFunctionCode, as the local Lambda runtime plays it) by the workshop's, so it
+ * goes through the same EventBridge delivery, Lambda asynchronous invocation, execution environments, concurrency
+ * limit, role and environment as ours; only the code differs. The role gets what the workshop's code needs beyond
+ * ours, `ec2:DescribeTags` (an inline policy, as the workshop's role granted it; DescribeTags has no resource-level
+ * permissions, hence `*`), so it works whether moto enforces IAM or not. Every instance carries the tag the
+ * workshop's launch template put on it, naming its target group, from the moment it serves.
+ * @returns the instance tagging failures (none expected).
  */
-export async function driveBaselineHandler(cloud: LocalCloud): Promise<{ errors: unknown[]; handled(): number }> {
-  Object.assign(process.env, localAwsEnvironment(cloud.endpoint, cloud.region));
+export async function deployWorkshopBaseline(cloud: LocalCloud, assetDir: string): Promise<{ errors: unknown[] }> {
+  const fn = interruptionFunction(cloud);
+  const roleArn = String(fn.properties.Role ?? '');
+  const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
+  if (roleName === '') throw new Error(`the interruption function ${fn.physicalId} names no role (Role: ${JSON.stringify(fn.properties.Role)})`);
+  await cloud.clients.iam.send(
+    new PutRolePolicyCommand({
+      RoleName: roleName,
+      PolicyName: 'workshop-baseline-tag-lookup',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:DescribeTags', Resource: '*' }] }),
+    }),
+  );
   const errors: unknown[] = [];
   const tag = (instanceId: string) =>
     cloud.clients.ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: TARGET_GROUP_TAG, Value: cloud.targetGroupArn }] }));
   cloud.fleet.on('serving', ({ instanceId }) => void tag(instanceId).catch((e: unknown) => errors.push(e)));
   await Promise.all(cloud.fleet.instances().map((i) => tag(i.instanceId)));
-  // As many at once as the local Lambda runtime gives our handler, so the two compare as algorithms.
-  let running = 0;
-  let finished = 0;
-  const pending: Array<() => void> = [];
-  const run = async (event: Parameters<typeof baselineHandler>[0]): Promise<void> => {
-    if (running >= DEFAULT_MAX_CONCURRENCY) await new Promise<void>((resolve) => pending.push(resolve));
-    running++;
-    try {
-      await baselineHandler(event);
-    } finally {
-      running--;
-      finished++;
-      pending.shift()?.();
-    }
-  };
-  // The workshop handler logs each step with console.log: callers print their figures with their own writer.
-  cloud.fleet.on('warned', ({ instanceId }) => {
-    const event = interruptionWarning(instanceId) as unknown as Parameters<typeof baselineHandler>[0];
-    run(event).catch((e: unknown) => errors.push(e));
-  });
-  return { errors, handled: () => finished };
+  await cloud.updateFunctionCode(fn.physicalId, assetDir);
+  return { errors };
+}
+
+/** The one function the stack's rule for Spot interruption warnings invokes. */
+export function interruptionFunction(cloud: LocalCloud) {
+  const warning = interruptionWarning('i-0123456789abcdef0');
+  const arns = rulesOf(cloud.deployed)
+    .filter((rule) => rule.enabled && matchesEventPattern(rule.eventPattern, warning))
+    .flatMap((rule) => rule.targets.map((t) => t.Arn))
+    .filter((arn) => arn.split(':')[2] === 'lambda');
+  const functions = resourcesOfType(cloud.deployed, 'AWS::Lambda::Function').filter((f) => arns.includes(String(f.attributes.Arn)));
+  if (functions.length !== 1) throw new Error(`expected one function behind the interruption warning rule, found ${functions.length}`);
+  return functions[0]!;
 }

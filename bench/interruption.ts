@@ -1,22 +1,31 @@
-// The interruption path on the local cloud, ours (EventBridge → the Lambda worker) against the workshop-style
-// handler, each on its own local cloud with the instance watcher off (so only the handler takes instances out of
-// service), both with the local Lambda runtime's concurrency (up to 8 environments):
+// The interruption path on the local cloud: ours against the workshop handler, each as the stack's Lambda behind
+// the same EventBridge rule, with the same role, environment and execution environments (up to 8 at once), each on
+// its own local cloud with the instance watcher off (so only the handler takes instances out of service), and the
+// floor no handler can beat: the same DeregisterTargets calls made directly against the AWS endpoint.
 //  - mass interruption: a fleet of 50 warned at once, in real time (time scale 1: the full 120 s warning); time
-//    until every instance is out of service; an instance still in service at the reclaim counts as missed;
+//    until every instance is out of service; an instance still in service at the reclaim counts as missed. Floor:
+//    50 DeregisterTargets all at once, and one after another;
 //  - per event: 100 interruptions one after another on a fleet of 10 at time scale 0.05; warning → target out of
-//    service, p50/p99 (issue 5: p99 <= 200 ms). Each interruption comes once the handler has returned from the
-//    previous one, so each is measured on its own; the first meets a cold Lambda. The same run back to back
-//    (the next warning the moment the previous target is out of service, while the previous invocation is still
-//    publishing its notification) is printed beside it: there the overlaps start extra execution environments,
-//    each a cold start.
-// "Out of service" is the moment the local ALB stops routing new requests to the target: the handler's
-// DeregisterTargets, which the gateway hands to the ALB as soon as moto has applied it.
-// Run: npm run bench -- interruption   (BENCH_FLEET=50 BENCH_INTERRUPTIONS=100 BENCH_SERIAL_FLEET=10 by default)
+//    service, p50/p99 (issue 5: p99 <= 200 ms). Each interruption comes once the previous invocation has returned
+//    (Lambda's report of it), so each is measured on its own; the first meets a cold Lambda. Then, on the same
+//    cloud, 100 back to back (the next warning the moment the previous target is out of service, while the previous
+//    invocation may still be running): there the overlaps start extra execution environments, each a cold start.
+//    Floor: DeregisterTargets one after another, call → target out of service.
+// "Out of service" is the moment the local ALB stops routing new requests to the target: a DeregisterTargets that
+// the gateway hands to the ALB as soon as moto has applied it.
+// The whole comparison runs BENCH_RUNS times (3 by default), each run measuring ours, the baseline and the floor
+// one after another, so every ratio comes from one run; then median / min / max over the runs, and the README's
+// table rows.
+// Run: npm run bench -- interruption   (BENCH_RUNS=3 BENCH_FLEET=50 BENCH_INTERRUPTIONS=100 BENCH_SERIAL_FLEET=10)
+import { RegisterTargetsCommand, DeregisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SPOT_WARNING_MS } from '../common/ec2-events.js';
 import type { LocalCloud } from '../local/cloud.js';
-import { countFromEnv, driveBaselineHandler, healthyIds, outOfServiceAt, startQuietCloud, waitFor, waitForHealthy } from './cloud-helpers.js';
-import { ms, msAt, percentile, ratio } from './stats.js';
+import { DEFAULT_MAX_CONCURRENCY } from '../local/lambda/pool.js';
+import { buildHandlers } from './build-handlers.js';
+import { countFromEnv, deployWorkshopBaseline, healthyIds, outOfServiceAt, startQuietCloud, waitFor, waitForHealthy } from './cloud-helpers.js';
+import { median, ms, msCell, percentile, ratioCell, runsCell } from './stats.js';
 
+const RUNS = countFromEnv('BENCH_RUNS', 3);
 const FLEET = countFromEnv('BENCH_FLEET', 50);
 const INTERRUPTIONS = countFromEnv('BENCH_INTERRUPTIONS', 100);
 const SERIAL_FLEET = countFromEnv('BENCH_SERIAL_FLEET', 10);
@@ -25,50 +34,88 @@ const SERIAL_TIME_SCALE = 0.05;
 const print = console.log.bind(console);
 console.log = () => undefined;
 
-/** A local cloud with `fleet` instances, the handler (ours) or the workshop baseline playing the Lambda. */
+type Kind = 'ours' | 'baseline' | 'floor';
+const NAMES: Record<Kind, string> = { ours: 'ours', baseline: 'workshop baseline', floor: 'floor (DeregisterTargets alone)' };
+
+/** What the local cloud saw of one handler's work. */
 interface Probe {
-  /** Handler failures (failed deliveries, baseline errors) so far. */
+  /** Failed deliveries, invocations that did not succeed, baseline set-up failures so far. */
   errors(): number;
-  /** When the handler's DeregisterTargets for an instance reached the AWS endpoint (the control plane). */
-  deregisterSentAt(instanceId: string): number | undefined;
-  /** Handler invocations that have returned (or failed) so far. */
+  /** Asynchronous invocations that have ended (returned, or given up on) so far. */
   handled(): number;
+  /** When the first DeregisterTargets for `instanceId` reached the AWS endpoint. */
+  deregisterSentAt(instanceId: string): number | undefined;
+  /** Each Lambda REPORT line's durations (ms), in the order they came. */
+  readonly reports: Array<{ readonly durationMs: number; readonly initMs?: number }>;
 }
 
-async function withCloud<T>(ours: boolean, fleet: number, timeScale: number, run: (cloud: LocalCloud, probe: Probe) => Promise<T>): Promise<T> {
+const built = await buildHandlers();
+
+async function withCloud<T>(kind: Kind, fleet: number, timeScale: number, run: (cloud: LocalCloud, probe: Probe) => Promise<T>): Promise<T> {
+  const reports: Probe['reports'] = [];
   const cloud = await startQuietCloud({
-    handler: ours,
+    handler: kind !== 'floor',
     spotWatcher: false,
     timeScale,
-    workDir: `.local-cloud/bench-interruption-${ours ? 'ours' : 'baseline'}`,
+    workDir: `.local-cloud/bench-interruption-${kind}`,
     context: { targetCapacity: String(fleet), minCapacity: String(fleet), maxCapacity: String(fleet), requestsPerTarget: '1000000' },
+    verboseLog: (line) => {
+      const report = /REPORT RequestId: \S+\tDuration: ([\d.]+) ms(?:.*\tInit Duration: ([\d.]+) ms)?/.exec(line);
+      if (report) reports.push({ durationMs: Number(report[1]), ...(report[2] !== undefined && { initMs: Number(report[2]) }) });
+    },
   });
   try {
-    const baseline = ours ? undefined : await driveBaselineHandler(cloud);
-    const sent = new Map<string, number>();
+    const baseline = kind === 'baseline' ? await deployWorkshopBaseline(cloud, built.baselineAssetDir) : undefined;
+    const deregisterCalls = new Map<string, number>();
     cloud.gateway.injectFault((req) => {
       const params = new URLSearchParams(req.body.toString('utf8'));
       const id = params.get('Targets.member.1.Id');
-      if (params.get('Action') === 'DeregisterTargets' && id && !sent.has(id)) sent.set(id, Date.now());
+      if (params.get('Action') === 'DeregisterTargets' && id && !deregisterCalls.has(id)) deregisterCalls.set(id, Date.now());
       return undefined;
     });
     await waitForHealthy(cloud, fleet);
-    const lambdaDeliveries = () => cloud.deliveries.filter((d) => d.targetArn.includes(':function:'));
     return await run(cloud, {
-      errors: () => lambdaDeliveries().filter((d) => d.result.status !== 'delivered').length + (baseline?.errors.length ?? 0),
-      deregisterSentAt: (id) => sent.get(id),
-      handled: () => baseline?.handled() ?? lambdaDeliveries().length,
+      errors: () =>
+        cloud.deliveries.filter((d) => d.result.status !== 'delivered').length +
+        cloud.invocations.filter((i) => i.outcome.status !== 'succeeded').length +
+        (baseline?.errors.length ?? 0),
+      handled: () => cloud.invocations.length,
+      deregisterSentAt: (id) => deregisterCalls.get(id),
+      reports,
     });
   } finally {
     await cloud.close();
   }
 }
 
+/** Where a handler's time went in one scenario, from the calls at the endpoint and Lambda's REPORT lines. */
+interface Breakdown {
+  readonly coldStarts: number;
+  readonly initMs?: number;
+  readonly durationMs?: number;
+  /** Warning → the handler's DeregisterTargets at the endpoint, median and max. */
+  readonly toDeregisterMs?: readonly [number, number];
+}
+
+function breakdown(probe: Probe, warned: ReadonlyArray<readonly [string, number]>): Breakdown {
+  const inits = probe.reports.flatMap((r) => (r.initMs === undefined ? [] : [r.initMs]));
+  const toDeregister = warned.flatMap(([id, at]) => {
+    const sent = probe.deregisterSentAt(id);
+    return sent === undefined ? [] : [sent - at];
+  });
+  return {
+    coldStarts: inits.length,
+    ...(inits.length > 0 && { initMs: median(inits) }),
+    ...(probe.reports.length > 0 && { durationMs: median(probe.reports.map((r) => r.durationMs)) }),
+    ...(toDeregister.length > 0 && { toDeregisterMs: [median(toDeregister), Math.max(...toDeregister)] as const }),
+  };
+}
+
 interface Mass {
   readonly allOutMs?: number;
-  readonly latencies: number[];
   readonly missed: number;
   readonly errors: number;
+  readonly breakdown?: Breakdown;
 }
 
 async function massInterruption(cloud: LocalCloud, probe: Probe): Promise<Mass> {
@@ -78,76 +125,178 @@ async function massInterruption(cloud: LocalCloud, probe: Probe): Promise<Mass> 
   for (const id of ids) cloud.fleet.interrupt(id);
   await waitFor('every warned instance out of service, or the reclaim', () => ids.every((id) => outOfServiceAt(cloud, id, warnedAt, reclaimAt) !== undefined) || Date.now() > reclaimAt, SPOT_WARNING_MS + 5_000);
   const outAt = ids.map((id) => outOfServiceAt(cloud, id, warnedAt, reclaimAt));
-  const latencies = outAt.flatMap((at) => (at === undefined ? [] : [at - warnedAt]));
   const missed = outAt.filter((at) => at === undefined).length;
-  return { allOutMs: missed === 0 ? Math.max(...latencies) : undefined, latencies, missed, errors: probe.errors() };
+  // Every invocation returned, so the REPORT lines are complete.
+  await waitFor('every invocation to end', () => probe.handled() >= ids.length, 60_000).catch(() => undefined);
+  return {
+    ...(missed === 0 && { allOutMs: Math.max(...outAt.map((at) => at! - warnedAt)) }),
+    missed,
+    errors: probe.errors(),
+    breakdown: breakdown(probe, ids.map((id) => [id, warnedAt] as const)),
+  };
 }
 
 interface Serial {
   readonly latencies: number[];
-  /** Warning → DeregisterTargets at the AWS endpoint: the handler's share of the latency. */
-  readonly deregisterLatencies: number[];
   readonly missed: number;
   readonly errors: number;
+  readonly breakdown?: Breakdown;
 }
 
-const oneAfterAnother = ({ waitForHandler }: { waitForHandler: boolean }) => async (cloud: LocalCloud, probe: Probe): Promise<Serial> => {
+async function oneAfterAnother(cloud: LocalCloud, probe: Probe, waitForHandler: boolean): Promise<Serial> {
   const warningMs = cloud.clock.toReal(SPOT_WARNING_MS);
   const latencies: number[] = [];
-  const deregisterLatencies: number[] = [];
+  const warned: Array<readonly [string, number]> = [];
+  const handledBefore = probe.handled();
+  const reportsBefore = probe.reports.length;
   let missed = 0;
   for (let i = 0; i < INTERRUPTIONS; i++) {
-    if (waitForHandler) await waitFor('the previous invocation to return', () => probe.handled() >= i, 30_000);
+    if (waitForHandler) await waitFor('the previous invocation to return', () => probe.handled() >= handledBefore + i, 30_000);
     const id = await waitFor('a healthy instance', () => healthyIds(cloud)[0], 60_000);
     const warnedAt = Date.now();
     cloud.fleet.interrupt(id);
+    warned.push([id, warnedAt]);
     const outAt = await waitFor('out of service', () => outOfServiceAt(cloud, id, warnedAt, warnedAt + warningMs) ?? (Date.now() > warnedAt + warningMs ? -1 : undefined), warningMs + 5_000);
     if (outAt < 0) missed++;
     else latencies.push(outAt - warnedAt);
-    const sentAt = probe.deregisterSentAt(id);
-    if (sentAt !== undefined) deregisterLatencies.push(sentAt - warnedAt);
   }
-  return { latencies, deregisterLatencies, missed, errors: probe.errors() };
-};
+  await waitFor('every invocation to end', () => probe.handled() >= handledBefore + INTERRUPTIONS, 30_000).catch(() => undefined);
+  const own = { ...probe, reports: probe.reports.slice(reportsBefore) };
+  return { latencies, missed, errors: probe.errors(), breakdown: breakdown(own, warned) };
+}
+
+/** The two schedules on one cloud: one after another first (its first event meets a cold Lambda), then back to back. */
+async function perEvent(cloud: LocalCloud, probe: Probe): Promise<[Serial, Serial]> {
+  return [await oneAfterAnother(cloud, probe, true), await oneAfterAnother(cloud, probe, false)];
+}
+
+interface Floor {
+  /** FLEET calls at once: first call → every target out of service. */
+  readonly allAtOnceMs: number;
+  /** FLEET calls one after another: first call → the last target out of service. */
+  readonly oneAfterAnotherMs: number;
+  /** INTERRUPTIONS calls one after another, each call → its target out of service. */
+  readonly latencies: number[];
+}
+
+/** moto's own cost: DeregisterTargets straight at the endpoint, no event, no Lambda; re-registered between rounds. */
+async function floor(cloud: LocalCloud): Promise<Floor> {
+  const { elbv2 } = cloud.clients;
+  const TargetGroupArn = cloud.targetGroupArn;
+  const deregister = (id: string) => elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn, Targets: [{ Id: id }] }));
+  const outAfter = (id: string, since: number) => outOfServiceAt(cloud, id, since, Infinity);
+  const reregister = async (ids: readonly string[]) => {
+    await elbv2.send(new RegisterTargetsCommand({ TargetGroupArn, Targets: ids.map((Id) => ({ Id })) }));
+    await waitForHealthy(cloud, FLEET);
+  };
+  const ids = healthyIds(cloud).slice(0, FLEET);
+  // A first call warms the client (credentials, connection), as neither handler's first call is measured cold here.
+  await elbv2.send(new RegisterTargetsCommand({ TargetGroupArn, Targets: [{ Id: ids[0]! }] }));
+
+  let started = Date.now();
+  await Promise.all(ids.map(deregister));
+  const allAtOnceMs = Math.max(...ids.map((id) => outAfter(id, started)! - started));
+  await reregister(ids);
+
+  const latencies: number[] = [];
+  let oneAfterAnotherMs = 0;
+  for (let round = 0; latencies.length < INTERRUPTIONS; round++) {
+    if (round > 0) await reregister(ids);
+    started = Date.now();
+    for (const id of ids.slice(0, INTERRUPTIONS - latencies.length)) {
+      const callAt = Date.now();
+      await deregister(id);
+      latencies.push(outAfter(id, callAt)! - callAt);
+    }
+    if (round === 0) oneAfterAnotherMs = Math.max(...ids.map((id) => outAfter(id, started) ?? started)) - started;
+  }
+  return { allAtOnceMs, oneAfterAnotherMs, latencies };
+}
+
+interface RunResult {
+  readonly mass: Record<'ours' | 'baseline', Mass>;
+  readonly serial: Record<'ours' | 'baseline', Serial>;
+  readonly backToBack: Record<'ours' | 'baseline', Serial>;
+  readonly floor: Floor;
+}
+
+const p = (values: readonly number[], at: number) => (values.length === 0 ? NaN : percentile(values, at));
+const fmt = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '-' : ms(value));
+const x = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b) ? '-' : `${(a / b).toFixed(2)}x`);
+const describeBreakdown = (b: Breakdown | undefined) =>
+  b === undefined
+    ? ''
+    : `cold starts ${b.coldStarts} (init median ${fmt(b.initMs)}), invocation median ${fmt(b.durationMs)}, warning → DeregisterTargets at the endpoint median ${fmt(b.toDeregisterMs?.[0])} max ${fmt(b.toDeregisterMs?.[1])}`;
+
+function printRun(index: number, r: RunResult): void {
+  print(`Run ${index + 1} of ${RUNS}`);
+  print(`  Mass interruption, ${FLEET} warned at once (real time): all out of service`);
+  for (const kind of ['ours', 'baseline'] as const) {
+    const m = r.mass[kind];
+    print(`    ${NAMES[kind].padEnd(34)}${fmt(m.allOutMs).padStart(11)}   missed ${m.missed}, errors ${m.errors}; ${describeBreakdown(m.breakdown)}`);
+  }
+  print(`    ${'floor, all at once'.padEnd(34)}${fmt(r.floor.allAtOnceMs).padStart(11)}`);
+  print(`    ${'floor, one after another'.padEnd(34)}${fmt(r.floor.oneAfterAnotherMs).padStart(11)}`);
+  print(`    ours/baseline ${x(r.mass.ours.allOutMs, r.mass.baseline.allOutMs)}, ours/floor (all at once) ${x(r.mass.ours.allOutMs, r.floor.allAtOnceMs)}`);
+  for (const [title, rows] of [
+    [`${INTERRUPTIONS} one after another (time scale ${SERIAL_TIME_SCALE}), warning → out of service`, r.serial],
+    [`${INTERRUPTIONS} back to back`, r.backToBack],
+  ] as const) {
+    print(`  ${title}:            p50        p99        max`);
+    for (const kind of ['ours', 'baseline'] as const) {
+      const s = rows[kind];
+      print(`    ${NAMES[kind].padEnd(34)}${fmt(p(s.latencies, 50)).padStart(11)}${fmt(p(s.latencies, 99)).padStart(11)}${fmt(p(s.latencies, 100)).padStart(11)}   missed ${s.missed}, errors ${s.errors}; ${describeBreakdown(s.breakdown)}`);
+    }
+    const f = r.floor.latencies;
+    print(`    ${'floor, call → out of service'.padEnd(34)}${fmt(p(f, 50)).padStart(11)}${fmt(p(f, 99)).padStart(11)}${fmt(p(f, 100)).padStart(11)}`);
+    print(`    p99 ours/baseline ${x(p(rows.ours.latencies, 99), p(rows.baseline.latencies, 99))}, ours/floor ${x(p(rows.ours.latencies, 99), p(f, 99))}`);
+  }
+}
+
+/** One figure of every run, e.g. the mass case's all-out time of ours. */
+type Figure = (r: RunResult) => number | undefined;
 
 const started = Date.now();
-const names = ['ours (EventBridge → Lambda)', 'baseline (workshop handler)'];
-const mass = [await withCloud(true, FLEET, 1, massInterruption), await withCloud(false, FLEET, 1, massInterruption)] as [Mass, Mass];
-const serial = [
-  await withCloud(true, SERIAL_FLEET, SERIAL_TIME_SCALE, oneAfterAnother({ waitForHandler: true })),
-  await withCloud(false, SERIAL_FLEET, SERIAL_TIME_SCALE, oneAfterAnother({ waitForHandler: true })),
-] as [Serial, Serial];
-const backToBack = [
-  await withCloud(true, SERIAL_FLEET, SERIAL_TIME_SCALE, oneAfterAnother({ waitForHandler: false })),
-  await withCloud(false, SERIAL_FLEET, SERIAL_TIME_SCALE, oneAfterAnother({ waitForHandler: false })),
-] as [Serial, Serial];
+const results: RunResult[] = [];
+for (let i = 0; i < RUNS; i++) {
+  // Each run measures all three, so its ratios come from one stretch of the machine's load.
+  const oursMass = await withCloud('ours', FLEET, 1, massInterruption);
+  const baselineMass = await withCloud('baseline', FLEET, 1, massInterruption);
+  const floorFigures = await withCloud('floor', FLEET, SERIAL_TIME_SCALE, floor);
+  const [oursSerial, oursBackToBack] = await withCloud('ours', SERIAL_FLEET, SERIAL_TIME_SCALE, perEvent);
+  const [baselineSerial, baselineBackToBack] = await withCloud('baseline', SERIAL_FLEET, SERIAL_TIME_SCALE, perEvent);
+  const result: RunResult = {
+    mass: { ours: oursMass, baseline: baselineMass },
+    serial: { ours: oursSerial, baseline: baselineSerial },
+    backToBack: { ours: oursBackToBack, baseline: baselineBackToBack },
+    floor: floorFigures,
+  };
+  results.push(result);
+  printRun(i, result);
+  print('');
+}
 
-print(`Interruption path on the local cloud, instance watcher off, up to 8 concurrent invocations each, node ${process.version}`);
-print('');
-print(`Mass interruption: ${FLEET} instances warned at once, real time (the warning lasts 120 s)`);
-print('                               all out of service        p50        p99   missed   handler errors');
-mass.forEach((r, i) => {
-  print(`${names[i]!.padEnd(31)}${(r.allOutMs === undefined ? '-' : ms(r.allOutMs)).padStart(18)}${msAt(r.latencies, 50).padStart(11)}${msAt(r.latencies, 99).padStart(11)}${String(r.missed).padStart(9)}${String(r.errors).padStart(17)}`);
-});
-if (mass[0].allOutMs !== undefined && mass[1].allOutMs !== undefined) print(`ratio ours/baseline (all out of service): ${ratio(mass[0].allOutMs, mass[1].allOutMs)}`);
-print('');
-const serialTable = (title: string, rows: [Serial, Serial]) => {
-  print(title);
-  print('                                     p50       p90       p99       max   missed   handler errors');
-  rows.forEach((r, i) => {
-    print(`${names[i]!.padEnd(31)}${msAt(r.latencies, 50).padStart(10)}${msAt(r.latencies, 90).padStart(10)}${msAt(r.latencies, 99).padStart(10)}${msAt(r.latencies, 100).padStart(10)}${String(r.missed).padStart(9)}${String(r.errors).padStart(17)}`);
-  });
-  print('warning → DeregisterTargets at the AWS endpoint (the handler\'s share; the rest is the ALB learning it):');
-  rows.forEach((r, i) => print(`${names[i]!.padEnd(31)}${msAt(r.deregisterLatencies, 50).padStart(10)}${msAt(r.deregisterLatencies, 90).padStart(10)}${msAt(r.deregisterLatencies, 99).padStart(10)}${msAt(r.deregisterLatencies, 100).padStart(10)}`));
-  const p99 = (r: Serial) => (r.latencies.length ? percentile(r.latencies, 99) : Infinity);
-  if (rows[1].latencies.length) print(`p99 ratio ours/baseline: ${ratio(p99(rows[0]), p99(rows[1]))}`);
-  return p99(rows[0]);
+print(`Interruption path on the local cloud, instance watcher off, up to ${DEFAULT_MAX_CONCURRENCY} execution environments per function, node ${process.version}, ${RUNS} run(s)`);
+const p99 = (s: Serial) => p(s.latencies, 99);
+const rows: Array<[string, Figure, Figure, Figure]> = [
+  [`${FLEET} instances warned at once: all out of service`, (r) => r.mass.ours.allOutMs, (r) => r.mass.baseline.allOutMs, (r) => r.floor.allAtOnceMs],
+  [`${INTERRUPTIONS} one after another: p99`, (r) => p99(r.serial.ours), (r) => p99(r.serial.baseline), (r) => p(r.floor.latencies, 99)],
+  [`${INTERRUPTIONS} back to back: p99`, (r) => p99(r.backToBack.ours), (r) => p99(r.backToBack.baseline), (r) => p(r.floor.latencies, 99)],
+];
+const cell = (figure: Figure, unit: (v: number) => string) => runsCell(results.map(figure), unit);
+const ratioOf = (a: Figure, b: Figure): Figure => (r) => {
+  const [va, vb] = [a(r), b(r)];
+  return va === undefined || vb === undefined ? undefined : va / vb;
 };
-const oursP99 = serialTable(
-  `One after another: ${INTERRUPTIONS} interruptions on a fleet of ${SERIAL_FLEET} (time scale ${SERIAL_TIME_SCALE}), each once the handler returned from the previous; warning → target out of service`,
-  serial,
-);
+print('median (min–max) over the runs; each ratio is taken within a run');
 print('');
-const oursBackToBackP99 = serialTable('The same back to back (each the moment the previous target is out of service; overlapping invocations start cold environments):', backToBack);
-print(`issue 5 target, p99 <= 200 ms over ${INTERRUPTIONS} interruptions: one after another ${oursP99 <= 200 ? 'met' : 'NOT met'}, back to back ${oursBackToBackP99 <= 200 ? 'met' : 'NOT met'}`);
+print('| | ours (EventBridge → Lambda) | workshop baseline (same path) | floor (DeregisterTargets alone) | ours / baseline | ours / floor |');
+print('|---|---|---|---|---|---|');
+for (const [label, ours, baseline, floorFigure] of rows) {
+  print(`| ${label} | ${cell(ours, msCell)} | ${cell(baseline, msCell)} | ${cell(floorFigure, msCell)} | ${cell(ratioOf(ours, baseline), ratioCell)} | ${cell(ratioOf(ours, floorFigure), ratioCell)} |`);
+}
+print(`| ${FLEET} DeregisterTargets one after another (floor): last out of service | | | ${cell((r) => r.floor.oneAfterAnotherMs, msCell)} | | |`);
+const missedOrFailed = results.reduce((n, r) => n + r.mass.ours.missed + r.mass.ours.errors + r.serial.ours.missed + r.serial.ours.errors + r.backToBack.ours.missed + r.backToBack.ours.errors, 0);
+print('');
+print(`ours: ${missedOrFailed} missed or failed over all runs; issue 5 target, p99 <= 200 ms: ${results.every((r) => p99(r.serial.ours) <= 200 && p99(r.backToBack.ours) <= 200) ? 'met' : 'NOT met'} in every run`);
 print(`(benchmark took ${Math.round((Date.now() - started) / 1000)} s)`);

@@ -80,6 +80,8 @@ export interface LocalCloud {
   evaluateAlarms(): Promise<void>;
   /** Publishes an event on the local default bus (as AWS services do). */
   publish(event: AwsEvent): Promise<DeliveryReport[]>;
+  /** UpdateFunctionCode for a stack function, as the local Lambda runtime plays it (StackEventBus.updateFunctionCode). */
+  updateFunctionCode(functionName: string, assetDir: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -198,6 +200,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       alarms: () => alarms.statuses(),
       evaluateAlarms: () => alarms.evaluateNow(),
       publish: (event) => dataPlane.events.bus.publish(event),
+      updateFunctionCode: (functionName, assetDir) => dataPlane.events.updateFunctionCode(functionName, assetDir),
     };
     return local;
   });

@@ -34,6 +34,13 @@ export interface StackEventBus {
   readonly attempts: readonly InvocationAttempt[];
   /** Resolves when no function has an event queued, waiting for a retry or running. */
   idle(): Promise<void>;
+  /**
+   * UpdateFunctionCode, played by the local runtime: the function (name or ARN) runs the CommonJS bundle in
+   * `assetDir` from its next cold start on; its environments of the previous code finish what they run, then stop.
+   * Its configuration (role, environment, timeout, memory, rules, permissions) is untouched, as on AWS.
+   * @throws ResourceNotFoundException when the stack has no such function.
+   */
+  updateFunctionCode(functionName: string, assetDir: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,11 +65,13 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
   const { clients, log, verbose } = props;
   const pools = new Map<string, LambdaPool>();
   const functions = lambdaFunctions(props.deployed, props.assemblyDir);
+  // Code deployed after the stack (updateFunctionCode), by function ARN.
+  const code = new Map<string, string>();
   const poolFor = (fn: LambdaFunctionSpec): LambdaPool => {
     let pool = pools.get(fn.arn);
     if (!pool) {
       pool = new LambdaPool({
-        assetDir: fn.assetDir,
+        assetDir: code.get(fn.arn) ?? fn.assetDir,
         handler: fn.handler,
         functionName: fn.name,
         // The function's timeout is an AWS interval like the others: scaled, so the handler's own deadline-bound
@@ -178,6 +187,14 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
     deliveries,
     invocations,
     attempts,
+    updateFunctionCode: async (functionName, assetDir) => {
+      const fn = functions.find((f) => f.name === functionName || f.arn === functionName);
+      if (!fn) throw awsError('ResourceNotFoundException', `Function not found: ${functionName}`);
+      code.set(fn.arn, assetDir);
+      const previous = pools.get(fn.arn);
+      pools.delete(fn.arn);
+      await previous?.retire();
+    },
     idle: async () => {
       for (const invoker of invokers.values()) await invoker.idle();
     },
