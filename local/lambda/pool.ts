@@ -20,7 +20,8 @@ export interface LambdaPoolOptions extends LambdaWorkerOptions {
 export class LambdaPool {
   private readonly workers: Array<Promise<LambdaWorker>> = [];
   private readonly idle: LambdaWorker[] = [];
-  private readonly waiting: Array<(worker: LambdaWorker) => void> = [];
+  /** Invocations waiting for an environment: handed a released one, or undefined when a failed start freed a slot. */
+  private readonly waiting: Array<(worker: LambdaWorker | undefined) => void> = [];
   private closed = false;
   /** Busy workers of a retiring pool, each with what to do once it is released with nothing waiting for it. */
   private readonly onLastRelease = new Map<LambdaWorker, () => void>();
@@ -79,20 +80,25 @@ export class LambdaPool {
   }
 
   private async acquire(): Promise<{ worker: LambdaWorker; fresh: boolean }> {
-    if (this.closed) throw new Error(`function ${this.options.functionName} is shut down`);
-    const idle = this.idle.pop();
-    if (idle) return { worker: idle, fresh: false };
-    if (this.workers.length < (this.options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY)) {
-      const starting = startLambdaWorker(this.options);
-      this.workers.push(starting);
-      try {
-        return { worker: await starting, fresh: true };
-      } catch (err) {
-        this.workers.splice(this.workers.indexOf(starting), 1);
-        throw err;
+    for (;;) {
+      if (this.closed) throw new Error(`function ${this.options.functionName} is shut down`);
+      const idle = this.idle.pop();
+      if (idle) return { worker: idle, fresh: false };
+      if (this.workers.length < (this.options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY)) {
+        const starting = startLambdaWorker(this.options);
+        this.workers.push(starting);
+        try {
+          return { worker: await starting, fresh: true };
+        } catch (err) {
+          this.workers.splice(this.workers.indexOf(starting), 1);
+          // Its slot is free again: an invocation waiting for an environment starts one itself.
+          this.waiting.shift()?.(undefined);
+          throw err;
+        }
       }
+      const handed = await new Promise<LambdaWorker | undefined>((resolve) => this.waiting.push(resolve));
+      if (handed) return { worker: handed, fresh: false };
     }
-    return new Promise((resolve) => this.waiting.push((worker) => resolve({ worker, fresh: false })));
   }
 
   private release(worker: LambdaWorker): void {
