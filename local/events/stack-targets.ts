@@ -6,6 +6,7 @@ import { LOCAL_ACCOUNT_ID, localAwsEnvironment } from '../contract.js';
 import type { DeployedStack } from '../deploy/deploy.js';
 import { AsyncInvoker, type AsyncInvocationReport } from '../lambda/async-invocation.js';
 import { LambdaPool } from '../lambda/pool.js';
+import { runnerBundlePath } from '../lambda/runner-bundle.js';
 import { lambdaFunctions, rulesOf, type LambdaFunctionSpec } from '../stack-reader.js';
 import { LocalEventBus, type DeliveryReport } from './bus.js';
 
@@ -65,6 +66,10 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
   const { clients, log, verbose } = props;
   const pools = new Map<string, LambdaPool>();
   const functions = lambdaFunctions(props.deployed, props.assemblyDir);
+  // The local runtime's own runner is compiled now rather than inside the first cold start: on AWS the runtime is
+  // there before any event, and only the function's environments start cold. A failure here is retried, and
+  // reported, by that first cold start.
+  if (props.invokeFunctions && functions.length > 0) void runnerBundlePath().catch(() => undefined);
   // Code deployed after the stack (updateFunctionCode), by function ARN.
   const code = new Map<string, string>();
   const poolFor = (fn: LambdaFunctionSpec): LambdaPool => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { InitError, startLambdaWorker, type InvokeResult, type LambdaWorker, type LambdaWorkerOptions } from './worker.js';
 
 /** Execution environments a function gets locally unless told otherwise. */
@@ -11,18 +12,33 @@ export interface LambdaPoolOptions extends LambdaWorkerOptions {
    * @default DEFAULT_MAX_CONCURRENCY (8)
    */
   readonly maxConcurrency?: number;
+  /**
+   * Environments in their init phase at once. Lambda scales a function by up to 1,000 environments every 10 s
+   * ("Lambda scaling behavior", https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html), each init on
+   * hardware of its own, so a burst's cold starts run side by side, each about as long as one alone. Here they
+   * share this machine's cores: eight inits at once on two cores each took three times as long as one alone
+   * (bench/interruption.ts, mass case) and no environment was ready before all of them nearly were. So no more
+   * inits run at once than there are cores; an invocation waiting for an environment takes whichever comes first,
+   * an init slot (a cold start of its own) or an environment released by the invocation before it, as it already
+   * does once `maxConcurrency` environments exist. No environment starts before an invocation asks for one.
+   * @default the cores Node may use (os.availableParallelism())
+   */
+  readonly maxInitializing?: number;
 }
 
 /**
  * One function's execution environments: an invocation takes an idle warm worker, or starts a new one (a cold
- * start) while fewer than `maxConcurrency` exist, or waits for one to come free.
+ * start) while fewer than `maxConcurrency` exist and fewer than `maxInitializing` are starting, or waits for
+ * whichever comes first: a worker coming free or a start slot.
  */
 export class LambdaPool {
   private readonly workers: Array<Promise<LambdaWorker>> = [];
   private readonly idle: LambdaWorker[] = [];
-  /** Invocations waiting for an environment: handed a released one, or undefined when a failed start freed a slot. */
+  /** Invocations waiting for an environment: handed a released one, or undefined when a start ended and freed a slot. */
   private readonly waiting: Array<(worker: LambdaWorker | undefined) => void> = [];
   private closed = false;
+  /** Environments in their init phase now. */
+  private initializing = 0;
   /** Busy workers of a retiring pool, each with what to do once it is released with nothing waiting for it. */
   private readonly onLastRelease = new Map<LambdaWorker, () => void>();
 
@@ -80,20 +96,26 @@ export class LambdaPool {
   }
 
   private async acquire(): Promise<{ worker: LambdaWorker; fresh: boolean }> {
+    if (this.closed) throw new Error(`function ${this.options.functionName} is shut down`);
     for (;;) {
-      if (this.closed) throw new Error(`function ${this.options.functionName} is shut down`);
       const idle = this.idle.pop();
       if (idle) return { worker: idle, fresh: false };
-      if (this.workers.length < (this.options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY)) {
+      // A retiring pool starts nothing more; what already waits is served by the environments it has.
+      const canGrow = !this.closed && this.workers.length < (this.options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
+      if (canGrow && this.initializing < (this.options.maxInitializing ?? availableParallelism())) {
         const starting = startLambdaWorker(this.options);
         this.workers.push(starting);
+        this.initializing++;
         try {
           return { worker: await starting, fresh: true };
         } catch (err) {
           this.workers.splice(this.workers.indexOf(starting), 1);
-          // Its slot is free again: an invocation waiting for an environment starts one itself.
-          this.waiting.shift()?.(undefined);
           throw err;
+        } finally {
+          // An init slot (and, after a failure, an environment's slot) is free: an invocation waiting for an
+          // environment may start one itself.
+          this.initializing--;
+          this.waiting.shift()?.(undefined);
         }
       }
       const handed = await new Promise<LambdaWorker | undefined>((resolve) => this.waiting.push(resolve));

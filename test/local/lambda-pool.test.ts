@@ -15,14 +15,29 @@ export const handler = async (event: { ms: number }) => {
 };
 `;
 
+// An init phase of 200 ms that says when it ran.
+const SLOW_INIT_SOURCE = `
+const initStart = Date.now();
+while (Date.now() - initStart < 200);
+const initEnd = Date.now();
+export const handler = async (event: { ms: number }) => {
+  await new Promise((r) => setTimeout(r, event.ms));
+  return { pid: process.pid, initStart, initEnd };
+};
+`;
+
 let assetDir: string;
 let brokenDir: string;
+let slowInitDir: string;
 const pools: LambdaPool[] = [];
 
 beforeAll(async () => {
   assetDir = mkdtempSync(join(tmpdir(), 'lambda-pool-test-'));
   writeFileSync(join(assetDir, 'src.ts'), SOURCE);
   await build({ entryPoints: [join(assetDir, 'src.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: join(assetDir, 'index.js'), logLevel: 'silent' });
+  slowInitDir = mkdtempSync(join(tmpdir(), 'lambda-pool-test-slow-init-'));
+  writeFileSync(join(slowInitDir, 'src.ts'), SLOW_INIT_SOURCE);
+  await build({ entryPoints: [join(slowInitDir, 'src.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: join(slowInitDir, 'index.js'), logLevel: 'silent' });
   // A module that throws while loading: every cold start's init fails.
   brokenDir = mkdtempSync(join(tmpdir(), 'lambda-pool-test-broken-'));
   writeFileSync(join(brokenDir, 'index.js'), "throw new Error('no config');\n");
@@ -32,10 +47,11 @@ afterAll(async () => {
   for (const pool of pools) await pool.close();
   rmSync(assetDir, { recursive: true, force: true });
   rmSync(brokenDir, { recursive: true, force: true });
+  rmSync(slowInitDir, { recursive: true, force: true });
 });
 
-function pool(maxConcurrency: number, dir = assetDir): LambdaPool {
-  const p = new LambdaPool({ assetDir: dir, handler: 'index.handler', functionName: 'pool-test', timeoutMs: 5_000, environment: {}, maxConcurrency });
+function pool(maxConcurrency: number, dir = assetDir, maxInitializing?: number): LambdaPool {
+  const p = new LambdaPool({ assetDir: dir, handler: 'index.handler', functionName: 'pool-test', timeoutMs: 5_000, environment: {}, maxConcurrency, ...(maxInitializing && { maxInitializing }) });
   pools.push(p);
   return p;
 }
@@ -59,6 +75,20 @@ describe('LambdaPool', () => {
     expect(p.size).toBe(1);
     expect(first.coldStart).toBe(true);
     expect(second.coldStart).toBe(false);
+  });
+
+  it('runs no more init phases at once than maxInitializing; a burst still gets an environment per invocation', async () => {
+    const inits = async (maxInitializing: number) => {
+      const p = pool(3, slowInitDir, maxInitializing);
+      const results = await Promise.all(Array.from({ length: 3 }, () => p.invoke({ ms: 1_500 })));
+      expect(results.every((r) => r.error === undefined && r.coldStart)).toBe(true);
+      expect(p.size).toBe(3);
+      const spans = results.map((r) => r.result as { initStart: number; initEnd: number }).sort((a, b) => a.initStart - b.initStart);
+      return spans.slice(1).filter((span, i) => span.initStart < spans[i]!.initEnd).length;
+    };
+    // The control group: three inits at once overlap.
+    expect(await inits(3)).toBeGreaterThan(0);
+    expect(await inits(1)).toBe(0);
   });
 
   it('fails an invocation whose environment cannot init, as a function error rather than a rejection', async () => {
