@@ -11,6 +11,19 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Inside the repo so the baseline's bare imports resolve to the repo's node_modules.
 const OUT_DIR = join(REPO, 'node_modules', '.cache', 'spotweb-bench');
 
+/** The environment the stack gives the handler (stand-in ARNs), enough for it to load and build its clients. */
+export const HANDLER_ENVIRONMENT: Readonly<Record<string, string>> = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  TARGET_GROUP_ARNS: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef',
+  DEREGISTRATION_DELAY_SECONDS: '120',
+  TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:interruptions',
+  CONFIRMATION_TABLE_NAME: 'spotweb-confirmations',
+  POWERTOOLS_SERVICE_NAME: 'interruption-handler',
+  POWERTOOLS_METRICS_NAMESPACE: 'spotweb',
+};
+
 export interface BuiltHandlers {
   readonly bundled: string;
   readonly bundleBytes: number;

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { handlerBuildOptions } from '../infra/handler-bundling.js';
-import { buildHandlers } from './build-handlers.js';
+import { buildHandlers, HANDLER_ENVIRONMENT } from './build-handlers.js';
 import { countFromEnv } from './cloud-helpers.js';
 import { FUNCTION_RUNTIME, runtimeNode } from './runtime-node.js';
 import { median, ms, msCell, percentile, ratio, ratioCell, runsCell } from './stats.js';
@@ -33,18 +33,7 @@ const bytes = files.reduce((sum, file) => sum + statSync(file).size, 0);
 process.stdout.write(JSON.stringify({ initMs, modules: files.length, bytes }));
 `;
 
-const ENV = {
-  PATH: process.env.PATH ?? '',
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  TARGET_GROUP_ARNS: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef',
-  DEREGISTRATION_DELAY_SECONDS: '120',
-  TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:interruptions',
-  CONFIRMATION_TABLE_NAME: 'spotweb-confirmations',
-  POWERTOOLS_SERVICE_NAME: 'interruption-handler',
-  POWERTOOLS_METRICS_NAMESPACE: 'spotweb',
-};
+const ENV = { PATH: process.env.PATH ?? '', ...HANDLER_ENVIRONMENT };
 
 interface Sample {
   initMs: number;

@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_MAX_CONCURRENCY, LambdaPool } from '../local/lambda/pool.js';
-import { buildHandlers } from './build-handlers.js';
+import { buildHandlers, HANDLER_ENVIRONMENT } from './build-handlers.js';
 import { countFromEnv } from './cloud-helpers.js';
 import { median, ms, msCell, ratioCell, runsCell } from './stats.js';
 
@@ -22,14 +22,6 @@ process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 copyFileSync(built.bundled, join(dir, 'ours.js'));
 writeFileSync(join(dir, 'index.js'), "require('./ours.js');\nexports.handler = async () => { await new Promise((r) => setTimeout(r, 150)); return 1; };\n");
 writeFileSync(join(dir, 'package.json'), '{ "type": "commonjs" }\n');
-const environment = {
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  TARGET_GROUP_ARNS: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef',
-  DEREGISTRATION_DELAY_SECONDS: '120',
-  TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:interruptions',
-};
 
 interface Burst {
   readonly first: number;
@@ -38,7 +30,7 @@ interface Burst {
 }
 
 async function burst(maxInitializing: number): Promise<Burst> {
-  const pool = new LambdaPool({ assetDir: dir, handler: 'index.handler', functionName: 'burst', timeoutMs: 60_000, environment, maxInitializing });
+  const pool = new LambdaPool({ assetDir: dir, handler: 'index.handler', functionName: 'burst', timeoutMs: 60_000, environment: HANDLER_ENVIRONMENT, maxInitializing });
   const started = performance.now();
   const returned: number[] = [];
   try {
