@@ -298,5 +298,6 @@ for (const [label, ours, baseline, floorFigure] of rows) {
 print(`| ${FLEET} DeregisterTargets one after another (floor): last out of service | | | ${cell((r) => r.floor.oneAfterAnotherMs, msCell)} | | |`);
 const missedOrFailed = results.reduce((n, r) => n + r.mass.ours.missed + r.mass.ours.errors + r.serial.ours.missed + r.serial.ours.errors + r.backToBack.ours.missed + r.backToBack.ours.errors, 0);
 print('');
-print(`ours: ${missedOrFailed} missed or failed over all runs; issue 5 target, p99 <= 200 ms: ${results.every((r) => p99(r.serial.ours) <= 200 && p99(r.backToBack.ours) <= 200) ? 'met' : 'NOT met'} in every run`);
+const metRuns = results.filter((r) => p99(r.serial.ours) <= 200 && p99(r.backToBack.ours) <= 200).length;
+print(`ours: ${missedOrFailed} missed or failed over all runs; issue 5 target, p99 <= 200 ms on both schedules: ${metRuns === RUNS ? 'met in every run' : `NOT met in ${RUNS - metRuns} of ${RUNS} runs`}`);
 print(`(benchmark took ${Math.round((Date.now() - started) / 1000)} s)`);
