@@ -2,7 +2,7 @@
 // timers cannot skew the next), printing each one's figures. Names: the files in bench/ listed below.
 import { spawnSync } from 'node:child_process';
 
-const BENCHMARKS = ['handler-cold-start', 'handler-latency', 'lambda-burst', 'target-sync-poll', 'interruption', 'drain', 'scale-out', 'startup', 'roll'] as const;
+const BENCHMARKS = ['handler-cold-start', 'handler-latency', 'lambda-burst', 'target-sync-poll', 'interruption', 'drain', 'scale-out', 'startup', 'roll', 'iam-enforcement'] as const;
 
 const asked = process.argv.slice(2);
 const unknown = asked.filter((n) => !(BENCHMARKS as readonly string[]).includes(n));

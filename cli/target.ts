@@ -9,7 +9,7 @@ import type { LocalStatus } from '../local/contract.js';
 import { CliError, explainAwsError } from './errors.js';
 import { createFisClient, type FisApi } from './interrupt/fis-client.js';
 import { stackFacts, type StackFacts } from './stack-facts.js';
-import { DEFAULT_WORK_DIR, LOCAL_CREDENTIALS, processAlive, STATE_FILE, STATUS_PATH } from '../local/contract.js';
+import { DEFAULT_WORK_DIR, LOCAL_CREDENTIALS, processAlive, STATE_FILE, STATUS_PATH, type LocalCredentials } from '../local/contract.js';
 
 export interface TargetOptions {
   /** `--local [dir]`: the local cloud's work directory or project directory (see `findLocalWorkDir`); true: find it from here. */
@@ -18,6 +18,8 @@ export interface TargetOptions {
   readonly endpoint?: string;
   readonly stackName?: string;
   readonly region?: string;
+  /** Credentials for `endpoint` (the local cloud's, when it runs in this process). @default found as `loopbackCredentials` says */
+  readonly credentials?: LocalCredentials;
 }
 
 export interface Clients {
@@ -61,8 +63,8 @@ export function findLocalWorkDir(dir: string | undefined, cwd = process.env.INIT
 }
 
 /** The endpoint a running local cloud wrote into `<workDir>/state.json`, or a CliError saying to start it. */
-export function readLocalState(workDir: string): { endpoint: string; region: string; pid: number } {
-  let state: { endpoint?: unknown; region?: unknown; pid?: unknown };
+export function readLocalState(workDir: string): { endpoint: string; region: string; pid: number; credentials?: LocalCredentials } {
+  let state: { endpoint?: unknown; region?: unknown; pid?: unknown; credentials?: { accessKeyId?: unknown; secretAccessKey?: unknown } };
   const file = join(resolve(workDir), STATE_FILE);
   try {
     state = JSON.parse(readFileSync(file, 'utf8'));
@@ -71,7 +73,31 @@ export function readLocalState(workDir: string): { endpoint: string; region: str
   }
   if (typeof state.endpoint !== 'string' || typeof state.pid !== 'number') throw new CliError(`${NOT_RUNNING} (${file} is not a local cloud state file)`);
   if (!processAlive(state.pid)) throw new CliError(`${NOT_RUNNING} (process ${state.pid} that wrote ${file} has exited)`);
-  return { endpoint: state.endpoint, region: typeof state.region === 'string' ? state.region : 'us-east-1', pid: state.pid };
+  const { accessKeyId, secretAccessKey } = state.credentials ?? {};
+  return {
+    endpoint: state.endpoint,
+    region: typeof state.region === 'string' ? state.region : 'us-east-1',
+    pid: state.pid,
+    ...(typeof accessKeyId === 'string' && typeof secretAccessKey === 'string' && { credentials: { accessKeyId, secretAccessKey } }),
+  };
+}
+
+/**
+ * Credentials for a loopback endpoint: the local cloud enforces IAM with the identity its state file names.
+ * `--local` reads that file; with `--endpoint`, the environment's credentials (the banner's export line) come
+ * first, else those of the local cloud found from here if it serves this endpoint, else dummy ones (a plain moto):
+ * a loopback endpoint never gets the machine's real AWS credentials.
+ */
+function loopbackCredentials(endpoint: string, state: { credentials?: LocalCredentials } | undefined): LocalCredentials | undefined {
+  if (state?.credentials) return state.credentials;
+  if (process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY) return undefined;
+  try {
+    const found = readLocalState(findLocalWorkDir(undefined));
+    if (found.endpoint === endpoint && found.credentials) return found.credentials;
+  } catch {
+    // No local cloud found from here.
+  }
+  return LOCAL_CREDENTIALS;
 }
 
 /**
@@ -100,11 +126,12 @@ function isLoopback(endpoint: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
 }
 
-function createClients(region: string | undefined, endpoint: string | undefined): Clients {
+function createClients(region: string | undefined, endpoint: string | undefined, credentials: LocalCredentials | undefined): Clients {
   const config = {
     ...(region ? { region } : {}),
     ...(endpoint ? { endpoint } : {}),
-    ...(endpoint && isLoopback(endpoint) ? { credentials: LOCAL_CREDENTIALS, maxAttempts: 2 } : {}),
+    ...(endpoint && isLoopback(endpoint) ? { maxAttempts: 2 } : {}),
+    ...(credentials && { credentials }),
   };
   const ec2 = new EC2Client(config);
   return {
@@ -129,8 +156,9 @@ function createClients(region: string | undefined, endpoint: string | undefined)
 export async function resolveTarget(options: TargetOptions): Promise<Target> {
   let endpoint = options.endpoint;
   let region = options.region;
+  let state: ReturnType<typeof readLocalState> | undefined;
   if (options.local !== undefined && options.local !== false) {
-    const state = readLocalState(findLocalWorkDir(typeof options.local === 'string' ? options.local : undefined));
+    state = readLocalState(findLocalWorkDir(typeof options.local === 'string' ? options.local : undefined));
     endpoint = state.endpoint;
     region ??= state.region;
   }
@@ -151,7 +179,7 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
     }
   }
   region ??= regionFromEnvironment(process.env);
-  const clients = createClients(region, endpoint);
+  const clients = createClients(region, endpoint, endpoint && isLoopback(endpoint) ? (options.credentials ?? loopbackCredentials(endpoint, state)) : undefined);
   const close = (): void => {
     for (const c of [clients.cfn, clients.ec2, clients.elbv2, clients.iam]) c.destroy();
   };

@@ -119,6 +119,10 @@ export class InterruptionHandler extends Construct {
 
     // DeregisterTargets is scoped to this stack's target groups. DescribeTargetHealth has no
     // resource-level permissions in IAM, so it needs "*" (read-only).
+    // Locally (moto enforcing IAM, local/iam/) the handler runs with this role's session: a missing action fails
+    // with AccessDenied, but the target group scope is not checked (moto matches every ELB call against "*", so the
+    // local cloud widens the scope; a grant on another target group would pass locally).
+    // Nor is any scope or condition of the grants below (topic, key, log group).
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['elasticloadbalancing:DeregisterTargets'],

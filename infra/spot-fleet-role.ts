@@ -35,8 +35,13 @@ export interface SpotFleetRoleProps {
  *
  * The trust policy admits `spotfleet.amazonaws.com` only on behalf of this account (`aws:SourceAccount`).
  *
- * The local cloud (moto with IAM enforcement) checks the actions of this policy, not its resource scoping or its
- * conditions: moto does not evaluate EC2/ELB resource ARNs or condition keys such as `ec2:LaunchTemplate`.
+ * The local cloud (moto enforcing IAM, local/iam/) launches, registers and terminates for rebalancing with this
+ * role's session and checks the actions of this policy: without `ec2:RunInstances` the local fleet cannot launch.
+ * It cannot check the scoping or the conditions: moto 5.2.1 matches every EC2/ELB call against the resource `*`
+ * (an Allow scoped to this target group would be denied like any other, so the local cloud widens every Allow's
+ * resources to `*`) and evaluates no condition key (`ec2:LaunchTemplate`, `aws:ResourceTag/…`,
+ * `aws:RequestedRegion`, `iam:PassedToService`), nor `iam:PassRole` itself. The trust policy's
+ * `aws:SourceAccount` is checked locally (local/iam/trust-policy.ts). Measured in test/local/iam-enforcement.test.ts.
  */
 export class SpotFleetRole extends Construct {
   readonly role: iam.Role;

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { LocalLoadBalancer, TargetStateChange } from './alb/index.js';
 import { SimulatedClock } from './clock.js';
 import { startLocalAlarms, type AlarmStatus } from './cloudwatch/index.js';
-import { DEFAULT_PORT, DEFAULT_REGION, DEFAULT_WORK_DIR, LOCAL_ACCOUNT_ID, type LocalStatus } from './contract.js';
+import { DEFAULT_PORT, DEFAULT_REGION, DEFAULT_WORK_DIR, LOCAL_ACCOUNT_ID, type LocalCredentials, type LocalStatus } from './contract.js';
 import type { AwsClients } from './deploy/clients.js';
 import type { DeployedStack } from './deploy/deploy.js';
 import type { DeliveryReport } from './events/bus.js';
@@ -36,6 +36,12 @@ export interface LocalCloudOptions {
    * found through CloudFormation's outputs). @default true
    */
   readonly localExtras?: boolean;
+  /**
+   * moto enforces IAM (local/iam/): every client needs `credentials`, the handler and the Spot emulation act with
+   * their roles' actions. Off, moto accepts any request, as it does by default (to measure the cost, bench/iam-enforcement.ts).
+   * @default true
+   */
+  readonly enforceIam?: boolean;
   /** @default us-east-1 (DEFAULT_REGION) */
   readonly region?: string;
   /** Working directory for the synthesized assembly and the extracted instance app. @default .local-cloud */
@@ -53,6 +59,8 @@ export interface LocalCloud {
   /** The AWS endpoint every client uses (`AWS_ENDPOINT_URL`). */
   readonly endpoint: string;
   readonly region: string;
+  /** The local cloud's IAM identity: moto enforces IAM, so every client of `endpoint` needs an access key. */
+  readonly credentials: LocalCredentials;
   /** Simulated time: AWS durations in real time (`options.timeScale`). */
   readonly clock: SimulatedClock;
   readonly stackName: string;
@@ -130,7 +138,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   return startPhase(async (teardown) => {
     teardown.add(() => lock.release());
     await assertPortFree(port);
-    const stack = await deployStack({ workDir, region, context: options.context, log, verbose });
+    const stack = await deployStack({ workDir, region, context: options.context, enforceIam: options.enforceIam ?? true, log, verbose });
     teardown.add(() => stack.close());
     const view = readStackView(stack.deployed);
 
@@ -182,6 +190,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       url: dataPlane.url,
       endpoint: stack.endpoint,
       region,
+      credentials: stack.iam.credentials,
       clock,
       stackName: stack.synth.stackName,
       outputs: stack.deployed.outputs,

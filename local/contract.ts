@@ -22,10 +22,22 @@ export interface LocalCloudState {
   readonly region: string;
   readonly stackName: string;
   readonly pid: number;
+  /** The local cloud's IAM identity (the banner prints it): moto enforces IAM, so a client needs these. */
+  readonly credentials: LocalCredentials;
 }
 
-/** moto accepts any credentials; fixed dummy ones keep the SDK from searching the machine for real ones. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+/** An access key of the local cloud's moto. */
+export interface LocalCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/**
+ * For a moto that does not enforce IAM (started without access control, as most tests start it), and for the
+ * requests moto serves before it enforces IAM: fixed dummy credentials keep the SDK from searching the machine
+ * for real ones. The local cloud's moto enforces IAM: use `LocalCloud.credentials` there.
+ */
+export const LOCAL_CREDENTIALS: LocalCredentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 /** The account moto uses for the dummy credentials above. */
 export const LOCAL_ACCOUNT_ID = '123456789012';
@@ -35,13 +47,13 @@ export const LOCAL_ACCOUNT_ID = '123456789012';
  * Both region variables: the SDKs and AWS CLI v2 read AWS_REGION, AWS CLI v1 only AWS_DEFAULT_REGION (without
  * it: "You must specify a region", exit 255).
  */
-export function localAwsEnvironment(endpoint: string, region: string): Record<string, string> {
+export function localAwsEnvironment(endpoint: string, region: string, credentials: LocalCredentials = LOCAL_CREDENTIALS): Record<string, string> {
   return {
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
   };
 }
 

@@ -25,6 +25,11 @@ export interface GatewayProps {
    * @default 70 MiB
    */
   readonly maxBodyBytes?: number;
+  /**
+   * Signs a request an interceptor changed (`{ forward }`) again for moto, which checks signatures when it
+   * enforces IAM (local/iam/resign.ts). @default none (sent as changed, with the caller's signature)
+   */
+  readonly resign?: (req: GatewayRequest) => Promise<GatewayRequest>;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 70 * 1024 * 1024;
@@ -104,6 +109,14 @@ export function signedService(headers: http.IncomingHttpHeaders): string | undef
   return /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(headers.authorization ?? ''))?.[1];
 }
 
+/**
+ * The Host header moto is sent: the one the caller signed (SigV4 signs `host`, and moto enforcing IAM recomputes
+ * the signature from the headers it receives), else moto's own.
+ */
+export function signedHost(req: GatewayRequest, upstream: URL): string {
+  return typeof req.headers.host === 'string' && req.headers.host !== '' ? req.headers.host : upstream.host;
+}
+
 function unavailable(err: Error): GatewayResponse {
   return { status: 503, headers: { 'content-type': 'text/plain' }, body: `local cloud: AWS endpoint unavailable (${err.message})` };
 }
@@ -167,7 +180,7 @@ export class AwsGateway {
    * from the data plane (moto stays the store). moto unreachable: a 503, as from an unreachable AWS endpoint.
    */
   async forwardToUpstream(req: GatewayRequest): Promise<GatewayResponse> {
-    const headers = { ...req.headers, host: this.upstream.host, 'content-length': String(req.body.length) };
+    const headers = { ...req.headers, host: signedHost(req, this.upstream), 'content-length': String(req.body.length) };
     return new Promise((resolve) => {
       const upstreamReq = http.request(
         { host: this.upstream.hostname, port: this.upstream.port, method: req.method, path: req.path, headers, agent: this.agent },
@@ -239,12 +252,13 @@ export class AwsGateway {
         return;
       }
     }
+    if (forwarded !== request && this.props.resign) forwarded = await this.props.resign(forwarded);
     this.toMoto(request, forwarded, res);
   }
 
   private toMoto(request: GatewayRequest, forwarded: GatewayRequest, res: http.ServerResponse): void {
     const { body } = forwarded;
-    const headers = { ...forwarded.headers, host: this.upstream.host, 'content-length': String(body.length) };
+    const headers = { ...forwarded.headers, host: signedHost(forwarded, this.upstream), 'content-length': String(body.length) };
     const upstreamReq = http.request(
       { host: this.upstream.hostname, port: this.upstream.port, method: forwarded.method, path: forwarded.path, headers, agent: this.agent },
       (upstreamRes) => {

@@ -142,7 +142,7 @@ export function banner(cloud: LocalCloud, options: Pick<CliOptions, 'handler' | 
     ...instances.map((i) => `    ${i.instanceId}  ${i.instanceType.padEnd(10)} ${i.availabilityZone}`),
     '',
     '  Reach the local cloud with any AWS client:',
-    `    ${exportLine(localAwsEnvironment(cloud.endpoint, cloud.region))}`,
+    `    ${exportLine(localAwsEnvironment(cloud.endpoint, cloud.region, cloud.credentials))}`,
     `    aws ec2 describe-spot-fleet-instances --spot-fleet-request-id ${cloud.fleetRequestId}`,
     `    aws elbv2 describe-target-health --target-group-arn ${cloud.targetGroupArn}`,
     '  Interrupt an instance the workshop way (reduce the fleet by one):',
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
   }
   if (stopping) return;
   try {
-    liveConsole = await startConsoleForEndpoint(cloud.endpoint);
+    liveConsole = await startConsoleForEndpoint(cloud.endpoint, cloud.credentials);
   } catch (err) {
     log(`  The live console did not start (${(err as Error).message}); the local cloud runs without it.`);
   }

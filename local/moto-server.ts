@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PortInUseError, assertValidPort, isAddressInUse, probePort } from './ports.js';
-import { LOCAL_CREDENTIALS } from './contract.js';
+import { LOCAL_CREDENTIALS, type LocalCredentials } from './contract.js';
 import { UserError } from '../common/user-error.js';
 
 /** moto (the AWS emulator) running as a child process of this one. */
@@ -34,6 +34,13 @@ export interface StartMotoOptions {
    * Costs about half a second on the first IAM call. @default false
    */
   readonly loadManagedPolicies?: boolean;
+  /**
+   * Enforce IAM after this many requests (moto's access-control mode, `INITIAL_NO_AUTH_ACTION_COUNT`): from then on
+   * moto checks every request's SigV4 signature against its IAM users' access keys and STS sessions, and its action
+   * against the caller's identity-based policies (moto/core/authorization.py, moto/iam/access_control.py).
+   * @default no enforcement (any credentials, every action allowed)
+   */
+  readonly initialNoAuthActionCount?: number;
 }
 
 export type MotoStartFailure = 'PYTHON_NOT_FOUND' | 'MOTO_NOT_INSTALLED' | 'START_TIMEOUT' | 'EXITED';
@@ -48,9 +55,9 @@ export class MotoStartError extends UserError {
   }
 }
 
-/** SDK v3 client settings that reach moto: its endpoint, a region and the dummy credentials it accepts. */
-export function motoClientConfig(endpoint: string, region = 'us-east-1') {
-  return { endpoint, region, credentials: LOCAL_CREDENTIALS };
+/** SDK v3 client settings that reach moto: its endpoint, a region and credentials (dummy ones where it does not enforce IAM). */
+export function motoClientConfig(endpoint: string, region = 'us-east-1', credentials: LocalCredentials = LOCAL_CREDENTIALS) {
+  return { endpoint, region, credentials };
 }
 
 const POLL_INTERVAL_MS = 75;
@@ -136,6 +143,7 @@ async function launch(port: number, host: string, options: StartMotoOptions): Pr
       ...process.env,
       PYTHONUNBUFFERED: '1',
       ...(options.loadManagedPolicies ? { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } : {}),
+      ...(options.initialNoAuthActionCount === undefined ? {} : { INITIAL_NO_AUTH_ACTION_COUNT: String(options.initialNoAuthActionCount) }),
     },
   });
   // Nothing is written to moto's stdin; it exists so moto notices when we die (see WATCHDOG).

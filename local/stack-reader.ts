@@ -34,6 +34,8 @@ export interface LambdaFunctionSpec {
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /** The execution role (`Role`), whose session the function runs with. */
+  readonly roleArn?: string;
   /** `DeadLetterConfig.TargetArn`: where Lambda sends an asynchronous event that failed every attempt. */
   readonly deadLetterArn?: string;
   /** From the stack's `AWS::Lambda::EventInvokeConfig` for `$LATEST`, else Lambda's defaults. */
@@ -62,6 +64,7 @@ export function lambdaFunctions(deployed: DeployedStack, assemblyDir: string): L
         environment: (props.Environment?.Variables ?? {}) as Record<string, string>,
         timeoutSeconds: Number(props.Timeout ?? 3),
         memoryMb: Number(props.MemorySize ?? 128),
+        ...(typeof props.Role === 'string' && { roleArn: props.Role as string }),
         ...(typeof props.DeadLetterConfig?.TargetArn === 'string' && { deadLetterArn: props.DeadLetterConfig.TargetArn as string }),
         eventInvokeConfig: eventInvokeConfigOf(deployed, fn.physicalId, String(fn.attributes.Arn)),
         permissions: permissionsOf(deployed, fn.physicalId, String(fn.attributes.Arn)),
@@ -141,6 +144,8 @@ export interface StackFleet {
   readonly launchSpecifications: readonly SpotFleetLaunchSpecification[];
   /** `LoadBalancersConfig.TargetGroupsConfig`: where the fleet registers its instances (at least one). */
   readonly targetGroupArns: readonly string[];
+  /** `IamFleetRole`: the role Spot Fleet launches, tags, registers and terminates with. */
+  readonly iamFleetRole: string;
   /** `LaunchTemplateConfigs[0]`: the template, the version it names (`$Default` when none) and its overrides. */
   readonly launchTemplate: { readonly id: string; readonly version: string; readonly overrides: readonly LaunchTemplateOverride[] };
   readonly capacityRebalance?: CapacityRebalance;
@@ -174,6 +179,7 @@ export function readStackView(deployed: DeployedStack): StackView {
       readonly Overrides?: readonly LaunchTemplateOverride[];
     }>;
     readonly SpotMaintenanceStrategies?: unknown;
+    readonly IamFleetRole?: string;
   };
   const targetGroupArns = (config.LoadBalancersConfig?.TargetGroupsConfig?.TargetGroups ?? []).map((t) => t.Arn);
   const targetGroupArn = targetGroupArns[0];
@@ -188,6 +194,7 @@ export function readStackView(deployed: DeployedStack): StackView {
       requestId: fleet.physicalId,
       launchSpecifications: fleet.attributes.LaunchSpecifications as SpotFleetLaunchSpecification[],
       targetGroupArns,
+      iamFleetRole: String(config.IamFleetRole ?? ''),
       launchTemplate: {
         id: launchTemplateId,
         version: launchTemplateConfig.LaunchTemplateSpecification?.Version ?? '$Default',

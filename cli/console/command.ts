@@ -1,5 +1,6 @@
 import type { CommonOptions, Io } from '../commands.js';
 import { resolveTarget } from '../target.js';
+import type { LocalCredentials } from '../../local/contract.js';
 import { startConsole } from './server.js';
 
 /** What `spotweb console` prints: where to open the page, and what the token is for. */
@@ -36,8 +37,11 @@ export async function consoleCommand(options: CommonOptions & { port?: number; i
  * The console for a local cloud started in this process (`npm start`): the same server, reading through the
  * local endpoint as `console --endpoint` would. Stop it before the local cloud.
  */
-export async function startConsoleForEndpoint(endpoint: string): Promise<{ readonly urlWithToken: string; close(): Promise<void> }> {
-  const target = await resolveTarget({ endpoint });
+export async function startConsoleForEndpoint(
+  endpoint: string,
+  credentials?: LocalCredentials,
+): Promise<{ readonly urlWithToken: string; close(): Promise<void> }> {
+  const target = await resolveTarget({ endpoint, ...(credentials && { credentials }) });
   try {
     const server = await startConsole({ target });
     return {

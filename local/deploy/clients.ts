@@ -11,12 +11,14 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { LOCAL_CREDENTIALS } from '../contract.js';
+import { LOCAL_CREDENTIALS, type LocalCredentials } from '../contract.js';
 
 export interface LocalCloudTarget {
   /** moto's base URL, e.g. http://127.0.0.1:5000 */
   readonly endpoint: string;
   readonly region: string;
+  /** @default LOCAL_CREDENTIALS (for a moto that does not enforce IAM) */
+  readonly credentials?: LocalCredentials;
 }
 
 /** One SDK v3 client per service, all pointed at the local emulator. */
@@ -42,7 +44,7 @@ export function createClients(target: LocalCloudTarget): AwsClients {
     // Nothing here may reach real AWS: refuse anything but a loopback emulator.
     throw new Error(`Local cloud endpoint must be a loopback URL such as http://127.0.0.1:5000, got "${target.endpoint}"`);
   }
-  const config = { endpoint: target.endpoint, region: target.region, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 };
+  const config = { endpoint: target.endpoint, region: target.region, credentials: target.credentials ?? LOCAL_CREDENTIALS, maxAttempts: 2 };
   return {
     ec2: new EC2Client(config),
     elbv2: new ElasticLoadBalancingV2Client(config),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeAvailabilityZonesCommand } from '@aws-sdk/client-ec2';
-import { LOCAL_ACCOUNT_ID } from '../contract.js';
+import { LOCAL_ACCOUNT_ID, type LocalCredentials } from '../contract.js';
 import { createClients, destroyClients, type AwsClients } from './clients.js';
 import { evaluateConditions, resolveValue, type PseudoParameters, type ResolveContext } from './intrinsics.js';
 import { dependencyGraph, deploymentWaves, type TemplateResource } from './order.js';
@@ -36,7 +36,12 @@ interface DeployOptionsBase {
  */
 export type DeployOptions = DeployOptionsBase & (
   | { /** Clients for the local endpoint, in `region`; left open. */ readonly clients: AwsClients }
-  | { /** The emulator's URL, e.g. http://127.0.0.1:5000 */ readonly endpoint: string }
+  | {
+      /** The emulator's URL, e.g. http://127.0.0.1:5000 */
+      readonly endpoint: string;
+      /** The deployer's access key. @default LOCAL_CREDENTIALS (for a moto that does not enforce IAM) */
+      readonly credentials?: LocalCredentials;
+    }
 );
 
 export interface Skipped {
@@ -126,7 +131,7 @@ export async function deployTemplate(opts: DeployOptions): Promise<DeployedStack
   const template = opts.template as Template;
   const resources = template.Resources ?? {};
   const ownClients = 'endpoint' in opts;
-  const clients = 'endpoint' in opts ? createClients({ endpoint: opts.endpoint, region: opts.region }) : opts.clients;
+  const clients = 'endpoint' in opts ? createClients({ endpoint: opts.endpoint, region: opts.region, ...(opts.credentials && { credentials: opts.credentials }) }) : opts.clients;
   try {
     const createdAt = new Date();
     const pseudo = pseudoParameters(opts.stackName, opts.region);

@@ -7,6 +7,9 @@ import type { DeployedStack } from '../deploy/deploy.js';
 import { AsyncInvoker, type AsyncInvocationReport } from '../lambda/async-invocation.js';
 import { LambdaPool } from '../lambda/pool.js';
 import { runnerBundlePath } from '../lambda/runner-bundle.js';
+import type { LambdaError } from '../lambda/protocol.js';
+import type { RoleSessions } from '../iam/role-sessions.js';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { lambdaFunctions, rulesOf, type LambdaFunctionSpec } from '../stack-reader.js';
 import { LocalEventBus, type DeliveryReport } from './bus.js';
 
@@ -18,6 +21,11 @@ export interface StackEventBusProps {
   /** The AWS endpoint the functions' SDK clients use. */
   readonly endpoint: string;
   readonly region: string;
+  /**
+   * Runs each function with its execution role's session, as Lambda does, so moto authorizes its calls against the
+   * role's actions. @default none: the functions get the dummy LOCAL_CREDENTIALS (a moto that does not enforce IAM)
+   */
+  readonly roleSessions?: RoleSessions;
   readonly clock: SimulatedClock;
   /** Off: events for the stack's functions are dropped (shows what the handler prevents). */
   readonly invokeFunctions: boolean;
@@ -54,6 +62,15 @@ export interface InvocationAttempt {
 /** The principal EventBridge invokes functions as; a rule needs a permission naming it and the rule's ARN. */
 const EVENTS_PRINCIPAL = 'events.amazonaws.com';
 
+/**
+ * The function's execution role session: Lambda assumes the role as `lambda.amazonaws.com` for the function
+ * (session named after it) and hands the credentials to each execution environment; renewed before it ends.
+ */
+function executionRoleSession(sessions: RoleSessions, fn: LambdaFunctionSpec): () => Promise<AwsCredentialIdentity> {
+  if (!fn.roleArn) return () => Promise.reject(awsError('InvalidParameterValueException', `function ${fn.name} has no execution role`));
+  return sessions.provider(fn.roleArn, { service: 'lambda.amazonaws.com', sourceAccount: LOCAL_ACCOUNT_ID, sourceArn: fn.arn, sessionName: fn.name });
+}
+
 function awsError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name });
 }
@@ -72,6 +89,10 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
   if (props.invokeFunctions && functions.length > 0) void runnerBundlePath().catch(() => undefined);
   // Code deployed after the stack (updateFunctionCode), by function ARN.
   const code = new Map<string, string>();
+  const executionRoles = new Map(props.roleSessions ? functions.map((fn) => [fn.arn, executionRoleSession(props.roleSessions!, fn)] as const) : []);
+  // Fetched now, so the first cold start finds the session ready, as Lambda's own credential fetch costs a cold
+  // start next to nothing; a failure here is the cold start's to report.
+  for (const session of executionRoles.values()) void session().catch(() => undefined);
   const poolFor = (fn: LambdaFunctionSpec): LambdaPool => {
     let pool = pools.get(fn.arn);
     if (!pool) {
@@ -90,6 +111,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
           ...localAwsEnvironment(props.endpoint, props.region),
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
+        ...(executionRoles.has(fn.arn) && { executionRole: executionRoles.get(fn.arn)! }),
         onLog: (line) => verbose(`[lambda ${fn.name}] ${line}`),
       });
       pools.set(fn.arn, pool);
@@ -121,7 +143,12 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
         clock: props.clock,
         sinks: { sendToQueue },
         run: async (event) => {
-          const result = await poolFor(fn).invoke(event);
+          const result: { readonly error?: LambdaError; readonly result?: unknown } = await poolFor(fn).invoke(event).catch((err: unknown) => {
+            // A cold start that failed before the handler ran (its role, its module): an invocation error, retried.
+            const lambdaError = (err as { lambdaError?: LambdaError }).lambdaError;
+            if (!lambdaError) throw err;
+            return { error: lambdaError };
+          });
           // Every attempt, Lambda's retries included, is an invocation in AWS/Lambda (a function error counts in
           // Errors there); the EventBridge delivery before it already succeeded, so it is no FailedInvocations.
           attempts.push({ functionName: fn.name, failed: result.error !== undefined });

@@ -9,7 +9,8 @@
  * - A child that dies mid-invocation (process.exit, crash, unhandled rejection) gives `Runtime.ExitError`;
  *   the next invocation starts a fresh child.
  * - The child's environment is built from scratch: nothing of the parent's (notably its AWS credentials)
- *   leaks in except PATH; pass AWS_ENDPOINT_URL, credentials and region in `environment`.
+ *   leaks in except PATH; pass AWS_ENDPOINT_URL and region in `environment`, and the execution role's session in
+ *   `executionRole` (or static credentials in `environment`).
  * - Log lines (the handler's console output in Lambda's text format, plus START/END/REPORT) go to onLog.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -28,6 +29,13 @@ export interface LambdaWorkerOptions {
   /** "index.handler" */
   readonly handler: string;
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * The execution role's credentials, fetched at each cold start and set as AWS_ACCESS_KEY_ID,
+   * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, as Lambda does ("Defined runtime environment variables",
+   * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime). A failure
+   * fails the invocation as an init error. @default none (whatever `environment` holds)
+   */
+  readonly executionRole?: () => Promise<{ readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string }>;
   readonly timeoutMs: number;
   /** Default 128, as Lambda. Caps the child's V8 heap. */
   readonly memoryMb?: number;
@@ -174,9 +182,10 @@ class ChildLambdaWorker implements LambdaWorker {
     const started = performance.now();
     const runner = await runnerBundlePath();
     const config: RunnerConfig = { assetDir: this.opts.assetDir, handler: this.opts.handler };
+    const role = await this.roleEnvironment();
     const proc = fork(runner, [JSON.stringify(config)], {
       cwd: this.opts.assetDir,
-      env: this.childEnvironment(),
+      env: { ...this.childEnvironment(), ...role },
       execArgv: [`--max-old-space-size=${Math.max(16, Math.floor(this.memoryMb * 0.9))}`],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
@@ -208,6 +217,22 @@ class ChildLambdaWorker implements LambdaWorker {
     }
     await killAndWait(child);
     throw new InitError('type' in init ? (init.type === 'init-error' ? init.error : unexpected(init)) : init);
+  }
+
+  /** The execution role's session as Lambda's environment variables; a failure is the init's. */
+  private async roleEnvironment(): Promise<Record<string, string>> {
+    if (!this.opts.executionRole) return {};
+    try {
+      const c = await this.opts.executionRole();
+      return {
+        AWS_ACCESS_KEY_ID: c.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
+        ...(c.sessionToken !== undefined && { AWS_SESSION_TOKEN: c.sessionToken }),
+      };
+    } catch (err) {
+      const e = err as Error;
+      throw new InitError({ errorType: e.name || 'Runtime.AssumeRoleFailed', errorMessage: `The execution role cannot be assumed: ${e.message}` });
+    }
   }
 
   private childEnvironment(): Record<string, string> {

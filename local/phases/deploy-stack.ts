@@ -3,6 +3,7 @@ import { cloudFormationReads } from '../cloudformation/stack-reads.js';
 import { createClients, destroyClients, type AwsClients } from '../deploy/clients.js';
 import { deployTemplate, type DeployedStack } from '../deploy/deploy.js';
 import { AwsGateway } from '../gateway.js';
+import { LOCAL_IDENTITY_BOOTSTRAP_CALLS, startLocalIam, type LocalIam } from '../iam/local-iam.js';
 import { startMoto, type MotoServer } from '../moto-server.js';
 import { checkPlayable } from '../preflight.js';
 import { synthesizeStack, type SynthesizedStack } from '../synth.js';
@@ -14,6 +15,8 @@ export interface DeployStackProps {
   readonly region: string;
   /** CDK context values (`-c key=value`). */
   readonly context?: Record<string, unknown>;
+  /** moto enforces IAM (local/iam/). @default true */
+  readonly enforceIam?: boolean;
   readonly log: (line: string) => void;
   readonly verbose: (line: string) => void;
 }
@@ -25,8 +28,10 @@ export interface LocalStack {
   /** The AWS endpoint (moto behind the gateway) every client uses. */
   readonly gateway: AwsGateway;
   readonly endpoint: string;
-  /** Clients for `endpoint`, shared by every part of the local cloud. */
+  /** Clients for `endpoint`, shared by every part of the local cloud; they act as `iam.credentials`. */
   readonly clients: AwsClients;
+  /** IAM as moto enforces it: the local cloud's identity and the role sessions of the services it plays. */
+  readonly iam: LocalIam;
   readonly deployed: DeployedStack;
 }
 
@@ -41,17 +46,21 @@ export function deployStack(props: DeployStackProps): Promise<Started<LocalStack
   return startPhase(async (teardown) => {
     log('Synthesizing the CDK app (same app as `cdk deploy`)…');
     // moto starts while the app synthesizes; whatever fails next, it is stopped again.
-    const motoStarting = startMoto({ loadManagedPolicies: true });
+    // moto enforces IAM from its first request after the local identity's creation (local/iam/).
+    const motoStarting = startMoto({ loadManagedPolicies: true, ...((props.enforceIam ?? true) && { initialNoAuthActionCount: LOCAL_IDENTITY_BOOTSTRAP_CALLS }) });
     teardown.add(async () => (await motoStarting.catch(() => undefined))?.stop());
     const synth = synthesizeStack(join(props.workDir, 'cdk.out'), props.context);
     checkPlayable(synth.template);
     const moto = await motoStarting;
     log(`moto (local AWS control plane) on ${moto.endpoint}`);
+    const iam = await startLocalIam({ motoEndpoint: moto.endpoint, region });
+    teardown.add(() => iam.close());
 
-    const gateway = new AwsGateway({ upstream: moto.endpoint });
+    const gateway = new AwsGateway({ upstream: moto.endpoint, resign: (req) => iam.resign(req) });
+    teardown.add(gateway.observe(iam.onRolePolicyChanged));
     const endpoint = await gateway.start();
     teardown.add(() => gateway.close());
-    const clients = createClients({ endpoint, region });
+    const clients = createClients({ endpoint, region, credentials: iam.credentials });
     teardown.add(() => destroyClients(clients));
 
     log(`Deploying ${synth.stackName} into the local cloud…`);
@@ -67,7 +76,7 @@ export function deployStack(props: DeployStackProps): Promise<Started<LocalStack
     });
     teardown.add(gateway.intercept(cloudFormationReads(deployed)));
     reportDeployment(deployed, log);
-    return { synth, moto, gateway, endpoint, clients, deployed };
+    return { synth, moto, gateway, endpoint, clients, iam, deployed };
   });
 }
 

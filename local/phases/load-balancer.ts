@@ -62,7 +62,7 @@ export function startLoadBalancer(props: LoadBalancerPhaseProps): Promise<Starte
     teardown.add(() => loadBalancer.close());
 
     // The sync reads moto itself: through the gateway it would read the data plane's own answer back.
-    const motoElbv2 = new ElasticLoadBalancingV2Client(motoClientConfig(stack.moto.endpoint, props.region));
+    const motoElbv2 = new ElasticLoadBalancingV2Client(motoClientConfig(stack.moto.endpoint, props.region, stack.iam.credentials));
     teardown.add(() => motoElbv2.destroy());
     // Pushed changes (below) make the poll a safety net only, so it can be slow and spare moto's CPU.
     const sync = new TargetGroupSync({ elbv2: motoElbv2, targetGroupArn: view.targetGroupArn, loadBalancer, pollMs: 1000 });

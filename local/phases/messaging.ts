@@ -33,6 +33,7 @@ export function startMessaging(props: MessagingProps): Promise<Started<Messaging
       clients: stack.clients,
       endpoint: stack.endpoint,
       region: props.region,
+      roleSessions: stack.iam.sessions,
       clock,
       invokeFunctions: props.invokeFunctions,
       log,

@@ -64,8 +64,17 @@ export function publishState(props: PublishStateProps): Promise<Started<Publishe
       teardown.add(stack.gateway.intercept(controlApi(status)));
     }
     const stateFile = join(props.workDir, STATE_FILE);
-    const state: LocalCloudState = { endpoint: stack.endpoint, url: dataPlane.url, region: props.region, stackName: stack.synth.stackName, pid: process.pid };
-    writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+    const state: LocalCloudState = {
+      endpoint: stack.endpoint,
+      url: dataPlane.url,
+      region: props.region,
+      stackName: stack.synth.stackName,
+      pid: process.pid,
+      credentials: stack.iam.credentials,
+    };
+    // It holds the access key: the user's alone (removed first: a mode applies only to a new file).
+    rmSync(stateFile, { force: true });
+    writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
     teardown.add(() => rmSync(stateFile, { force: true }));
     return { status };
   });

@@ -42,6 +42,12 @@ export function createSpotService(props: SpotServiceProps): Promise<Started<Spot
     const fleet = new SpotFleetEmulator({
       ec2: clients.ec2,
       elbv2: clients.elbv2,
+      fleetRole: stack.iam.fleetRoleClients({
+        endpoint: stack.endpoint,
+        roleArn: spec.iamFleetRole,
+        fleetRequestArn: `arn:aws:ec2:${props.region}:${LOCAL_ACCOUNT_ID}:spot-fleet-request/${spec.requestId}`,
+        account: LOCAL_ACCOUNT_ID,
+      }),
       fleetRequestId: spec.requestId,
       launchSpecifications: spec.launchSpecifications,
       targetGroupArns: spec.targetGroupArns,

@@ -44,6 +44,15 @@ export const SHUTTING_DOWN_MS = 20_000;
 export interface SpotFleetEmulatorProps {
   readonly ec2: EC2Client;
   readonly elbv2: ElasticLoadBalancingV2Client;
+  /**
+   * Clients acting as the fleet's `IamFleetRole`, for the calls Spot Fleet makes with that role: RunInstances (and
+   * its tags at launch), RegisterTargets for LoadBalancersConfig, and TerminateInstances where the fleet itself ends
+   * an instance (capacity rebalancing). A reclaim and an instance's own shutdown are EC2's doing, and reading the
+   * fleet's state is the Spot service's bookkeeping: those use `ec2`. ("Spot Fleet permissions",
+   * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-fleet-prerequisites.html#spot-fleet-prerequisites)
+   * @default `ec2` and `elbv2`
+   */
+  readonly fleetRole?: { readonly ec2: EC2Client; readonly elbv2: ElasticLoadBalancingV2Client };
   readonly fleetRequestId: string;
   /**
    * The fleet's launch specifications, one per (instance type, subnet) pool, as the deployer expanded them from
@@ -278,7 +287,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     const realDelay = this.props.clock.toReal(delay);
     rebalancing.terminateAt = new Date(this.props.clock.now() + realDelay);
     member.reclaimTimer = setTimeout(() => {
-      void this.terminate(instanceId, 'capacity rebalancing, launch-before-terminate').catch((err: Error) => this.emit('error', err));
+      void this.terminate(instanceId, 'capacity rebalancing, launch-before-terminate', this.asFleetRole.ec2).catch((err: Error) => this.emit('error', err));
     }, realDelay);
   }
 
@@ -319,7 +328,40 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     return ec2Event({ detailType: INTERRUPTION_WARNING, instanceId, region, account, detail: { 'instance-action': action } });
   }
 
-  private async terminate(instanceId: string, cause = 'Spot reclaim'): Promise<void> {
+  /**
+   * Asks EC2, as the fleet's role, whether it may launch this instance (RunInstances with DryRun: moto authorizes
+   * the call, then answers DryRunOperation). When it may not, the instance moto launched is ended and the refusal
+   * reported, as AWS reports a fleet that cannot launch; the fleet keeps trying, as AWS does.
+   */
+  private async fleetRoleMayLaunch(instance: Instance): Promise<boolean> {
+    if (!this.props.fleetRole) return true;
+    try {
+      await this.props.fleetRole.ec2.send(
+        new RunInstancesCommand({
+          DryRun: true,
+          LaunchTemplate: { LaunchTemplateId: this.props.launchTemplate.id, Version: this.launchTemplateVersion },
+          InstanceType: instance.InstanceType,
+          SubnetId: instance.SubnetId,
+          MinCount: 1,
+          MaxCount: 1,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'DryRunOperation') return true;
+      this.retired.add(instance.InstanceId!);
+      await this.props.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instance.InstanceId!] }));
+      this.emit('error', new Error(`the fleet's IamFleetRole cannot launch (${(err as Error).name}: ${(err as Error).message}); ${instance.InstanceId} not started`));
+      return false;
+    }
+  }
+
+  private get asFleetRole(): { readonly ec2: EC2Client; readonly elbv2: ElasticLoadBalancingV2Client } {
+    return this.props.fleetRole ?? { ec2: this.props.ec2, elbv2: this.props.elbv2 };
+  }
+
+  /** `by`: EC2 itself (a reclaim, a shutdown) unless the fleet ends the instance with its role. */
+  private async terminate(instanceId: string, cause = 'Spot reclaim', by: EC2Client = this.props.ec2): Promise<void> {
     const member = this.members.get(instanceId);
     if (!member) return;
     // The host is gone from here on: nothing routes to it any more.
@@ -332,7 +374,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
       await this.props.clock.sleep(SHUTTING_DOWN_MS);
       if (this.stopped) return;
       // moto, like ELB for a terminated instance, then drops it from its target groups.
-      await this.props.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+      await by.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
     } finally {
       this.shuttingDownIds.delete(instanceId);
     }
@@ -425,7 +467,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
   }
 
   private async launch(spec: SpotFleetLaunchSpecification): Promise<void> {
-    const out = await this.props.ec2.send(
+    const out = await this.asFleetRole.ec2.send(
       new RunInstancesCommand({
         // From the launch template version the fleet launches (AMI, user data); EC2 tags the instance with the
         // template's id and version. The pool (type, subnet) and what moto drops come from the specification.
@@ -453,6 +495,9 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
 
   private async adopt(instance: Instance): Promise<void> {
     const id = instance.InstanceId!;
+    // moto launched it itself, as the caller of RequestSpotFleet / ModifySpotFleetRequest; on AWS the fleet launches
+    // with its role, so an instance its role could not have launched does not exist.
+    if (!instance.Tags?.some((t) => t.Key === FLEET_TAG) && !(await this.fleetRoleMayLaunch(instance))) return;
     const member: Member = { instance };
     this.members.set(id, member);
     // moto launches a fleet's first instances and its scale-outs itself, from launch specifications: the Spot
@@ -484,7 +529,7 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
     await host.start();
     // What LoadBalancersConfig does on AWS: the fleet registers each instance it launches.
     for (const arn of this.props.targetGroupArns) {
-      await this.props.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: id }] }));
+      await this.asFleetRole.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: id }] }));
     }
     this.emit('serving', { instanceId: id });
   }

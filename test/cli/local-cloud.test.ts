@@ -10,7 +10,7 @@ import { ModifySpotFleetRequestCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
-import { DEFAULT_WORK_DIR, STATUS_PATH } from '../../local/contract.js';
+import { DEFAULT_WORK_DIR, STATUS_PATH, type LocalCredentials } from '../../local/contract.js';
 import { banner } from '../../local/main.js';
 import { LocalCloudRunningError } from '../../local/work-dir-lock.js';
 import { onPath } from '../support/system-tools.js';
@@ -19,6 +19,22 @@ import { startLoad } from '../support/load.js';
 import { waitFor } from '../../harness/wait-for.js';
 
 const run = promisify(execFile);
+
+/**
+ * Puts the local cloud's access key in this process's environment, as a user exports the banner's line (the
+ * local cloud enforces IAM; `--endpoint` takes the environment's credentials). Returns what restores it.
+ */
+function exportCredentials(credentials: LocalCredentials): () => void {
+  const saved = { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY };
+  process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
 
 /** Runs the CLI in-process; returns its exit code and what it printed. */
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -34,6 +50,7 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
 
 describe('spotweb CLI against the local cloud', () => {
   let cloud: LocalCloud;
+  let unexport: (() => void) | undefined;
   /** A project directory as a user has it: the local cloud's work directory is its `.local-cloud`. */
   let project: string;
   let workDir: string;
@@ -42,8 +59,10 @@ describe('spotweb CLI against the local cloud', () => {
     project = mkdtempSync(join(tmpdir(), 'spotweb-cli-'));
     workDir = join(project, DEFAULT_WORK_DIR);
     cloud = await startLocalCloud({ port: 0, timeScale: 0.05, workDir, context: { requestsPerTarget: '1000000' } });
+    unexport = exportCredentials(cloud.credentials);
   });
   afterAll(async () => {
+    unexport?.();
     await cloud?.close();
     rmSync(project, { recursive: true, force: true });
   });
@@ -289,6 +308,7 @@ function victimSequence(frames: readonly string[][], victim: string): string[] {
 
 describe('spotweb CLI, AWS path, against the local cloud with its local extras off', () => {
   let cloud: LocalCloud;
+  let unexport: (() => void) | undefined;
   const instanceLog: string[] = [];
   const workDir = mkdtempSync(join(tmpdir(), 'spotweb-cli-aws-'));
 
@@ -301,8 +321,10 @@ describe('spotweb CLI, AWS path, against the local cloud with its local extras o
       localExtras: false,
       verboseLog: (line) => instanceLog.push(line),
     });
+    unexport = exportCredentials(cloud.credentials);
   });
   afterAll(async () => {
+    unexport?.();
     await cloud?.close();
     rmSync(workDir, { recursive: true, force: true });
   });

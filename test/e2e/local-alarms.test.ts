@@ -3,7 +3,6 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../local/contract.js';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
 import { interruptionWarning } from '../../harness/ec2-events.js';
 import { waitFor } from '../../harness/wait-for.js';
@@ -35,7 +34,7 @@ describe('alarms and notifications (local cloud)', () => {
 
   beforeAll(async () => {
     cloud = await startLocalCloud({ port: 0, timeScale: TIME_SCALE, workDir: '.local-cloud/e2e-alarms', context: { requestsPerTarget: '1000000' } });
-    cloudwatch = new CloudWatchClient({ endpoint: cloud.endpoint, region: cloud.region, credentials: LOCAL_CREDENTIALS });
+    cloudwatch = new CloudWatchClient({ endpoint: cloud.endpoint, region: cloud.region, credentials: cloud.credentials });
   }, 90_000);
   afterAll(async () => {
     cloudwatch?.destroy();

@@ -69,13 +69,24 @@ export const lambdaFunction: Provisioner = async (props, ctx) => {
   return { physicalId: name, attributes: { Arn: out.FunctionArn, FunctionName: name, Environment: environment?.Variables ?? {} } };
 };
 
+/**
+ * The function's name for an unqualified function ARN (Lambda takes either). moto 5.2.1 enforcing IAM miscomputes
+ * the signature of a REST-JSON request whose path holds an ARN's colons (SignatureDoesNotMatch, measured), and the
+ * template names functions by `Fn::GetAtt … Arn`.
+ */
+export function functionNameOf(ref: string): string {
+  return /^arn:[^:]+:lambda:[^:]+:\d{12}:function:([^:]+)$/.exec(ref)?.[1] ?? ref;
+}
+
 export const eventInvokeConfig: Provisioner = async (props, ctx) => {
   const functionName = required(props, 'FunctionName', ctx);
   const qualifier = required(props, 'Qualifier', ctx);
   await ctx.clients.lambda.send(
     new PutFunctionEventInvokeConfigCommand({
-      FunctionName: functionName,
-      Qualifier: qualifier,
+      FunctionName: functionNameOf(functionName),
+      // Unqualified is $LATEST (Lambda API reference, PutFunctionEventInvokeConfig). Left out for moto 5.2.1, which
+      // enforcing IAM miscomputes the signature of a REST-JSON request with a query string (SignatureDoesNotMatch).
+      ...(qualifier !== '$LATEST' && { Qualifier: qualifier }),
       MaximumRetryAttempts: props.MaximumRetryAttempts as number | undefined,
       MaximumEventAgeInSeconds: props.MaximumEventAgeInSeconds as number | undefined,
       DestinationConfig: props.DestinationConfig as never,
@@ -90,7 +101,7 @@ export const permission: Provisioner = async (props, ctx) => {
   const statementId = ctx.physicalName(100, { alphanumericAndHyphens: true });
   await ctx.clients.lambda.send(
     new AddPermissionCommand({
-      FunctionName: required(props, 'FunctionName', ctx),
+      FunctionName: functionNameOf(required(props, 'FunctionName', ctx)),
       StatementId: statementId,
       Action: required(props, 'Action', ctx),
       Principal: required(props, 'Principal', ctx),

@@ -1,0 +1,54 @@
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { Sha256 } from '../../common/sha256.js';
+import type { GatewayRequest } from '../gateway.js';
+
+/** The parts of a SigV4 `Authorization` header the signature is recomputed from. */
+export interface SigV4Scope {
+  readonly accessKeyId: string;
+  readonly region: string;
+  readonly service: string;
+  readonly signedHeaders: readonly string[];
+}
+
+export function sigV4Scope(authorization: string | undefined): SigV4Scope | undefined {
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+),/.exec(authorization ?? '');
+  return m ? { accessKeyId: m[1]!, region: m[2]!, service: m[3]!, signedHeaders: m[4]!.split(';') } : undefined;
+}
+
+/**
+ * Signs a request an interceptor rewrote (local/spot/fleet-calls.ts sends moto `noTermination`) again, as the
+ * caller who signed the original: moto enforcing IAM checks the signature against the body it receives, so the
+ * original signature no longer fits. Only a key the local cloud issued can be re-signed (`secretOf` knows it); any
+ * other request goes on unchanged, and moto answers it as a bad signature.
+ */
+export async function resignAsCaller(
+  req: GatewayRequest,
+  secretOf: (accessKeyId: string) => AwsCredentialIdentity | undefined,
+): Promise<GatewayRequest> {
+  const scope = sigV4Scope(String(req.headers.authorization ?? ''));
+  const credentials = scope && secretOf(scope.accessKeyId);
+  const date = String(req.headers['x-amz-date'] ?? '');
+  if (!scope || !credentials || !/^\d{8}T\d{6}Z$/.test(date)) return req;
+  const headers: Record<string, string> = {};
+  for (const name of scope.signedHeaders) {
+    const value = req.headers[name];
+    if (typeof value === 'string' && name !== 'x-amz-date' && name !== 'x-amz-security-token') headers[name] = value;
+  }
+  if ('content-length' in headers) headers['content-length'] = String(req.body.length);
+  const [path, query = ''] = req.path.split('?');
+  const signer = new SignatureV4({ service: scope.service, region: scope.region, credentials, sha256: Sha256 });
+  const signed = await signer.sign(
+    {
+      method: req.method,
+      protocol: 'http:',
+      hostname: String(req.headers.host ?? '').split(':')[0] ?? '',
+      path: path ?? '/',
+      query: Object.fromEntries(new URLSearchParams(query)),
+      headers,
+      body: req.body,
+    },
+    { signingDate: new Date(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 11)}:${date.slice(11, 13)}:${date.slice(13)}`) },
+  );
+  return { ...req, headers: { ...req.headers, ...signed.headers } };
+}
