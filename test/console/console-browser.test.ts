@@ -30,7 +30,7 @@ describe('live console in a real browser against the local cloud', () => {
     // 0.1: a 12 s warning, so even on a busy machine the handler's deregistration comes well before the reclaim
     // and the page (polling every 100 ms) sees the target out of service while the instance still runs.
     cloud = await startLocalCloud({ port: 0, timeScale: 0.1, workDir: join(dir, 'cloud'), context: { requestsPerTarget: '1000000' } });
-    target = await resolveTarget({ endpoint: cloud.endpoint });
+    target = await resolveTarget({ endpoint: cloud.endpoint, credentials: cloud.credentials });
     server = await startConsole({ target, intervalMs: 100 });
     browser = await launchBrowser();
     page = await browser.context.newPage();
