@@ -33,14 +33,15 @@ export async function waitForHealthy(cloud: LocalCloud, count: number, timeoutMs
 }
 
 /**
- * When the ALB stopped sending new requests to a target after `since`: it went from `healthy` to draining, or was
- * removed at once when it had no request in flight, as ELB does. Turning unhealthy does not count: an ALB whose
+ * When the ALB stopped sending new requests to a target after `since`: it went from `healthy` to draining (a
+ * deregistered target is shown draining until the deregistration delay ends, also when its drain completed at once,
+ * as ELB shows it; only a terminated instance's target is removed outright). Turning unhealthy does not count: an ALB whose
  * targets are all unhealthy fails open and still sends them requests. Only a change before `before` counts: at the
  * reclaim the target goes anyway, which is exactly what taking it out of service must beat.
  */
 export function outOfServiceAt(cloud: LocalCloud, instanceId: string, since: number, before: number): number | undefined {
   return cloud.targetChanges.find(
-    (c) => c.id === instanceId && c.from === 'healthy' && (c.to === 'draining' || c.to === 'removed') && c.at >= since && c.at < before,
+    (c) => c.id === instanceId && c.from === 'healthy' && c.to === 'draining' && c.at >= since && c.at < before,
   )?.at;
 }
 

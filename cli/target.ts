@@ -85,8 +85,9 @@ export function readLocalState(workDir: string): { endpoint: string; region: str
 /**
  * Credentials for a loopback endpoint: the local cloud enforces IAM with the identity its state file names.
  * `--local` reads that file; with `--endpoint`, the environment's credentials (the banner's export line) come
- * first, else those of the local cloud found from here if it serves this endpoint, else dummy ones (a plain moto):
- * a loopback endpoint never gets the machine's real AWS credentials.
+ * first, else those of the local cloud found from here if it serves this endpoint, else dummy ones (a plain moto).
+ * The SDK's other sources (profiles, SSO, instance metadata) are never consulted for a loopback endpoint; keys in
+ * the environment are, since the banner tells the user to put the local cloud's there.
  */
 function loopbackCredentials(endpoint: string, state: { credentials?: LocalCredentials } | undefined): LocalCredentials | undefined {
   if (state?.credentials) return state.credentials;

@@ -104,17 +104,11 @@ async function assertPortFree(port: number): Promise<void> {
   }
 }
 
-/**
- * Creates the work directory and takes its lock (one local cloud per work directory).
- * @throws LocalCloudRunningError naming the local cloud that holds it.
- */
-function prepareWorkDir(workDir: string, port: number): { release(): void; update(port: number, url: string): void } {
-  mkdirSync(workDir, { recursive: true });
-  const lock = lockWorkDir(workDir, port);
+/** Readies the (locked) work directory for the assembly and the Lambda assets. */
+function prepareWorkDir(workDir: string): void {
   // Lambda loads a bundle as CommonJS from /var/task; here the project's package.json ("type": "module") would
   // make Node read the assets in cdk.out as ES modules, so the work directory declares its own module type.
   writeFileSync(join(workDir, 'package.json'), '{ "type": "commonjs" }\n');
-  return lock;
 }
 
 /**
@@ -133,10 +127,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const port = options.port ?? DEFAULT_PORT;
   checkLocalRegion(region);
   const workDir = resolve(options.workDir ?? DEFAULT_WORK_DIR);
-  const lock = prepareWorkDir(workDir, port);
+  mkdirSync(workDir, { recursive: true });
+  // One local cloud per work directory: throws LocalCloudRunningError naming the one that holds it.
+  const lock = lockWorkDir(workDir, port);
 
   return startPhase(async (teardown) => {
     teardown.add(() => lock.release());
+    prepareWorkDir(workDir);
     await assertPortFree(port);
     const stack = await deployStack({ workDir, region, context: options.context, enforceIam: options.enforceIam ?? true, log, verbose });
     teardown.add(() => stack.close());

@@ -29,7 +29,7 @@ export interface GatewayProps {
    * Signs a request an interceptor changed (`{ forward }`) again for moto, which checks signatures when it
    * enforces IAM (local/iam/resign.ts). @default none (sent as changed, with the caller's signature)
    */
-  readonly resign?: (req: GatewayRequest) => Promise<GatewayRequest>;
+  readonly resign?: (original: GatewayRequest, rewritten: GatewayRequest) => Promise<GatewayRequest>;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 70 * 1024 * 1024;
@@ -252,7 +252,7 @@ export class AwsGateway {
         return;
       }
     }
-    if (forwarded !== request && this.props.resign) forwarded = await this.props.resign(forwarded);
+    if (forwarded !== request && this.props.resign) forwarded = await this.props.resign(request, forwarded);
     this.toMoto(request, forwarded, res);
   }
 

@@ -1,5 +1,6 @@
 import { CliError } from '../errors.js';
 import type { FleetSnapshot, InstanceView } from '../fleet-snapshot.js';
+import { printableLine } from '../../local/printable.js';
 
 /**
  * The instances serving users now: running, and their target `healthy` in the target group (ELB's
@@ -189,7 +190,8 @@ export function drainNote(i: Interruption, startedAt: number): string | undefine
  */
 export function describeNow(i: Interruption, view: InstanceView | undefined): string | undefined {
   if (!view || i.goneAt !== undefined) return undefined;
-  return `now: ${view.state}, target ${view.health}${view.drainingSecondsLeft !== undefined ? ` ${view.drainingSecondsLeft.toFixed(1)} s left` : ''}`;
+  // The states come from the endpoint's answers: printed without control characters.
+  return `now: ${printableLine(view.state, 40)}, target ${printableLine(view.health, 40)}${view.drainingSecondsLeft !== undefined ? ` ${view.drainingSecondsLeft.toFixed(1)} s left` : ''}`;
 }
 
 /** One line per followed instance for the live display and the final report: its steps in the order seen. */

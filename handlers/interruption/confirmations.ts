@@ -147,7 +147,14 @@ export function dynamoDbConfirmations(tableName: string, client: () => DynamoDBC
         const out = await client().send(new UpdateItemCommand(claimInput(tableName, request)), { abortSignal });
         return { claimed: true, targetGroupArns: [...new Set(stringList(out.Attributes?.targetGroupArns))] };
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return { claimed: false, state: claimStateOf(error.Item?.state) };
+        if (error instanceof ConditionalCheckFailedException) {
+          // Our own earlier attempt of this very claim landed and only its answer was lost (an SDK or budget retry
+          // after a timeout): the claim is ours, not another delivery's.
+          if (error.Item?.owner?.S === request.owner && claimStateOf(error.Item?.state) === 'sending') {
+            return { claimed: true, targetGroupArns: [...new Set(stringList(error.Item?.targetGroupArns))] };
+          }
+          return { claimed: false, state: claimStateOf(error.Item?.state) };
+        }
         throw error;
       }
     },

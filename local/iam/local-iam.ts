@@ -22,7 +22,7 @@ export interface LocalIam {
   /** Role sessions for the services the local cloud plays (Lambda, Spot Fleet). */
   readonly sessions: RoleSessions;
   /** For the gateway: signs a request an interceptor rewrote again, as its caller. */
-  resign(req: GatewayRequest): Promise<GatewayRequest>;
+  resign(original: GatewayRequest, rewritten: GatewayRequest): Promise<GatewayRequest>;
   /** For the gateway: a role's permissions changed, so its stand-in follows before the next call. */
   readonly onRolePolicyChanged: ResponseObserver;
   /** EC2 and ELB clients at `endpoint` acting as a Spot Fleet's `IamFleetRole`. */
@@ -48,7 +48,7 @@ export async function startLocalIam(props: { readonly motoEndpoint: string; read
     credentials: identity.credentials,
     userArn: identity.userArn,
     sessions,
-    resign: (req) => resignAsCaller(req, secretOf),
+    resign: (original, rewritten) => resignAsCaller(original, rewritten, secretOf),
     onRolePolicyChanged: queryObserver(
       (params) => (ROLE_POLICY_ACTIONS.has(params.get('Action') ?? '') ? (params.get('RoleName') ?? undefined) : undefined),
       (roleName) => sessions.roleChanged(roleName),

@@ -16,20 +16,10 @@ export function sigV4Scope(authorization: string | undefined): SigV4Scope | unde
   return m ? { accessKeyId: m[1]!, region: m[2]!, service: m[3]!, signedHeaders: m[4]!.split(';') } : undefined;
 }
 
-/**
- * Signs a request an interceptor rewrote (local/spot/fleet-calls.ts sends moto `noTermination`) again, as the
- * caller who signed the original: moto enforcing IAM checks the signature against the body it receives, so the
- * original signature no longer fits. Only a key the local cloud issued can be re-signed (`secretOf` knows it); any
- * other request goes on unchanged, and moto answers it as a bad signature.
- */
-export async function resignAsCaller(
-  req: GatewayRequest,
-  secretOf: (accessKeyId: string) => AwsCredentialIdentity | undefined,
-): Promise<GatewayRequest> {
-  const scope = sigV4Scope(String(req.headers.authorization ?? ''));
-  const credentials = scope && secretOf(scope.accessKeyId);
+/** The SigV4 headers of `req` signed with `credentials` at the time in its `x-amz-date` (undefined without one). */
+async function signedHeaders(req: GatewayRequest, scope: SigV4Scope, credentials: AwsCredentialIdentity): Promise<Record<string, string> | undefined> {
   const date = String(req.headers['x-amz-date'] ?? '');
-  if (!scope || !credentials || !/^\d{8}T\d{6}Z$/.test(date)) return req;
+  if (!/^\d{8}T\d{6}Z$/.test(date)) return undefined;
   const headers: Record<string, string> = {};
   for (const name of scope.signedHeaders) {
     const value = req.headers[name];
@@ -50,5 +40,27 @@ export async function resignAsCaller(
     },
     { signingDate: new Date(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 11)}:${date.slice(11, 13)}:${date.slice(13)}`) },
   );
-  return { ...req, headers: { ...req.headers, ...signed.headers } };
+  return signed.headers;
+}
+
+/**
+ * Signs a request an interceptor rewrote (local/spot/fleet-calls.ts sends moto `noTermination`) again, as the
+ * caller who signed the original: moto enforcing IAM checks the signature against the body it receives, so the
+ * original signature no longer fits. Only a request whose original signature is valid for a key the local cloud
+ * issued (`secretOf` knows it) is re-signed: anything else (a forged request carrying a known key id, say) goes on
+ * as rewritten, and moto answers it as a bad signature.
+ */
+export async function resignAsCaller(
+  original: GatewayRequest,
+  rewritten: GatewayRequest,
+  secretOf: (accessKeyId: string) => AwsCredentialIdentity | undefined,
+): Promise<GatewayRequest> {
+  const authorization = String(original.headers.authorization ?? '');
+  const scope = sigV4Scope(authorization);
+  const credentials = scope && secretOf(scope.accessKeyId);
+  if (!scope || !credentials) return rewritten;
+  const check = await signedHeaders(original, scope, credentials);
+  if (check?.authorization !== authorization) return rewritten;
+  const signed = await signedHeaders(rewritten, scope, credentials);
+  return signed ? { ...rewritten, headers: { ...rewritten.headers, ...signed } } : rewritten;
 }

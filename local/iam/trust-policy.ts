@@ -21,17 +21,18 @@ export type TrustDecision = { readonly admitted: true } | { readonly admitted: f
  * explicit `Deny` wins, else an `Allow` whose principal, action and every condition match. Conditions: the
  * `String…`/`Arn…` operators (with `IfExists`) on `aws:SourceAccount` and `aws:SourceArn`, the keys a service
  * supplies when it assumes a role (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html). Any other
- * operator or key is not evaluated locally and does not match: a statement the local cloud cannot prove is never
- * read as granting (never kinder than AWS).
+ * operator or key is not evaluated locally: an Allow it conditions is never read as granting, and a Deny it
+ * conditions is read as applying (never kinder than AWS).
  */
 export function trustAdmits(document: PolicyDocument, request: ServiceAssumeRequest): TrustDecision {
   const concerned = statementsOf(document).filter((s) => namesAssumeRole(s) && namesService(s, request.service));
-  const denied = concerned.find((s) => s.Effect === 'Deny' && conditionsMatch(s, request).matched);
+  // A Deny applies unless its conditions are shown not to hold: one the local cloud cannot evaluate is taken to apply.
+  const denied = concerned.find((s) => s.Effect === 'Deny' && conditionsMatch(s, request).matched !== false);
   if (denied) return { admitted: false, reason: `an explicit Deny${denied.Sid ? ` (${denied.Sid})` : ''} applies` };
   const reasons: string[] = [];
   for (const statement of concerned.filter((s) => s.Effect === 'Allow')) {
     const conditions = conditionsMatch(statement, request);
-    if (conditions.matched) return { admitted: true };
+    if (conditions.matched === true) return { admitted: true };
     reasons.push(conditions.reason);
   }
   return {
@@ -53,14 +54,18 @@ function namesService(statement: PolicyStatement, service: string): boolean {
 
 const CONTEXT_KEYS = { 'aws:sourceaccount': 'sourceAccount', 'aws:sourcearn': 'sourceArn' } as const;
 
-function conditionsMatch(statement: PolicyStatement, request: ServiceAssumeRequest): { matched: true } | { matched: false; reason: string } {
+/** Whether every condition holds; `matched: 'unknown'` when one is not evaluated locally. */
+function conditionsMatch(
+  statement: PolicyStatement,
+  request: ServiceAssumeRequest,
+): { matched: true } | { matched: false | 'unknown'; reason: string } {
   for (const [rawOperator, keys] of Object.entries(statement.Condition ?? {})) {
     const ifExists = rawOperator.endsWith('IfExists');
     const operator = ifExists ? rawOperator.slice(0, -'IfExists'.length) : rawOperator;
     const test = OPERATORS[operator];
     for (const [key, expected] of Object.entries(keys)) {
       const field = CONTEXT_KEYS[key.toLowerCase() as keyof typeof CONTEXT_KEYS];
-      if (!test || !field) return { matched: false, reason: `condition ${rawOperator} on ${key} is not evaluated locally` };
+      if (!test || !field) return { matched: 'unknown', reason: `condition ${rawOperator} on ${key} is not evaluated locally` };
       const actual = request[field];
       if (actual === undefined) {
         if (ifExists) continue;

@@ -182,7 +182,12 @@ export class AsyncInvoker {
     const queuedAt = clock.now();
     const ageMs = () => clock.toAws(clock.now() - queuedAt);
     for (let attempt = 1; ; attempt++) {
-      const result = await props.run(event);
+      // A run that throws (the runtime could not start a process, the function was shut down) fails the attempt
+      // as an error Lambda retries and finally dead-letters, never silently.
+      const result = await props.run(event).catch((err: unknown) => ({
+        ok: false as const,
+        error: { errorType: 'Runtime.Unknown', errorMessage: err instanceof Error ? err.message : String(err) },
+      }));
       if (result.ok) return this.report(requestId, event, { status: 'succeeded', attempts: attempt });
       const next = nextAttempt(attempt, ageMs(), props.config);
       props.onAttemptFailed?.(requestId, attempt, result.error, typeof next === 'number' ? next : undefined);

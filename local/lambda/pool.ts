@@ -74,6 +74,8 @@ export class LambdaPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    // Waiters look again: with no environment left they fail rather than wait for one that never comes.
+    for (const wake of this.waiting.splice(0)) wake(undefined);
     const settled = await Promise.allSettled(this.workers);
     await Promise.all(settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.close()] : [])));
   }
@@ -100,6 +102,8 @@ export class LambdaPool {
     for (;;) {
       const idle = this.idle.pop();
       if (idle) return { worker: idle, fresh: false };
+      // Shut down or retiring with no environment left: nothing will ever be handed over, so waiting would hang.
+      if (this.closed && this.workers.length === 0) throw new Error(`function ${this.options.functionName} is shut down`);
       // A retiring pool starts nothing more; what already waits is served by the environments it has.
       const canGrow = !this.closed && this.workers.length < (this.options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
       if (canGrow && this.initializing < (this.options.maxInitializing ?? availableParallelism())) {

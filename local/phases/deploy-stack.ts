@@ -56,7 +56,7 @@ export function deployStack(props: DeployStackProps): Promise<Started<LocalStack
     const iam = await startLocalIam({ motoEndpoint: moto.endpoint, region });
     teardown.add(() => iam.close());
 
-    const gateway = new AwsGateway({ upstream: moto.endpoint, resign: (req) => iam.resign(req) });
+    const gateway = new AwsGateway({ upstream: moto.endpoint, resign: (original, rewritten) => iam.resign(original, rewritten) });
     teardown.add(gateway.observe(iam.onRolePolicyChanged));
     const endpoint = await gateway.start();
     teardown.add(() => gateway.close());

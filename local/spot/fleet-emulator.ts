@@ -349,6 +349,9 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
       return true;
     } catch (err) {
       if ((err as Error).name === 'DryRunOperation') return true;
+      // Only a refusal says the role cannot launch; a throttle, a 5xx or a reset says nothing (the adoption is
+      // tried again on the next reconcile).
+      if (!/^(UnauthorizedOperation|AccessDenied)/.test((err as Error).name)) throw err;
       this.retired.add(instance.InstanceId!);
       await this.props.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instance.InstanceId!] }));
       this.emit('error', new Error(`the fleet's IamFleetRole cannot launch (${(err as Error).name}: ${(err as Error).message}); ${instance.InstanceId} not started`));
@@ -510,7 +513,8 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
       version = (await this.props.images.forVersion(this.launchTemplateVersion)).version;
       tags.push({ Key: LAUNCH_TEMPLATE_ID_TAG, Value: this.props.launchTemplate.id }, { Key: LAUNCH_TEMPLATE_VERSION_TAG, Value: version });
     }
-    if (tags.length > 0) await this.props.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tags }));
+    // The fleet tags what it launches with its own role (the role's ec2:CreateTags).
+    if (tags.length > 0) await this.asFleetRole.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tags }));
     const image = await this.props.images.forVersion(version);
     const availabilityZone = instance.Placement?.AvailabilityZone ?? `${this.props.region}a`;
     this.emit('launched', { instanceId: id, instanceType: instance.InstanceType ?? '', availabilityZone });

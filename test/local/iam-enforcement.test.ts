@@ -115,7 +115,7 @@ describe('IAM enforced by moto (access-control mode)', () => {
   });
 
   it("a change to the role's policies reaches a session already handed out, through the gateway's IAM calls", async () => {
-    const gateway = new AwsGateway({ upstream: moto.endpoint, resign: (req) => iam.resign(req) });
+    const gateway = new AwsGateway({ upstream: moto.endpoint, resign: (original, rewritten) => iam.resign(original, rewritten) });
     gateway.observe(iam.onRolePolicyChanged);
     const endpoint = await gateway.start();
     const viaGateway = new IAMClient(cfg(iam.credentials, endpoint));
@@ -133,23 +133,28 @@ describe('IAM enforced by moto (access-control mode)', () => {
     }
   });
 
-  it('a request an interceptor rewrote reaches moto re-signed as its caller (without re-signing: AuthFailure)', async () => {
-    const outcomes: string[] = [];
-    for (const resign of [true, false]) {
-      const gateway = new AwsGateway({ upstream: moto.endpoint, ...(resign && { resign: (req) => iam.resign(req) }) });
-      // As local/spot/fleet-calls.ts rewrites ModifySpotFleetRequest: one parameter more.
-      gateway.intercept((req) => (req.body.includes('Action=DescribeVpcs') ? { forward: { ...req, body: Buffer.concat([req.body, Buffer.from('&MaxResults=5')]) } } : undefined));
-      const ec2 = new EC2Client(cfg(iam.credentials, await gateway.start()));
-      try {
-        await ec2.send(new DescribeVpcsCommand({}));
-        outcomes.push('ok');
-      } catch (err) {
-        outcomes.push((err as Error).name);
-      } finally {
-        ec2.destroy();
-        await gateway.close();
-      }
+  /** DescribeVpcs through a gateway that rewrites it as local/spot/fleet-calls.ts rewrites ModifySpotFleetRequest. */
+  const describeVpcsRewritten = async (credentials: LocalCredentials, resign: boolean): Promise<string> => {
+    const gateway = new AwsGateway({ upstream: moto.endpoint, ...(resign && { resign: (original, rewritten) => iam.resign(original, rewritten) }) });
+    gateway.intercept((req) => (req.body.includes('Action=DescribeVpcs') ? { forward: { ...req, body: Buffer.concat([req.body, Buffer.from('&MaxResults=5')]) } } : undefined));
+    const ec2 = new EC2Client(cfg(credentials, await gateway.start()));
+    try {
+      await ec2.send(new DescribeVpcsCommand({}));
+      return 'ok';
+    } catch (err) {
+      return (err as Error).name;
+    } finally {
+      ec2.destroy();
+      await gateway.close();
     }
-    expect(outcomes).toEqual(['ok', 'AuthFailure']);
+  };
+
+  it('a request an interceptor rewrote reaches moto re-signed as its caller (without re-signing: AuthFailure)', async () => {
+    expect([await describeVpcsRewritten(iam.credentials, true), await describeVpcsRewritten(iam.credentials, false)]).toEqual(['ok', 'AuthFailure']);
+  });
+
+  it('a forged request carrying a known key id is not re-signed: moto refuses it (the same call, signed, goes through)', async () => {
+    const forged = { accessKeyId: iam.credentials.accessKeyId, secretAccessKey: 'not-the-secret' };
+    expect([await describeVpcsRewritten(iam.credentials, true), await describeVpcsRewritten(forged, true)]).toEqual(['ok', 'AuthFailure']);
   });
 });

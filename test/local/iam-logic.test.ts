@@ -49,6 +49,18 @@ describe('trust policies (a service assuming a role)', () => {
     expect(trustAdmits(ifExists, { service: 'lambda.amazonaws.com', sourceAccount: ACCOUNT })).toEqual({ admitted: true });
   });
 
+  it('a Deny whose condition the local cloud cannot evaluate applies; one whose condition is shown not to hold does not', () => {
+    const allow = { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'spotfleet.amazonaws.com' } } as const;
+    const unknownDeny: PolicyDocument = {
+      Statement: [allow, { Sid: 'TlsOnly', Effect: 'Deny', Action: 'sts:AssumeRole', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
+    };
+    expect(trustAdmits(unknownDeny, spotFleet)).toEqual({ admitted: false, reason: 'an explicit Deny (TlsOnly) applies' });
+    const otherAccountDeny: PolicyDocument = {
+      Statement: [allow, { Effect: 'Deny', Action: 'sts:AssumeRole', Principal: '*', Condition: { StringEquals: { 'aws:SourceAccount': '210987654321' } } }],
+    };
+    expect(trustAdmits(otherAccountDeny, spotFleet)).toEqual({ admitted: true });
+  });
+
   it("reads IAM's URL-encoded documents and moto's plain ones alike", () => {
     const doc = { Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' } }] };
     expect(parsePolicyDocument(encodeURIComponent(JSON.stringify(doc)))).toEqual(doc);
