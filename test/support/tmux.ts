@@ -9,9 +9,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+const SETTLE_MS = 40;
+const SETTLE_ATTEMPTS = 10;
 
 export interface TmuxPane {
-  /** The visible screen, one string per row; a row the terminal wrapped is joined back to its line (-J). */
+  /**
+   * The visible screen once it has settled, one string per row; a row the terminal wrapped is joined back to its line
+   * (-J). tmux takes a program's output in chunks, so one capture can land inside a frame being drawn (half a row
+   * rewritten); two captures a moment apart that agree show what the terminal shows between frames.
+   */
   screen(): Promise<string[]>;
   keys(...keys: string[]): Promise<void>;
   /** True once the pane's command has exited. */
@@ -26,8 +32,19 @@ export async function openPane(command: string, size: { columns: number; rows: n
   const exports = Object.entries(env).map(([k, v]) => `${k}='${v.replace(/'/g, "'\\''")}'`).join(' ');
   // remain-on-exit: the pane (and what the command printed last) stays for reading after the command ends.
   await tmux('new-session', '-d', '-s', 'test', '-x', String(size.columns), '-y', String(size.rows), `env ${exports} ${command}`, ';', 'set-option', '-w', '-t', 'test', 'remain-on-exit', 'on');
+  const capture = async (): Promise<string> => (await tmux('capture-pane', '-p', '-J', '-t', 'test')).stdout.replace(/\n$/, '');
   return {
-    screen: async () => (await tmux('capture-pane', '-p', '-J', '-t', 'test')).stdout.replace(/\n$/, '').split('\n'),
+    screen: async () => {
+      let last = await capture();
+      // A screen that never settles (output without pause) is returned as last seen, for the assertions to judge.
+      for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
+        await new Promise((r) => setTimeout(r, SETTLE_MS));
+        const next = await capture();
+        if (next === last) break;
+        last = next;
+      }
+      return last.split('\n');
+    },
     keys: async (...keys) => void (await tmux('send-keys', '-t', 'test', ...keys)),
     exited: async () => (await tmux('display-message', '-p', '-t', 'test', '#{pane_dead}')).stdout.trim() === '1',
     close: async () => {
