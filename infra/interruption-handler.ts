@@ -8,6 +8,7 @@ import type { InterruptionTopic } from './interruption-topic.js';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
+import { FUNCTION_TIMEOUT_SECONDS } from '../handlers/interruption/config.js';
 import { DrainConfirmations } from './drain-confirmations.js';
 import { aliasArgs, HANDLER_BUNDLING } from './handler-bundling.js';
 
@@ -44,7 +45,7 @@ const HANDLER_MAX_EVENT_AGE = Duration.minutes(2);
  * before this, so an ELB API that throttles or fails for up to ~50 s still ends in a deregistration within the
  * first invocation.
  */
-const HANDLER_TIMEOUT = Duration.seconds(60);
+const HANDLER_TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_SECONDS);
 
 /**
  * The interruption handler Lambda: its least-privilege role, its log group, the bundled function and its grants

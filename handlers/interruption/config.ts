@@ -21,6 +21,12 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/**
+ * The function's timeout, in seconds: the stack sets it from this (infra/interruption-handler.ts), and a call
+ * without a Lambda context (tests, a direct invocation) takes it as the function's deadline.
+ */
+export const FUNCTION_TIMEOUT_SECONDS = 60;
+
 const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 

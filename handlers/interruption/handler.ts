@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { randomUUID } from 'node:crypto';
-import type { HandlerConfig } from './config.js';
+import { FUNCTION_TIMEOUT_SECONDS, type HandlerConfig } from './config.js';
 import type { ClaimBasis, DrainConfirmations } from './confirmations.js';
 import { drainInstance, summarize, type TargetGroupResult } from './drain.js';
 import { parseEvent, type ParsedEvent } from './event.js';
@@ -28,8 +28,8 @@ export interface HandlerDeps {
 /** Lambda passes its context as the second argument; with it, log lines carry the request id. */
 export type InterruptionHandler = (event: unknown, context?: Context) => Promise<Outcome>;
 
-/** The claim lease without a Lambda context (a direct call): the function's 60 s timeout. */
-const LEASE_WITHOUT_CONTEXT_MS = 60_000;
+/** The claim lease without a Lambda context (a direct call): the function's timeout. */
+const LEASE_WITHOUT_CONTEXT_MS = FUNCTION_TIMEOUT_SECONDS * 1000;
 /** Releasing a claim after a failed publish: one attempt, within the function's safety margin. */
 const RELEASE_TIMEOUT_MS = 1_000;
 

@@ -7,7 +7,6 @@ import type { DeployedStack } from '../deploy/deploy.js';
 import { AsyncInvoker, type AsyncInvocationReport } from '../lambda/async-invocation.js';
 import { LambdaPool } from '../lambda/pool.js';
 import { runnerBundlePath } from '../lambda/runner-bundle.js';
-import type { LambdaError } from '../lambda/protocol.js';
 import type { RoleSessions } from '../iam/role-sessions.js';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { lambdaFunctions, rulesOf, type LambdaFunctionSpec } from '../stack-reader.js';
@@ -143,12 +142,9 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
         clock: props.clock,
         sinks: { sendToQueue },
         run: async (event) => {
-          const result: { readonly error?: LambdaError; readonly result?: unknown } = await poolFor(fn).invoke(event).catch((err: unknown) => {
-            // A cold start that failed before the handler ran (its role, its module): an invocation error, retried.
-            const lambdaError = (err as { lambdaError?: LambdaError }).lambdaError;
-            if (!lambdaError) throw err;
-            return { error: lambdaError };
-          });
+          // A cold start that failed before the handler ran (its role, its module) comes back as the invocation's
+          // error (LambdaPool.invoke), retried as a function error is; anything thrown is the pool's own failure.
+          const result = await poolFor(fn).invoke(event);
           // Every attempt, Lambda's retries included, is an invocation in AWS/Lambda (a function error counts in
           // Errors there); the EventBridge delivery before it already succeeded, so it is no FailedInvocations.
           attempts.push({ functionName: fn.name, failed: result.error !== undefined });

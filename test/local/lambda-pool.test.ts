@@ -120,6 +120,17 @@ describe('LambdaPool', () => {
     expect(() => process.kill(pid, 0)).toThrow();
   });
 
+  it('retiring while its only environment fails to start: the invocation waiting for it fails instead of hanging', async () => {
+    const p = pool(1, brokenDir, 1);
+    const starting = p.invoke({ ms: 1 });
+    const waiting = p.invoke({ ms: 1 });
+    const retired = p.retire();
+    expect((await starting).error?.errorMessage).toMatch(/no config/);
+    // No environment is left and a retiring pool starts none: waiting on would never end.
+    await expect(Promise.race([waiting, new Promise((_, reject) => setTimeout(() => reject(new Error('still waiting after 5 s')), 5_000))])).rejects.toThrow(/shut down/);
+    await retired;
+  });
+
   it('refuses invocations once closed', async () => {
     const p = pool(1);
     await p.close();
