@@ -178,7 +178,9 @@ const STEP_NAMES: ReadonlyArray<[keyof Interruption, string]> = [
 export function drainNote(i: Interruption, startedAt: number): string | undefined {
   if (i.drainCompletedAt !== undefined) {
     const at = `+${((i.drainCompletedAt - startedAt) / 1000).toFixed(1)} s`;
-    return `drain complete ${at} (no request in flight, no connection open); ELB shows draining until the deregistration delay ends`;
+    // The steps are times a poll saw; this one is when the drain did complete, so it can come before "draining".
+    const beforeSeen = i.drainingAt !== undefined && i.drainCompletedAt < i.drainingAt ? ', before a poll saw the target draining' : '';
+    return `drain complete ${at}${beforeSeen} (no request in flight, no connection open); ELB shows draining until the deregistration delay ends`;
   }
   if (i.drainingAt === undefined && i.deregisteredAt !== undefined) return 'never seen draining: the deregistration completed between two polls';
   return undefined;

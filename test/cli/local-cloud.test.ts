@@ -252,7 +252,7 @@ describe('spotweb CLI against the local cloud', () => {
       expect(line, screen).not.toBeNull();
       console.log(`interrupt at ${columns}×${rows}: ${line![0]}`);
       if (fis) expect(line![1]).toBe(victim);
-      expect(screen).toMatch(/drain complete \+[\d.]+ s \(no request in flight, no connection open\); ELB shows draining until the deregistration delay ends/);
+      expect(screen).toMatch(/drain complete \+[\d.]+ s(, before a poll saw the target draining)? \(no request in flight, no connection open\); ELB shows draining until the deregistration delay ends/);
       // The live view showed the draining target with its seconds left.
       expect(frames.some((f) => f.some((l) => /^ +now: (running|shutting-down), target draining \d+\.\d s left/.test(l)))).toBe(true);
       // The live view fits the terminal (a wrapped line would break its redraw); the report after it may wrap.

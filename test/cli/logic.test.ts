@@ -76,6 +76,10 @@ describe('interrupt planning', () => {
     const early: Interruption = { instanceId: 'i-1', warnedAt: at(0.5), drainingAt: at(0.9), drainCompletedAt: at(0.9), shuttingDownAt: at(6.1), deregisteredAt: at(6.9), goneAt: at(8) };
     expect(describeInterruption(early, at(0))).toBe('i-1: warned +0.5 s → draining +0.9 s → shutting-down +6.1 s → deregistered +6.9 s → gone +8.0 s');
     expect(drainNote(early, at(0))).toBe('drain complete +0.9 s (no request in flight, no connection open); ELB shows draining until the deregistration delay ends');
+    // Polls see steps late; the drain's completion is exact, and may come first: the note says so.
+    expect(drainNote({ ...early, drainCompletedAt: at(0.6) }, at(0))).toBe(
+      'drain complete +0.6 s, before a poll saw the target draining (no request in flight, no connection open); ELB shows draining until the deregistration delay ends',
+    );
     expect(drainNote({ instanceId: 'i-1', warnedAt: at(0.5), deregisteredAt: at(2.3), goneAt: at(8) }, at(0))).toMatch(/^never seen draining/);
     expect(drainNote({ instanceId: 'i-1', drainingAt: at(1), deregisteredAt: at(7) }, at(0))).toBeUndefined();
   });
