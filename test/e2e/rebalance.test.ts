@@ -21,25 +21,25 @@ describe('rebalance recommendations', () => {
     for (const cloud of clouds) await cloud.close();
   });
 
-  it('drained on a recommendation under load, the instance is replaced and retired: full capacity, zero failed requests', async () => {
-    const cloud = await startLocalCloud({
-      port: 0,
-      timeScale: TIME_SCALE,
-      workDir: '.local-cloud/e2e-rebalance',
-      context: { ...NO_SCALE_OUT, drainOnRebalance: 'true', capacityRebalance: 'true' },
-    });
+  /** A local cloud with these context values once its two targets are healthy, and the instance to recommend away. */
+  async function startRebalanceCloud(workDir: string, context: Record<string, string>) {
+    const cloud = await startLocalCloud({ port: 0, timeScale: TIME_SCALE, workDir, context: { ...NO_SCALE_OUT, ...context } });
     clouds.push(cloud);
     const healthy = (): string[] => cloud.loadBalancer.targets().filter((t) => t.state === 'healthy').map((t) => t.id);
     await waitFor('two healthy targets', () => healthy().length >= 2, 20_000);
-    const [old] = healthy();
+    return { cloud, healthy, old: healthy()[0]! };
+  }
+
+  it('drained on a recommendation under load, the instance is replaced and retired: full capacity, zero failed requests', async () => {
+    const { cloud, healthy, old } = await startRebalanceCloud('.local-cloud/e2e-rebalance', { drainOnRebalance: 'true', capacityRebalance: 'true' });
     const since = Date.now();
     const load = startLoad(cloud.url, 10, 30);
     await new Promise((r) => setTimeout(r, 1000));
     const terminated = new Promise<number>((resolve) => cloud.fleet.on('terminated', (t) => t.instanceId === old && resolve(Date.now())));
-    cloud.fleet.recommendRebalance(old!);
+    cloud.fleet.recommendRebalance(old);
 
     const terminatedAt = await terminated;
-    await waitFor('two healthy targets without the old instance', () => healthy().length === 2 && !healthy().includes(old!), 20_000);
+    await waitFor('two healthy targets without the old instance', () => healthy().length === 2 && !healthy().includes(old), 20_000);
     await new Promise((r) => setTimeout(r, 1000));
     const report = await load.stop();
     console.log(`rebalance (launch-before-terminate, drain on): ${report.requests} requests, ${report.failures} failed`, report.failuresByKind);
@@ -53,27 +53,18 @@ describe('rebalance recommendations', () => {
     const exit = changes.find((c) => c.to === 'draining');
     expect(exit).toBeDefined();
     expect(exit!.at).toBeLessThan(terminatedAt - 5000);
-    expect(await stateOf(cloud, old!)).toBe('terminated');
+    expect(await stateOf(cloud, old)).toBe('terminated');
     expect(cloud.fleet.capacity).toBe(2);
     expect(cloud.fleet.instances()).toHaveLength(2);
   });
 
   it('with the launch strategy (no drain), the old instance keeps running beside its replacement, as AWS documents', async () => {
-    const cloud = await startLocalCloud({
-      port: 0,
-      timeScale: TIME_SCALE,
-      workDir: '.local-cloud/e2e-rebalance-launch',
-      context: { ...NO_SCALE_OUT, capacityRebalance: 'true', rebalanceReplacementStrategy: 'launch' },
-    });
-    clouds.push(cloud);
-    const healthy = (): string[] => cloud.loadBalancer.targets().filter((t) => t.state === 'healthy').map((t) => t.id);
-    await waitFor('two healthy targets', () => healthy().length >= 2, 20_000);
-    const [old] = healthy();
-    cloud.fleet.recommendRebalance(old!);
+    const { cloud, healthy, old } = await startRebalanceCloud('.local-cloud/e2e-rebalance-launch', { capacityRebalance: 'true', rebalanceReplacementStrategy: 'launch' });
+    cloud.fleet.recommendRebalance(old);
     await waitFor('a third healthy target (the replacement)', () => healthy().length === 3, 20_000);
     // Well past what a launch-before-terminate delay would be here (9 s).
     await new Promise((r) => setTimeout(r, 12_000));
-    expect(await stateOf(cloud, old!)).toBe('running');
+    expect(await stateOf(cloud, old)).toBe('running');
     expect(healthy()).toContain(old);
     expect(cloud.fleet.instances()).toHaveLength(3);
     expect(cloud.fleet.capacity).toBe(2);
