@@ -1,5 +1,6 @@
-// Builds the two handlers the benchmarks compare: ours bundled as NodejsFunction bundles it, and the workshop
-// baseline transpiled only, so it loads the SDK from node_modules as the Lambda runtime's built-in SDK would.
+// Builds the handlers the benchmarks compare: ours bundled as NodejsFunction bundles it, the workshop baseline
+// transpiled only, so it loads the SDK from node_modules as the Lambda runtime's built-in SDK would, and floors
+// (bench/floors) bundled exactly as ours.
 import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +38,36 @@ export interface BuiltHandlers {
   readonly baselineAssetDir: string;
 }
 
+/** Bundles the module at `entry` (an absolute path) into `outfile` exactly as ours is bundled: same options, same aliases. */
+export async function bundleLikeOurs(entry: string, outfile: string): Promise<void> {
+  await build({ ...handlerBuildOptions(outfile), entryPoints: [entry] });
+}
+
+/**
+ * `file` as a Lambda asset: a directory holding it as `index.js` (the stack function's handler is `index.handler`),
+ * next to a package.json that declares CommonJS, as NodejsFunction builds it (the repo's says "type": "module").
+ * @returns the asset directory, under the benchmarks' build directory.
+ */
+function lambdaAsset(file: string, name: string): string {
+  const dir = join(OUT_DIR, name);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(file, join(dir, 'index.js'));
+  writeFileSync(join(dir, 'package.json'), '{ "type": "commonjs" }\n');
+  return dir;
+}
+
+/**
+ * The Lambda-path floor (bench/floors/deregister-only.ts) as a Lambda asset, for the local Lambda runtime to run in
+ * place of ours: one bundled ELBv2 client and a bare DeregisterTargets.
+ * @returns the asset directory (handler `index.handler`).
+ */
+export async function buildLambdaPathFloor(): Promise<string> {
+  mkdirSync(OUT_DIR, { recursive: true });
+  const bundled = join(OUT_DIR, 'deregister-only.cjs');
+  await bundleLikeOurs(join(REPO, 'bench/floors/deregister-only.ts'), bundled);
+  return lambdaAsset(bundled, 'lambda-path-floor-asset');
+}
+
 export async function buildHandlers(): Promise<BuiltHandlers> {
   mkdirSync(OUT_DIR, { recursive: true });
   const bundled = join(OUT_DIR, 'interruption.cjs');
@@ -52,11 +83,7 @@ export async function buildHandlers(): Promise<BuiltHandlers> {
     target: HANDLER_BUNDLING.target,
     logLevel: 'warning',
   });
-  const baselineAssetDir = join(OUT_DIR, 'baseline-asset');
-  mkdirSync(baselineAssetDir, { recursive: true });
-  copyFileSync(baseline, join(baselineAssetDir, 'index.js'));
-  // The repo's package.json says "type": "module"; a Lambda asset is CommonJS, as NodejsFunction builds it.
-  writeFileSync(join(baselineAssetDir, 'package.json'), '{ "type": "commonjs" }\n');
+  const baselineAssetDir = lambdaAsset(baseline, 'baseline-asset');
   return {
     bundled,
     bundleBytes: statSync(bundled).size,

@@ -72,8 +72,16 @@ export async function deployWorkshopBaseline(cloud: LocalCloud, assetDir: string
     cloud.clients.ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: TARGET_GROUP_TAG, Value: cloud.targetGroupArn }] }));
   cloud.fleet.on('serving', ({ instanceId }) => void tag(instanceId).catch((e: unknown) => errors.push(e)));
   await Promise.all(cloud.fleet.instances().map((i) => tag(i.instanceId)));
-  await cloud.updateFunctionCode(fn.physicalId, assetDir);
+  await replaceInterruptionCode(cloud, assetDir);
   return { errors };
+}
+
+/**
+ * Replaces the code of the stack's interruption function with the CommonJS bundle in `assetDir` (UpdateFunctionCode,
+ * as the local Lambda runtime plays it); its rule, role, environment and concurrency limit stay the stack's.
+ */
+export async function replaceInterruptionCode(cloud: LocalCloud, assetDir: string): Promise<void> {
+  await cloud.updateFunctionCode(interruptionFunction(cloud).physicalId, assetDir);
 }
 
 /** The one function the stack's rule for Spot interruption warnings invokes. */

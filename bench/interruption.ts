@@ -1,28 +1,34 @@
-// The interruption path on the local cloud: ours against the workshop handler, each as the stack's Lambda behind
-// the same EventBridge rule, with the same role, environment and execution environments (up to 8 at once), each on
-// its own local cloud with the instance watcher off (so only the handler takes instances out of service), and the
-// floor no handler can beat: the same DeregisterTargets calls made directly against the AWS endpoint.
+// The interruption path on the local cloud, four kinds, each on its own local cloud with the instance watcher off
+// (so only the handler takes instances out of service):
+//  - ours: the stack's function behind its EventBridge rule;
+//  - the workshop baseline: the same function (rule, role, environment, up to 8 execution environments at once)
+//    with its code replaced (UpdateFunctionCode) by the workshop's handler: the two differ only in their code;
+//  - the Lambda-path floor: the same function with its code replaced the same way by the least a handler can do
+//    (bench/floors/deregister-only.ts: one bundled ELBv2 client, one DeregisterTargets), because EventBridge
+//    delivery, asynchronous invocation and cold execution environments are paid by any function behind the rule;
+//  - the (direct) floor: the same DeregisterTargets calls made straight at the AWS endpoint, moto's own cost, which
+//    no handler can beat.
+// The three functions are measured the same way, in three scenarios:
 //  - mass interruption: a fleet of 50 warned at once, in real time (time scale 1: the full 120 s warning); time
-//    until every instance is out of service; an instance still in service at the reclaim counts as missed. Floor:
-//    50 DeregisterTargets all at once, and one after another;
+//    until every instance is out of service; an instance still in service at the reclaim counts as missed. Direct
+//    floor: 50 DeregisterTargets all at once, and one after another;
 //  - per event: 100 interruptions one after another on a fleet of 10 at time scale 0.05; warning → target out of
 //    service, p50/p99 (issue 5: p99 <= 200 ms). Each interruption comes once the previous invocation has returned
 //    (Lambda's report of it), so each is measured on its own; the first meets a cold Lambda. Then, on the same
 //    cloud, 100 back to back (the next warning the moment the previous target is out of service, while the previous
 //    invocation may still be running): there the overlaps start extra execution environments, each a cold start.
-//    Floor: DeregisterTargets one after another, call → target out of service.
+//    Direct floor: DeregisterTargets one after another, call → target out of service.
 // "Out of service" is the moment the local ALB stops routing new requests to the target: a DeregisterTargets that
 // the gateway hands to the ALB as soon as moto has applied it.
-// The whole comparison runs BENCH_RUNS times (3 by default), each run measuring ours, the baseline and the floor
-// one after another, so every ratio comes from one run; then median / min / max over the runs, and the README's
-// table rows.
+// The whole comparison runs BENCH_RUNS times (3 by default), each run measuring the four kinds one after another,
+// so every ratio comes from one run; then median / min / max over the runs, and the README's table rows.
 // Run: npm run bench -- interruption   (BENCH_RUNS=3 BENCH_FLEET=50 BENCH_INTERRUPTIONS=100 BENCH_SERIAL_FLEET=10)
 import { RegisterTargetsCommand, DeregisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SPOT_WARNING_MS } from '../common/ec2-events.js';
 import type { LocalCloud } from '../local/cloud.js';
 import { DEFAULT_MAX_CONCURRENCY } from '../local/lambda/pool.js';
-import { buildHandlers } from './build-handlers.js';
-import { countFromEnv, deployWorkshopBaseline, healthyIds, outOfServiceAt, startQuietCloud, waitFor, waitForHealthy } from './cloud-helpers.js';
+import { buildHandlers, buildLambdaPathFloor } from './build-handlers.js';
+import { countFromEnv, deployWorkshopBaseline, healthyIds, outOfServiceAt, replaceInterruptionCode, startQuietCloud, waitFor, waitForHealthy } from './cloud-helpers.js';
 import { median, ms, msCell, percentile, ratioCell, runsCell } from './stats.js';
 
 const RUNS = countFromEnv('BENCH_RUNS', 3);
@@ -34,8 +40,13 @@ const SERIAL_TIME_SCALE = 0.05;
 const print = console.log.bind(console);
 console.log = () => undefined;
 
-type Kind = 'ours' | 'baseline' | 'floor';
-const NAMES: Record<Kind, string> = { ours: 'ours', baseline: 'workshop baseline', floor: 'floor (DeregisterTargets alone)' };
+/** The kinds that run as the stack's function behind its rule, measured the same way. */
+const FUNCTIONS = ['ours', 'baseline', 'pathFloor'] as const;
+type FunctionKind = (typeof FUNCTIONS)[number];
+type Kind = FunctionKind | 'floor';
+const NAMES: Record<FunctionKind, string> = { ours: 'ours', baseline: 'workshop baseline', pathFloor: 'Lambda-path floor' };
+/** What ours is divided by in the ratios, and the short name each ratio gives it. */
+const AGAINST = { baseline: 'baseline', pathFloor: 'Lambda-path floor', floor: 'floor' } as const;
 
 /** What the local cloud saw of one handler's work. */
 interface Probe {
@@ -49,7 +60,7 @@ interface Probe {
   readonly reports: Array<{ readonly durationMs: number; readonly initMs?: number }>;
 }
 
-const built = await buildHandlers();
+const [built, pathFloorAssetDir] = await Promise.all([buildHandlers(), buildLambdaPathFloor()]);
 
 async function withCloud<T>(kind: Kind, fleet: number, timeScale: number, run: (cloud: LocalCloud, probe: Probe) => Promise<T>): Promise<T> {
   const reports: Probe['reports'] = [];
@@ -66,6 +77,7 @@ async function withCloud<T>(kind: Kind, fleet: number, timeScale: number, run: (
   });
   try {
     const baseline = kind === 'baseline' ? await deployWorkshopBaseline(cloud, built.baselineAssetDir) : undefined;
+    if (kind === 'pathFloor') await replaceInterruptionCode(cloud, pathFloorAssetDir);
     const deregisterCalls = new Map<string, number>();
     cloud.gateway.injectFault((req) => {
       const params = new URLSearchParams(req.body.toString('utf8'));
@@ -214,10 +226,17 @@ async function floor(cloud: LocalCloud): Promise<Floor> {
 }
 
 interface RunResult {
-  readonly mass: Record<'ours' | 'baseline', Mass>;
-  readonly serial: Record<'ours' | 'baseline', Serial>;
-  readonly backToBack: Record<'ours' | 'baseline', Serial>;
+  readonly mass: Record<FunctionKind, Mass>;
+  readonly serial: Record<FunctionKind, Serial>;
+  readonly backToBack: Record<FunctionKind, Serial>;
   readonly floor: Floor;
+}
+
+/** `measure` for each function kind, one after another (never two local clouds at once). */
+async function eachFunction<T>(measure: (kind: FunctionKind) => Promise<T>): Promise<Record<FunctionKind, T>> {
+  const out: Partial<Record<FunctionKind, T>> = {};
+  for (const kind of FUNCTIONS) out[kind] = await measure(kind);
+  return out as Record<FunctionKind, T>;
 }
 
 const p = (values: readonly number[], at: number) => (values.length === 0 ? NaN : percentile(values, at));
@@ -228,28 +247,36 @@ const describeBreakdown = (b: Breakdown | undefined) =>
     ? ''
     : `cold starts ${b.coldStarts} (init median ${fmt(b.initMs)}), invocation median ${fmt(b.durationMs)}, warning → DeregisterTargets at the endpoint median ${fmt(b.toDeregisterMs?.[0])} max ${fmt(b.toDeregisterMs?.[1])}`;
 
+/** `ours/baseline …, ours/Lambda-path floor …, ours/floor …` from one figure of each kind. */
+const ratios = (figures: Record<Kind, number | undefined>, floorNote = '') =>
+  (Object.keys(AGAINST) as Array<keyof typeof AGAINST>).map((k) => `ours/${AGAINST[k]}${k === 'floor' ? floorNote : ''} ${x(figures.ours, figures[k])}`).join(', ');
+/** Something of each kind: `of` each function kind's, and the direct floor's. */
+const kindsOf = <T>(of: (kind: FunctionKind) => T, floor: T): Record<Kind, T> => ({ ours: of('ours'), baseline: of('baseline'), pathFloor: of('pathFloor'), floor });
+const rowName = (name: string) => `    ${name.padEnd(34)}`;
+
 function printRun(index: number, r: RunResult): void {
   print(`Run ${index + 1} of ${RUNS}`);
   print(`  Mass interruption, ${FLEET} warned at once (real time): all out of service`);
-  for (const kind of ['ours', 'baseline'] as const) {
+  for (const kind of FUNCTIONS) {
     const m = r.mass[kind];
-    print(`    ${NAMES[kind].padEnd(34)}${fmt(m.allOutMs).padStart(11)}   missed ${m.missed}, errors ${m.errors}; ${describeBreakdown(m.breakdown)}`);
+    print(`${rowName(NAMES[kind])}${fmt(m.allOutMs).padStart(11)}   missed ${m.missed}, errors ${m.errors}; ${describeBreakdown(m.breakdown)}`);
   }
-  print(`    ${'floor, all at once'.padEnd(34)}${fmt(r.floor.allAtOnceMs).padStart(11)}`);
-  print(`    ${'floor, one after another'.padEnd(34)}${fmt(r.floor.oneAfterAnotherMs).padStart(11)}`);
-  print(`    ours/baseline ${x(r.mass.ours.allOutMs, r.mass.baseline.allOutMs)}, ours/floor (all at once) ${x(r.mass.ours.allOutMs, r.floor.allAtOnceMs)}`);
+  print(`${rowName('floor, all at once')}${fmt(r.floor.allAtOnceMs).padStart(11)}`);
+  print(`${rowName('floor, one after another')}${fmt(r.floor.oneAfterAnotherMs).padStart(11)}`);
+  print(`    ${ratios(kindsOf((k) => r.mass[k].allOutMs, r.floor.allAtOnceMs), ' (all at once)')}`);
+  const f = r.floor.latencies;
+  const percentiles = (values: readonly number[]) => [50, 99, 100].map((at) => fmt(p(values, at)).padStart(11)).join('');
   for (const [title, rows] of [
     [`${INTERRUPTIONS} one after another (time scale ${SERIAL_TIME_SCALE}), warning → out of service`, r.serial],
     [`${INTERRUPTIONS} back to back`, r.backToBack],
   ] as const) {
     print(`  ${title}:            p50        p99        max`);
-    for (const kind of ['ours', 'baseline'] as const) {
+    for (const kind of FUNCTIONS) {
       const s = rows[kind];
-      print(`    ${NAMES[kind].padEnd(34)}${fmt(p(s.latencies, 50)).padStart(11)}${fmt(p(s.latencies, 99)).padStart(11)}${fmt(p(s.latencies, 100)).padStart(11)}   missed ${s.missed}, errors ${s.errors}; ${describeBreakdown(s.breakdown)}`);
+      print(`${rowName(NAMES[kind])}${percentiles(s.latencies)}   missed ${s.missed}, errors ${s.errors}; ${describeBreakdown(s.breakdown)}`);
     }
-    const f = r.floor.latencies;
-    print(`    ${'floor, call → out of service'.padEnd(34)}${fmt(p(f, 50)).padStart(11)}${fmt(p(f, 99)).padStart(11)}${fmt(p(f, 100)).padStart(11)}`);
-    print(`    p99 ours/baseline ${x(p(rows.ours.latencies, 99), p(rows.baseline.latencies, 99))}, ours/floor ${x(p(rows.ours.latencies, 99), p(f, 99))}`);
+    print(`${rowName('floor, call → out of service')}${percentiles(f)}`);
+    print(`    p99 ${ratios(kindsOf((k) => p(rows[k].latencies, 99), p(f, 99)))}`);
   }
 }
 
@@ -259,18 +286,12 @@ type Figure = (r: RunResult) => number | undefined;
 const started = Date.now();
 const results: RunResult[] = [];
 for (let i = 0; i < RUNS; i++) {
-  // Each run measures all three, so its ratios come from one stretch of the machine's load.
-  const oursMass = await withCloud('ours', FLEET, 1, massInterruption);
-  const baselineMass = await withCloud('baseline', FLEET, 1, massInterruption);
+  // Each run measures all four, so its ratios come from one stretch of the machine's load.
+  const mass = await eachFunction((kind) => withCloud(kind, FLEET, 1, massInterruption));
   const floorFigures = await withCloud('floor', FLEET, SERIAL_TIME_SCALE, floor);
-  const [oursSerial, oursBackToBack] = await withCloud('ours', SERIAL_FLEET, SERIAL_TIME_SCALE, perEvent);
-  const [baselineSerial, baselineBackToBack] = await withCloud('baseline', SERIAL_FLEET, SERIAL_TIME_SCALE, perEvent);
-  const result: RunResult = {
-    mass: { ours: oursMass, baseline: baselineMass },
-    serial: { ours: oursSerial, baseline: baselineSerial },
-    backToBack: { ours: oursBackToBack, baseline: baselineBackToBack },
-    floor: floorFigures,
-  };
+  const perEvents = await eachFunction((kind) => withCloud(kind, SERIAL_FLEET, SERIAL_TIME_SCALE, perEvent));
+  const schedule = (at: 0 | 1) => Object.fromEntries(FUNCTIONS.map((kind) => [kind, perEvents[kind][at]])) as Record<FunctionKind, Serial>;
+  const result: RunResult = { mass, serial: schedule(0), backToBack: schedule(1), floor: floorFigures };
   results.push(result);
   printRun(i, result);
   print('');
@@ -278,24 +299,35 @@ for (let i = 0; i < RUNS; i++) {
 
 print(`Interruption path on the local cloud, instance watcher off, up to ${DEFAULT_MAX_CONCURRENCY} execution environments per function, node ${process.version}, ${RUNS} run(s)`);
 const p99 = (s: Serial) => p(s.latencies, 99);
-const rows: Array<[string, Figure, Figure, Figure]> = [
-  [`${FLEET} instances warned at once: all out of service`, (r) => r.mass.ours.allOutMs, (r) => r.mass.baseline.allOutMs, (r) => r.floor.allAtOnceMs],
-  [`${INTERRUPTIONS} one after another: p99`, (r) => p99(r.serial.ours), (r) => p99(r.serial.baseline), (r) => p(r.floor.latencies, 99)],
-  [`${INTERRUPTIONS} back to back: p99`, (r) => p99(r.backToBack.ours), (r) => p99(r.backToBack.baseline), (r) => p(r.floor.latencies, 99)],
+const COLUMNS: Record<Kind, string> = {
+  ours: 'ours (EventBridge → Lambda)',
+  baseline: 'workshop baseline (same path)',
+  pathFloor: 'Lambda-path floor',
+  floor: 'floor (DeregisterTargets alone)',
+};
+const KINDS = Object.keys(COLUMNS) as Kind[];
+const DIVISORS = Object.keys(AGAINST) as Array<keyof typeof AGAINST>;
+const floorP99: Figure = (r) => p(r.floor.latencies, 99);
+const rows: Array<[string, Record<Kind, Figure>]> = [
+  [`${FLEET} instances warned at once: all out of service`, kindsOf((k) => (r) => r.mass[k].allOutMs, (r) => r.floor.allAtOnceMs)],
+  [`${INTERRUPTIONS} one after another: p99`, kindsOf((k) => (r) => p99(r.serial[k]), floorP99)],
+  [`${INTERRUPTIONS} back to back: p99`, kindsOf((k) => (r) => p99(r.backToBack[k]), floorP99)],
 ];
 const cell = (figure: Figure, unit: (v: number) => string) => runsCell(results.map(figure), unit);
 const ratioOf = (a: Figure, b: Figure): Figure => (r) => {
   const [va, vb] = [a(r), b(r)];
   return va === undefined || vb === undefined ? undefined : va / vb;
 };
+const tableRow = (cells: readonly string[]) => print(`|${cells.map((c) => (c === '' ? ' ' : ` ${c} `)).join('|')}|`);
 print('median (min–max) over the runs; each ratio is taken within a run');
 print('');
-print('| | ours (EventBridge → Lambda) | workshop baseline (same path) | floor (DeregisterTargets alone) | ours / baseline | ours / floor |');
-print('|---|---|---|---|---|---|');
-for (const [label, ours, baseline, floorFigure] of rows) {
-  print(`| ${label} | ${cell(ours, msCell)} | ${cell(baseline, msCell)} | ${cell(floorFigure, msCell)} | ${cell(ratioOf(ours, baseline), ratioCell)} | ${cell(ratioOf(ours, floorFigure), ratioCell)} |`);
+tableRow(['', ...KINDS.map((k) => COLUMNS[k]), ...DIVISORS.map((k) => `ours / ${AGAINST[k]}`)]);
+print(`|${'---|'.repeat(1 + KINDS.length + DIVISORS.length)}`);
+for (const [name, figure] of rows) {
+  tableRow([name, ...KINDS.map((k) => cell(figure[k], msCell)), ...DIVISORS.map((k) => cell(ratioOf(figure.ours, figure[k]), ratioCell))]);
 }
-print(`| ${FLEET} DeregisterTargets one after another (floor): last out of service | | | ${cell((r) => r.floor.oneAfterAnotherMs, msCell)} | | |`);
+const floorOneAfterAnother = cell((r) => r.floor.oneAfterAnotherMs, msCell);
+tableRow([`${FLEET} DeregisterTargets one after another (floor): last out of service`, ...KINDS.map((k) => (k === 'floor' ? floorOneAfterAnother : '')), ...DIVISORS.map(() => '')]);
 const missedOrFailed = results.reduce((n, r) => n + r.mass.ours.missed + r.mass.ours.errors + r.serial.ours.missed + r.serial.ours.errors + r.backToBack.ours.missed + r.backToBack.ours.errors, 0);
 print('');
 const metRuns = results.filter((r) => p99(r.serial.ours) <= 200 && p99(r.backToBack.ours) <= 200).length;
