@@ -22,7 +22,8 @@
 // the gateway hands to the ALB as soon as moto has applied it.
 // The whole comparison runs BENCH_RUNS times (3 by default), each run measuring the four kinds one after another,
 // so every ratio comes from one run; then median / min / max over the runs, and the README's table rows.
-// Run: npm run bench -- interruption   (BENCH_RUNS=3 BENCH_FLEET=50 BENCH_INTERRUPTIONS=100 BENCH_SERIAL_FLEET=10)
+// Run: npm run bench -- interruption   (BENCH_RUNS=3 BENCH_FLEET=50 BENCH_INTERRUPTIONS=100 BENCH_SERIAL_FLEET=10
+// BENCH_LAMBDA_CONCURRENCY=8: execution environments per function, the local default)
 import { RegisterTargetsCommand, DeregisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SPOT_WARNING_MS } from '../common/ec2-events.js';
 import type { LocalCloud } from '../local/cloud.js';
@@ -35,6 +36,8 @@ const RUNS = countFromEnv('BENCH_RUNS', 3);
 const FLEET = countFromEnv('BENCH_FLEET', 50);
 const INTERRUPTIONS = countFromEnv('BENCH_INTERRUPTIONS', 100);
 const SERIAL_FLEET = countFromEnv('BENCH_SERIAL_FLEET', 10);
+// The local default; Lambda itself would give a burst of 50 one environment each (see LocalCloudOptions.lambdaConcurrency).
+const LAMBDA_CONCURRENCY = countFromEnv('BENCH_LAMBDA_CONCURRENCY', DEFAULT_MAX_CONCURRENCY);
 const SERIAL_TIME_SCALE = 0.05;
 
 const print = console.log.bind(console);
@@ -68,6 +71,7 @@ async function withCloud<T>(kind: Kind, fleet: number, timeScale: number, run: (
     handler: kind !== 'floor',
     spotWatcher: false,
     timeScale,
+    lambdaConcurrency: LAMBDA_CONCURRENCY,
     workDir: `.local-cloud/bench-interruption-${kind}`,
     context: { targetCapacity: String(fleet), minCapacity: String(fleet), maxCapacity: String(fleet), requestsPerTarget: '1000000' },
     verboseLog: (line) => {
@@ -297,7 +301,7 @@ for (let i = 0; i < RUNS; i++) {
   print('');
 }
 
-print(`Interruption path on the local cloud, instance watcher off, up to ${DEFAULT_MAX_CONCURRENCY} execution environments per function, node ${process.version}, ${RUNS} run(s)`);
+print(`Interruption path on the local cloud, instance watcher off, up to ${LAMBDA_CONCURRENCY} execution environments per function, node ${process.version}, ${RUNS} run(s)`);
 const p99 = (s: Serial) => p(s.latencies, 99);
 const COLUMNS: Record<Kind, string> = {
   ours: 'ours (EventBridge → Lambda)',

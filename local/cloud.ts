@@ -14,7 +14,7 @@ import { startDataPlane } from './phases/data-plane.js';
 import { deployStack } from './phases/deploy-stack.js';
 import { publishState } from './phases/publish-state.js';
 import { isAddressInUse, loadBalancerPortInUse, probePort } from './ports.js';
-import { checkLocalRegion } from './preflight.js';
+import { checkLambdaConcurrency, checkLocalRegion } from './preflight.js';
 import type { SpotFleetEmulator } from './spot/fleet-emulator.js';
 import { readStackView } from './stack-reader.js';
 import { startPhase } from './teardown.js';
@@ -52,6 +52,13 @@ export interface LocalCloudOptions {
   readonly log?: (line: string) => void;
   /** Instance and Lambda log lines (noisy). */
   readonly verboseLog?: (line: string) => void;
+  /**
+   * Execution environments per function at most, an integer from 1 to 1,000. Lambda gives a function one per
+   * concurrent invocation, up to the account's concurrency (1,000 by default) unless the function reserves less; a
+   * laptop runs a handful, so invocations beyond it wait for one (harsher than AWS for a burst, never kinder).
+   * @default 8 (DEFAULT_MAX_CONCURRENCY)
+   */
+  readonly lambdaConcurrency?: number;
 }
 
 export interface LocalCloud {
@@ -126,6 +133,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const region = options.region ?? DEFAULT_REGION;
   const port = options.port ?? DEFAULT_PORT;
   checkLocalRegion(region);
+  checkLambdaConcurrency(options.lambdaConcurrency);
   const workDir = resolve(options.workDir ?? DEFAULT_WORK_DIR);
   mkdirSync(workDir, { recursive: true });
   // One local cloud per work directory: throws LocalCloudRunningError naming the one that holds it.
@@ -147,6 +155,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       clock,
       region,
       handler: options.handler ?? true,
+      ...(options.lambdaConcurrency !== undefined && { lambdaConcurrency: options.lambdaConcurrency }),
       spotWatcher: options.spotWatcher ?? true,
       log,
       verbose,

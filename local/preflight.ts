@@ -32,6 +32,12 @@ export function checkLocalRegion(region: string): void {
   );
 }
 
+/** Lambda's concurrency is a whole number of environments, at most the default account limit of 1,000. */
+export function checkLambdaConcurrency(value: number | undefined): void {
+  if (value === undefined || (Number.isInteger(value) && value >= 1 && value <= 1000)) return;
+  throw new LocalSetupError(`lambdaConcurrency must be a whole number of execution environments from 1 to 1000, got ${String(value)}`);
+}
+
 /**
  * A template the local data plane cannot serve as deployed: an HTTPS listener needs an ACM certificate, which
  * moto cannot hold for a local ALB ("Supplied certificate was not found") and which the local ALB, plain HTTP,

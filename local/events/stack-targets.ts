@@ -28,6 +28,8 @@ export interface StackEventBusProps {
   readonly clock: SimulatedClock;
   /** Off: events for the stack's functions are dropped (shows what the handler prevents). */
   readonly invokeFunctions: boolean;
+  /** Execution environments per function at most. @default 8 (DEFAULT_MAX_CONCURRENCY) */
+  readonly lambdaConcurrency?: number;
   readonly log: (line: string) => void;
   readonly verbose: (line: string) => void;
 }
@@ -112,6 +114,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
         },
         ...(executionRoles.has(fn.arn) && { executionRole: executionRoles.get(fn.arn)! }),
         onLog: (line) => verbose(`[lambda ${fn.name}] ${line}`),
+        ...(props.lambdaConcurrency !== undefined && { maxConcurrency: props.lambdaConcurrency }),
       });
       pools.set(fn.arn, pool);
     }

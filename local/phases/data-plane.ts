@@ -16,6 +16,8 @@ export interface DataPlaneProps extends PhaseContext {
   readonly handler: boolean;
   /** Run the instance app's own Spot watcher. */
   readonly spotWatcher: boolean;
+  /** Execution environments per function at most. @default 8 (DEFAULT_MAX_CONCURRENCY) */
+  readonly lambdaConcurrency?: number;
 }
 
 export type DataPlane = Messaging & SpotService & LoadBalancerPhase;
@@ -30,7 +32,7 @@ export function startDataPlane(props: DataPlaneProps): Promise<Started<DataPlane
   const { stack, view, clock, log } = props;
   const context: PhaseContext = { stack, clock, region: props.region, log, verbose: props.verbose };
   return startPhase(async (teardown) => {
-    const messaging = await startMessaging({ ...context, topicArn: view.topicArn, invokeFunctions: props.handler });
+    const messaging = await startMessaging({ ...context, topicArn: view.topicArn, invokeFunctions: props.handler, ...(props.lambdaConcurrency !== undefined && { lambdaConcurrency: props.lambdaConcurrency }) });
     teardown.add(() => messaging.close());
     const spot = await createSpotService({ ...context, fleet: view.fleet, bus: messaging.events.bus, workDir: props.workDir, spotWatcher: props.spotWatcher });
     teardown.add(() => spot.close());

@@ -11,6 +11,8 @@ export interface MessagingProps extends PhaseContext {
   readonly topicArn: string;
   /** Deliver events to the stack's functions (off shows what the handler prevents). */
   readonly invokeFunctions: boolean;
+  /** Execution environments per function at most. @default 8 (DEFAULT_MAX_CONCURRENCY) */
+  readonly lambdaConcurrency?: number;
 }
 
 export interface Messaging {
@@ -36,6 +38,7 @@ export function startMessaging(props: MessagingProps): Promise<Started<Messaging
       roleSessions: stack.iam.sessions,
       clock,
       invokeFunctions: props.invokeFunctions,
+      ...(props.lambdaConcurrency !== undefined && { lambdaConcurrency: props.lambdaConcurrency }),
       log,
       verbose: props.verbose,
     });

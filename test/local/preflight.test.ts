@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkLocalRegion, checkPlayable, LocalSetupError } from '../../local/preflight.js';
+import { checkLambdaConcurrency, checkLocalRegion, checkPlayable, LocalSetupError } from '../../local/preflight.js';
 import { LOCK_FILE, LocalCloudRunningError, lockWorkDir } from '../../local/work-dir-lock.js';
 
 describe('local cloud preflight', () => {
@@ -12,6 +12,14 @@ describe('local cloud preflight', () => {
     expect(() => checkLocalRegion('mars-1')).toThrow(/^--region mars-1 is not an AWS region the local cloud can play: pass a commercial region such as us-east-1/);
     expect(() => checkLocalRegion('us-est-1')).toThrow(/\(did you mean us-east-1\?\)/);
     expect(() => checkLocalRegion('eu-west-1')).not.toThrow();
+  });
+
+  it('takes a Lambda concurrency from 1 to 1,000 environments, and refuses anything else in one line', () => {
+    for (const ok of [undefined, 1, 8, 1000]) expect(() => checkLambdaConcurrency(ok)).not.toThrow();
+    for (const bad of [0, -1, 2.5, 1001, Number.NaN]) {
+      expect(() => checkLambdaConcurrency(bad)).toThrow(LocalSetupError);
+      expect(() => checkLambdaConcurrency(bad)).toThrow(/^lambdaConcurrency must be a whole number of execution environments from 1 to 1000, got /);
+    }
   });
 
   it('refuses an HTTPS listener (a certificate) locally, saying what to do', () => {
