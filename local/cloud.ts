@@ -54,8 +54,10 @@ export interface LocalCloudOptions {
   readonly verboseLog?: (line: string) => void;
   /**
    * Execution environments per function at most, an integer from 1 to 1,000. Lambda gives a function one per
-   * concurrent invocation, up to the account's concurrency (1,000 by default) unless the function reserves less; a
-   * laptop runs a handful, so invocations beyond it wait for one (harsher than AWS for a burst, never kinder).
+   * concurrent invocation, up to the account's concurrency, 1,000 by default ("Understanding Lambda function
+   * scaling", https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html); a laptop runs a handful, so
+   * invocations beyond it wait for one (harsher than AWS for a burst, never kinder). A function's reserved
+   * concurrency (`ReservedConcurrentExecutions`) is not read: the stack reserves none.
    * @default 8 (DEFAULT_MAX_CONCURRENCY)
    */
   readonly lambdaConcurrency?: number;

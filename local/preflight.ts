@@ -32,7 +32,10 @@ export function checkLocalRegion(region: string): void {
   );
 }
 
-/** Lambda's concurrency is a whole number of environments, at most the default account limit of 1,000. */
+/**
+ * Lambda's concurrency is a whole number of environments, at most the default account limit of 1,000
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html).
+ */
 export function checkLambdaConcurrency(value: number | undefined): void {
   if (value === undefined || (Number.isInteger(value) && value >= 1 && value <= 1000)) return;
   throw new LocalSetupError(`lambdaConcurrency must be a whole number of execution environments from 1 to 1000, got ${String(value)}`);

@@ -17,7 +17,7 @@ export interface RetryBudgetOptions {
   readonly maxDelayMs?: number;
   /**
    * The budget when the handler has no Lambda context (called directly, in tests). @default 25_000, which fits the
-   * handler's 60 s function timeout with room to spare.
+   * function's timeout (FUNCTION_TIMEOUT_SECONDS, 60 s) with room to spare.
    */
   readonly budgetWithoutContextMs?: number;
   /** Injectable for tests. @default setTimeout / Math.random / performance.now */

@@ -127,7 +127,10 @@ describe('LambdaPool', () => {
     const retired = p.retire();
     expect((await starting).error?.errorMessage).toMatch(/no config/);
     // No environment is left and a retiring pool starts none: waiting on would never end.
-    await expect(Promise.race([waiting, new Promise((_, reject) => setTimeout(() => reject(new Error('still waiting after 5 s')), 5_000))])).rejects.toThrow(/shut down/);
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('still waiting after 5 s')), 5_000)));
+    await expect(Promise.race([waiting, hung])).rejects.toThrow(/shut down/);
+    clearTimeout(timer);
     await retired;
   });
 

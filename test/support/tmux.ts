@@ -16,7 +16,9 @@ export interface TmuxPane {
   /**
    * The visible screen once it has settled, one string per row; a row the terminal wrapped is joined back to its line
    * (-J). tmux takes a program's output in chunks, so one capture can land inside a frame being drawn (half a row
-   * rewritten); two captures a moment apart that agree show what the terminal shows between frames.
+   * rewritten); two captures 40 ms apart that agree are taken as the screen between frames. A program stalled for
+   * longer mid-frame could still be read half drawn, and after 10 tries the last capture is returned as it is. Stale
+   * rows left by an earlier frame stay on the screen, so settling never hides them.
    */
   screen(): Promise<string[]>;
   keys(...keys: string[]): Promise<void>;
