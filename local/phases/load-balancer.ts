@@ -1,6 +1,8 @@
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LocalLoadBalancer, onTargetsChanged, readTargetGroupSettings, TargetGroupSync, type TargetGroupSettings, type TargetStateChange } from '../alb/index.js';
 import { readIdleTimeoutMs } from '../alb/load-balancer-settings.js';
+import { deregisterTargetsInterceptor } from '../alb/deregister-targets-api.js';
 import { targetHealthInterceptor } from '../alb/target-health-api.js';
 import { motoClientConfig } from '../moto-server.js';
 import { onInstancesChanged } from '../spot/fleet-calls.js';
@@ -64,6 +66,8 @@ export function startLoadBalancer(props: LoadBalancerPhaseProps): Promise<Starte
     // The sync reads moto itself: through the gateway it would read the data plane's own answer back.
     const motoElbv2 = new ElasticLoadBalancingV2Client(motoClientConfig(stack.moto.endpoint, props.region, stack.iam.credentials));
     teardown.add(() => motoElbv2.destroy());
+    const motoEc2 = new EC2Client(motoClientConfig(stack.moto.endpoint, props.region, stack.iam.credentials));
+    teardown.add(() => motoEc2.destroy());
     // Pushed changes (below) make the poll a safety net only, so it can be slow and spare moto's CPU.
     const sync = new TargetGroupSync({ elbv2: motoElbv2, targetGroupArn: view.targetGroupArn, loadBalancer, pollMs: 1000 });
     const syncNow = (): Promise<void> => sync.syncNow().then(() => undefined);
@@ -74,6 +78,22 @@ export function startLoadBalancer(props: LoadBalancerPhaseProps): Promise<Starte
           port: view.targetGroupPort,
           dataPlane: () => loadBalancer.targets(),
           terminated: props.terminated,
+          upstream: (req) => gateway.forwardToUpstream(req),
+        }),
+      ),
+      gateway.intercept(
+        deregisterTargetsInterceptor({
+          targetGroupArn: view.targetGroupArn,
+          dataPlane: () => loadBalancer.targets(),
+          registeredInMoto: async () => {
+            const health = await motoElbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: view.targetGroupArn }));
+            return new Set((health.TargetHealthDescriptions ?? []).flatMap((d) => (d.Target?.Id ? [d.Target.Id] : [])));
+          },
+          instancesExist: (ids) =>
+            motoEc2.send(new DescribeInstancesCommand({ InstanceIds: [...ids] })).then(
+              () => true,
+              () => false,
+            ),
           upstream: (req) => gateway.forwardToUpstream(req),
         }),
       ),

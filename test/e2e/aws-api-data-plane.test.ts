@@ -1,7 +1,9 @@
 // Through the local endpoint, with the AWS SDK, as a user watching the workshop would: the target group, the
 // instance and the fleet as the data plane has them (draining, shutting-down, the replacement counted).
 import { DescribeInstancesCommand, DescribeSpotFleetInstancesCommand, DescribeSpotFleetRequestsCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DeregisterTargetsCommand, DescribeTargetHealthCommand, InvalidTargetException, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { createFleetFixture } from '../../harness/fleet-fixture.js';
+import { startMoto } from '../../local/moto-server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../harness/wait-for.js';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
@@ -100,4 +102,41 @@ describe('the AWS API answers from the data plane', () => {
     expect(byId?.TargetHealth).toMatchObject({ State: 'unused', Reason: 'Target.InvalidState', Description: 'Target is in the terminated state' });
     expect(seen).not.toContain('initial/Elb.RegistrationInProgress');
   }, 120_000);
+});
+
+// ELB API reference, DeregisterTargets: "If the specified target does not exist, the action returns successfully";
+// InvalidTarget is for a target that does not exist at all. moto alone (the control) fails the repeat.
+describe('DeregisterTargets answers as ELB does', () => {
+  const deregister = (ids: readonly string[]) =>
+    cloud.clients.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: cloud.targetGroupArn, Targets: ids.map((Id) => ({ Id })) }));
+  const stateOf = async (id: string) => (await targetHealth(id))[0]?.TargetHealth?.State;
+
+  it('a second deregistration of the same target succeeds and leaves it draining; moto alone answers InvalidTarget', async () => {
+    const moto = await startMoto();
+    try {
+      const fixture = await createFleetFixture(moto.endpoint, { fleetInstances: 1, foreignInstances: 0 });
+      const repeat = () => fixture.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: fixture.targetGroupArn, Targets: [{ Id: fixture.fleetInstanceIds[0]! }] }));
+      await repeat();
+      await expect(repeat()).rejects.toBeInstanceOf(InvalidTargetException);
+    } finally {
+      await moto.stop();
+    }
+
+    const [first, second] = await waitFor('two healthy targets', async () => {
+      const healthy = (await targetHealth()).filter((d) => d.TargetHealth?.State === 'healthy').map((d) => d.Target!.Id!);
+      return healthy.length >= 2 ? healthy : undefined;
+    }, 30_000);
+    try {
+      await deregister([first!]);
+      await deregister([first!]);
+      expect(await stateOf(first!)).toBe('draining');
+      // One already deregistered and one in service: the one in service is taken out, and the call succeeds.
+      await deregister([first!, second!]);
+      expect(await stateOf(second!)).toBe('draining');
+      // An instance that does not exist is still InvalidTarget.
+      await expect(deregister(['i-0000000000000dead'])).rejects.toBeInstanceOf(InvalidTargetException);
+    } finally {
+      await cloud.clients.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: cloud.targetGroupArn, Targets: [{ Id: first! }, { Id: second! }] }));
+    }
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { deregisterTargetsInterceptor, withTargets } from '../../local/alb/deregister-targets-api.js';
 import { describeTargetHealthXml, parseMotoTargetHealth, targetHealthViews } from '../../local/alb/target-health-api.js';
 import { activeInstances, withFulfilledCapacity, withShuttingDown, type FleetView } from '../../local/spot/fleet-api.js';
 
@@ -61,6 +62,52 @@ describe('DescribeTargetHealth from the data plane', () => {
     const views = targetHealthViews({ dataPlane: [], moto: [], requested: [{ id: 'i-x' }], defaultPort: 80 });
     expect(views).toEqual([{ id: 'i-x', port: 80, state: 'unused', reason: 'Target.NotRegistered', description: 'Target is not registered to the target group' }]);
     expect(describeTargetHealthXml(views, 'r')).toContain('<State>unused</State>');
+  });
+});
+
+describe('DeregisterTargets as ELB answers it', () => {
+  const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';
+  const request = (ids: string[]) => ({
+    method: 'POST',
+    path: '/',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20261130/us-east-1/elasticloadbalancing/aws4_request' },
+    body: Buffer.from(new URLSearchParams([['Action', 'DeregisterTargets'], ['TargetGroupArn', TG], ...ids.map((id, i): [string, string] => [`Targets.member.${i + 1}.Id`, id])]).toString()),
+  });
+  const invalidTarget = { status: 400, body: '<ErrorResponse><Error><Code>InvalidTarget</Code></Error></ErrorResponse>' };
+  const interceptor = (registered: string[], exists: boolean, calls: string[]) =>
+    deregisterTargetsInterceptor({
+      targetGroupArn: TG,
+      dataPlane: () => [snapshot('i-live', 'healthy'), snapshot('i-draining', 'draining')],
+      registeredInMoto: async () => (calls.push('registered'), new Set(registered)),
+      instancesExist: async () => (calls.push('exists'), exists),
+      upstream: async () => (calls.push('upstream'), invalidTarget),
+    });
+
+  it('renumbers the targets it keeps and leaves every other parameter', () => {
+    const params = new URLSearchParams('Action=DeregisterTargets&TargetGroupArn=tg&Targets.member.1.Id=i-a&Targets.member.2.Id=i-b&Targets.member.2.Port=81&Version=2015-12-01');
+    expect(withTargets(params, [{ id: 'i-b', port: 81 }])).toBe('Action=DeregisterTargets&TargetGroupArn=tg&Version=2015-12-01&Targets.member.1.Id=i-b&Targets.member.1.Port=81');
+  });
+
+  it('lets a request for targets in service through without asking moto anything', async () => {
+    const calls: string[] = [];
+    expect(await interceptor([], true, calls)(request(['i-live']))).toBeUndefined();
+    expect(calls).toEqual([]);
+  });
+
+  it('sends on only the registered targets of a mixed request', async () => {
+    const answer = await interceptor(['i-live', 'i-other'], true, [])(request(['i-draining', 'i-other']));
+    expect(answer && 'forward' in answer && answer.forward.body.toString()).toContain('Targets.member.1.Id=i-other');
+    expect(answer && 'forward' in answer && answer.forward.body.toString()).not.toContain('i-draining');
+  });
+
+  it("turns moto's InvalidTarget for targets no longer registered into ELB's success, and keeps it for instances that do not exist", async () => {
+    const calls: string[] = [];
+    const answer = await interceptor([], true, calls)(request(['i-draining']));
+    expect(answer).toMatchObject({ status: 200 });
+    expect(answer && 'body' in answer && answer.body.toString()).toMatch(/^<DeregisterTargetsResponse .*<DeregisterTargetsResult\/>/);
+    // moto is asked first either way, so a caller without the permission still gets AccessDenied.
+    expect(calls).toEqual(['registered', 'upstream', 'exists']);
+    expect(await interceptor([], false, [])(request(['i-gone']))).toEqual(invalidTarget);
   });
 });
 
