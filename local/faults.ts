@@ -4,7 +4,7 @@
  * AWS, so the SDK on the other side classifies it (transient, throttling) and retries with its real logic.
  *
  *   const outage = serviceOutage({ service: 'elasticloadbalancing', when: fromLambda });
- *   const remove = cloud.gateway.intercept(outage.intercept);
+ *   const remove = cloud.gateway.injectFault(outage.intercept);   // before every interceptor, as an outage hits
  *   …; outage.end(); remove();
  */
 import { randomUUID } from 'node:crypto';

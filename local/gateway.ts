@@ -199,6 +199,24 @@ export class AwsGateway {
     });
   }
 
+  /**
+   * Sends moto `rewritten` (re-signed as the caller when it differs from `original`, as a `{ forward }` is) and
+   * returns its answer; on a 2xx the observers hear of `original` first, as for a request moto took through the
+   * gateway. For an interceptor that must see moto's answer before it answers the caller, and whose request changes
+   * what the observers follow (a registration).
+   */
+  async sendObserved(original: GatewayRequest, rewritten: GatewayRequest = original): Promise<GatewayResponse> {
+    const signed = rewritten !== original && this.props.resign ? await this.props.resign(original, rewritten) : rewritten;
+    const answer = await this.forwardToUpstream(signed);
+    if (answer.status < 300) this.notifyObservers(original, answer.status);
+    return answer;
+  }
+
+  /** Tells the observers moto accepted `request` (also when an interceptor completed it in several calls). */
+  notifyObservers(request: GatewayRequest, status: number): void {
+    for (const observe of [...this.observers]) observe(request, status);
+  }
+
   async close(): Promise<void> {
     this.agent.destroy();
     this.server.closeAllConnections();
@@ -264,7 +282,7 @@ export class AwsGateway {
       (upstreamRes) => {
         const status = upstreamRes.statusCode ?? 502;
         // moto has applied the change by now; observers hear of it before the caller does.
-        if (status < 300) for (const observe of [...this.observers]) observe(request, status);
+        if (status < 300) this.notifyObservers(request, status);
         res.writeHead(status, upstreamRes.headers);
         upstreamRes.pipe(res);
       },

@@ -58,10 +58,10 @@ async function drainFromTargetGroup(
     await elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [...membership.targets] }), { abortSignal });
     return { targetGroupArn, outcome: 'deregistered' };
   } catch (error) {
-    // The target was live a moment ago. ELB answers InvalidTarget for an instance that no longer exists (reclaimed
-    // and gone since the describe); moto alone also answers it for a target a concurrent duplicate has just
-    // deregistered, where ELB (and the local cloud, local/alb/deregister-targets-api.ts) answers success. Either way
-    // the instance is leaving the group, which is all we need.
+    // The target was live a moment ago. ELB keeps InvalidTarget for an instance that does not exist or is in another
+    // VPC; moto alone also answers it for a target a concurrent duplicate has just deregistered, where ELB (and the
+    // local cloud, local/alb/deregister-targets-api.ts) answers success. Either way the instance is leaving the
+    // group, which is all we need.
     if (error instanceof InvalidTargetException) return { targetGroupArn, outcome: 'already-draining' };
     throw error;
   }

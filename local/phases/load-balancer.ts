@@ -1,8 +1,8 @@
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LocalLoadBalancer, onTargetsChanged, readTargetGroupSettings, TargetGroupSync, type TargetGroupSettings, type TargetStateChange } from '../alb/index.js';
 import { readIdleTimeoutMs } from '../alb/load-balancer-settings.js';
-import { deregisterTargetsInterceptor } from '../alb/deregister-targets-api.js';
+import { deregisterTargetsInterceptor, instancesInVpc } from '../alb/deregister-targets-api.js';
 import { targetHealthInterceptor } from '../alb/target-health-api.js';
 import { motoClientConfig } from '../moto-server.js';
 import { onInstancesChanged } from '../spot/fleet-calls.js';
@@ -68,6 +68,9 @@ export function startLoadBalancer(props: LoadBalancerPhaseProps): Promise<Starte
     teardown.add(() => motoElbv2.destroy());
     const motoEc2 = new EC2Client(motoClientConfig(stack.moto.endpoint, props.region, stack.iam.credentials));
     teardown.add(() => motoEc2.destroy());
+    let vpcOfTargetGroup: Promise<string | undefined> | undefined;
+    const targetGroupVpc = (): Promise<string | undefined> =>
+      (vpcOfTargetGroup ??= motoElbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [view.targetGroupArn] })).then((out) => out.TargetGroups?.[0]?.VpcId));
     // Pushed changes (below) make the poll a safety net only, so it can be slow and spare moto's CPU.
     const sync = new TargetGroupSync({ elbv2: motoElbv2, targetGroupArn: view.targetGroupArn, loadBalancer, pollMs: 1000 });
     const syncNow = (): Promise<void> => sync.syncNow().then(() => undefined);
@@ -84,17 +87,13 @@ export function startLoadBalancer(props: LoadBalancerPhaseProps): Promise<Starte
       gateway.intercept(
         deregisterTargetsInterceptor({
           targetGroupArn: view.targetGroupArn,
-          dataPlane: () => loadBalancer.targets(),
           registeredInMoto: async () => {
             const health = await motoElbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: view.targetGroupArn }));
             return new Set((health.TargetHealthDescriptions ?? []).flatMap((d) => (d.Target?.Id ? [d.Target.Id] : [])));
           },
-          instancesExist: (ids) =>
-            motoEc2.send(new DescribeInstancesCommand({ InstanceIds: [...ids] })).then(
-              () => true,
-              () => false,
-            ),
-          upstream: (req) => gateway.forwardToUpstream(req),
+          instancesInTargetGroupVpc: (ids) => instancesInVpc(motoEc2, ids, targetGroupVpc),
+          send: (original, rewritten) => gateway.sendObserved(original, rewritten),
+          accepted: (original) => gateway.notifyObservers(original, 200),
         }),
       ),
       // A change through the gateway is applied at once, then confirmed against moto.

@@ -110,33 +110,40 @@ describe('DeregisterTargets answers as ELB does', () => {
   const deregister = (ids: readonly string[]) =>
     cloud.clients.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: cloud.targetGroupArn, Targets: ids.map((Id) => ({ Id })) }));
   const stateOf = async (id: string) => (await targetHealth(id))[0]?.TargetHealth?.State;
+  const failures = (results: PromiseSettledResult<unknown>[]) => results.filter((r) => r.status === 'rejected').length;
 
-  it('a second deregistration of the same target succeeds and leaves it draining; moto alone answers InvalidTarget', async () => {
+  it('control: moto alone fails a repeated deregistration, and some of 5 identical ones at once, with InvalidTarget', async () => {
     const moto = await startMoto();
     try {
-      const fixture = await createFleetFixture(moto.endpoint, { fleetInstances: 1, foreignInstances: 0 });
-      const repeat = () => fixture.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: fixture.targetGroupArn, Targets: [{ Id: fixture.fleetInstanceIds[0]! }] }));
-      await repeat();
-      await expect(repeat()).rejects.toBeInstanceOf(InvalidTargetException);
+      const fixture = await createFleetFixture(moto.endpoint, { fleetInstances: 2, foreignInstances: 0 });
+      const [one, two] = fixture.fleetInstanceIds;
+      const send = (id: string) => fixture.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: fixture.targetGroupArn, Targets: [{ Id: id }] }));
+      await send(one!);
+      await expect(send(one!)).rejects.toBeInstanceOf(InvalidTargetException);
+      expect(failures(await Promise.allSettled(Array.from({ length: 5 }, () => send(two!))))).toBeGreaterThan(0);
+      fixture.ec2.destroy();
+      fixture.elbv2.destroy();
     } finally {
       await moto.stop();
     }
+  }, 60_000);
 
+  it('a repeated deregistration and 5 identical ones at once all succeed, the target draining; an instance that does not exist is InvalidTarget', async () => {
     const [first, second] = await waitFor('two healthy targets', async () => {
       const healthy = (await targetHealth()).filter((d) => d.TargetHealth?.State === 'healthy').map((d) => d.Target!.Id!);
       return healthy.length >= 2 ? healthy : undefined;
-    }, 30_000);
+    }, 60_000);
     try {
       await deregister([first!]);
       await deregister([first!]);
       expect(await stateOf(first!)).toBe('draining');
-      // One already deregistered and one in service: the one in service is taken out, and the call succeeds.
-      await deregister([first!, second!]);
+      // Five deliveries of one event at the same moment: ELB answers every one with success.
+      expect(failures(await Promise.allSettled(Array.from({ length: 5 }, () => deregister([second!]))))).toBe(0);
       expect(await stateOf(second!)).toBe('draining');
-      // An instance that does not exist is still InvalidTarget.
       await expect(deregister(['i-0000000000000dead'])).rejects.toBeInstanceOf(InvalidTargetException);
+      await expect(deregister([first!, 'i-0000000000000dead'])).rejects.toBeInstanceOf(InvalidTargetException);
     } finally {
       await cloud.clients.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: cloud.targetGroupArn, Targets: [{ Id: first! }, { Id: second! }] }));
     }
-  }, 60_000);
+  }, 120_000);
 });

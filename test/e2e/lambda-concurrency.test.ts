@@ -13,7 +13,9 @@ describe('lambdaConcurrency (local cloud)', () => {
   beforeAll(async () => {
     cloud = await startLocalCloud({
       port: 0,
-      timeScale: 0.05,
+      // 0.2: the function's 60 s timeout lasts 12 s, so one environment's cold start on a loaded machine cannot time
+      // an invocation out (a retry would add a REPORT line and a second init).
+      timeScale: 0.2,
       spotWatcher: false,
       lambdaConcurrency: 1,
       workDir: '.local-cloud/e2e-lambda-concurrency',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deregisterTargetsInterceptor, withTargets } from '../../local/alb/deregister-targets-api.js';
+import { deregisterTargetsInterceptor, targetMembers, withTargets } from '../../local/alb/deregister-targets-api.js';
 import { describeTargetHealthXml, parseMotoTargetHealth, targetHealthViews } from '../../local/alb/target-health-api.js';
 import { activeInstances, withFulfilledCapacity, withShuttingDown, type FleetView } from '../../local/spot/fleet-api.js';
 
@@ -74,40 +74,54 @@ describe('DeregisterTargets as ELB answers it', () => {
     body: Buffer.from(new URLSearchParams([['Action', 'DeregisterTargets'], ['TargetGroupArn', TG], ...ids.map((id, i): [string, string] => [`Targets.member.${i + 1}.Id`, id])]).toString()),
   });
   const invalidTarget = { status: 400, body: '<ErrorResponse><Error><Code>InvalidTarget</Code></Error></ErrorResponse>' };
-  const interceptor = (registered: string[], exists: boolean, calls: string[]) =>
-    deregisterTargetsInterceptor({
+  const ok = { status: 200, body: '<DeregisterTargetsResponse/>' };
+  /** moto's answers in order, what is registered, whether the instances exist; records every call. */
+  const setup = (answers: Array<{ status: number; body: string }>, registered: string[], exist: boolean) => {
+    const calls: string[] = [];
+    const interceptor = deregisterTargetsInterceptor({
       targetGroupArn: TG,
-      dataPlane: () => [snapshot('i-live', 'healthy'), snapshot('i-draining', 'draining')],
       registeredInMoto: async () => (calls.push('registered'), new Set(registered)),
-      instancesExist: async () => (calls.push('exists'), exists),
-      upstream: async () => (calls.push('upstream'), invalidTarget),
+      instancesInTargetGroupVpc: async (ids) => (calls.push(`in vpc ${ids.join(',')}`), exist),
+      send: async (_original, rewritten) => (calls.push(rewritten ? `send ${new URLSearchParams(rewritten.body.toString()).getAll('Targets.member.1.Id').join(',')}` : 'send'), answers.shift()!),
+      accepted: () => void calls.push('accepted'),
     });
+    return { interceptor, calls };
+  };
 
-  it('renumbers the targets it keeps and leaves every other parameter', () => {
-    const params = new URLSearchParams('Action=DeregisterTargets&TargetGroupArn=tg&Targets.member.1.Id=i-a&Targets.member.2.Id=i-b&Targets.member.2.Port=81&Version=2015-12-01');
-    expect(withTargets(params, [{ id: 'i-b', port: 81 }])).toBe('Action=DeregisterTargets&TargetGroupArn=tg&Version=2015-12-01&Targets.member.1.Id=i-b&Targets.member.1.Port=81');
+  it('reads every target member whatever the numbering, and rewrites them renumbered with all their fields', () => {
+    const params = new URLSearchParams('Action=DeregisterTargets&TargetGroupArn=tg&Targets.member.1.Id=i-a&Targets.member.3.Id=i-b&Targets.member.3.Port=81&Targets.member.3.AvailabilityZone=all&Version=2015-12-01');
+    const members = targetMembers(params);
+    expect(members.map((m) => [m.n, Object.fromEntries(m.fields)])).toEqual([[1, { Id: 'i-a' }], [3, { Id: 'i-b', Port: '81', AvailabilityZone: 'all' }]]);
+    expect(withTargets(params, [members[1]!])).toBe('Action=DeregisterTargets&TargetGroupArn=tg&Version=2015-12-01&Targets.member.1.Id=i-b&Targets.member.1.Port=81&Targets.member.1.AvailabilityZone=all');
   });
 
-  it('lets a request for targets in service through without asking moto anything', async () => {
-    const calls: string[] = [];
-    expect(await interceptor([], true, calls)(request(['i-live']))).toBeUndefined();
-    expect(calls).toEqual([]);
+  it("passes moto's answer on when it is not InvalidTarget: a success, and AccessDenied for a caller without the permission", async () => {
+    for (const answer of [ok, { status: 403, body: '<ErrorResponse><Error><Code>AccessDenied</Code></Error></ErrorResponse>' }]) {
+      const { interceptor, calls } = setup([answer], [], true);
+      expect(await interceptor(request(['i-a']))).toBe(answer);
+      expect(calls).toEqual(['send']);
+    }
   });
 
-  it('sends on only the registered targets of a mixed request', async () => {
-    const answer = await interceptor(['i-live', 'i-other'], true, [])(request(['i-draining', 'i-other']));
-    expect(answer && 'forward' in answer && answer.forward.body.toString()).toContain('Targets.member.1.Id=i-other');
-    expect(answer && 'forward' in answer && answer.forward.body.toString()).not.toContain('i-draining');
-  });
-
-  it("turns moto's InvalidTarget for targets no longer registered into ELB's success, and keeps it for instances that do not exist", async () => {
-    const calls: string[] = [];
-    const answer = await interceptor([], true, calls)(request(['i-draining']));
+  it("turns moto's InvalidTarget for targets no longer registered into ELB's success, the whole request reported accepted", async () => {
+    const { interceptor, calls } = setup([invalidTarget], [], true);
+    const answer = await interceptor(request(['i-draining']));
     expect(answer).toMatchObject({ status: 200 });
     expect(answer && 'body' in answer && answer.body.toString()).toMatch(/^<DeregisterTargetsResponse .*<DeregisterTargetsResult\/>/);
-    // moto is asked first either way, so a caller without the permission still gets AccessDenied.
-    expect(calls).toEqual(['registered', 'upstream', 'exists']);
-    expect(await interceptor([], false, [])(request(['i-gone']))).toEqual(invalidTarget);
+    expect(calls).toEqual(['send', 'registered', 'in vpc i-draining', 'accepted']);
+  });
+
+  it('sends on the targets still registered when moto stopped at one that is not', async () => {
+    const { interceptor, calls } = setup([invalidTarget, ok], ['i-other'], true);
+    expect(await interceptor(request(['i-draining', 'i-other']))).toBe(ok);
+    expect(calls).toEqual(['send', 'registered', 'in vpc i-draining', 'send i-other']);
+  });
+
+  it('keeps InvalidTarget for an instance that does not exist or lives in another VPC, alone or beside a registered one', async () => {
+    for (const ids of [['i-gone'], ['i-gone', 'i-other']]) {
+      const { interceptor } = setup([invalidTarget], ['i-other'], false);
+      expect(await interceptor(request(ids))).toBe(invalidTarget);
+    }
   });
 });
 
