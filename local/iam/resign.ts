@@ -23,11 +23,15 @@ async function signedHeaders(req: GatewayRequest, scope: SigV4Scope, credentials
   const headers: Record<string, string> = {};
   for (const name of scope.signedHeaders) {
     const value = req.headers[name];
-    if (typeof value === 'string' && name !== 'x-amz-date' && name !== 'x-amz-security-token') headers[name] = value;
+    // The signer sets these itself (the payload hash from the body it is given, so a rewritten body gets its own).
+    if (typeof value === 'string' && name !== 'x-amz-date' && name !== 'x-amz-security-token' && name !== 'x-amz-content-sha256') headers[name] = value;
   }
   if ('content-length' in headers) headers['content-length'] = String(req.body.length);
   const [path, query = ''] = req.path.split('?');
-  const signer = new SignatureV4({ service: scope.service, region: scope.region, credentials, sha256: Sha256 });
+  // The payload hash header is signed only if the caller signed it: the SDK for JavaScript does, botocore (the AWS
+  // CLI) does not for these services, and a signature recomputed with it would never match the CLI's.
+  const applyChecksum = scope.signedHeaders.includes('x-amz-content-sha256');
+  const signer = new SignatureV4({ service: scope.service, region: scope.region, credentials, sha256: Sha256, applyChecksum });
   const signed = await signer.sign(
     {
       method: req.method,

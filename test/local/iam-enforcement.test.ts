@@ -7,6 +7,9 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, type LocalCredentials } from '../../local/contract.js';
 import { AwsGateway } from '../../local/gateway.js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import http from 'node:http';
+import { Sha256 } from '../../common/sha256.js';
 import { startLocalIam, LOCAL_IDENTITY_BOOTSTRAP_CALLS, type LocalIam } from '../../local/iam/local-iam.js';
 import { RoleTrustError } from '../../local/iam/role-sessions.js';
 import { startMoto, type MotoServer } from '../../local/moto-server.js';
@@ -151,6 +154,35 @@ describe('IAM enforced by moto (access-control mode)', () => {
 
   it('a request an interceptor rewrote reaches moto re-signed as its caller (without re-signing: AuthFailure)', async () => {
     expect([await describeVpcsRewritten(iam.credentials, true), await describeVpcsRewritten(iam.credentials, false)]).toEqual(['ok', 'AuthFailure']);
+  });
+
+  /** The same rewritten DescribeVpcs, signed as botocore (the AWS CLI) signs it: no x-amz-content-sha256 header. */
+  const describeVpcsSignedLikeTheCli = async (credentials: LocalCredentials): Promise<string> => {
+    const gateway = new AwsGateway({ upstream: moto.endpoint, resign: (original, rewritten) => iam.resign(original, rewritten) });
+    gateway.intercept((req) => (req.body.includes('Action=DescribeVpcs') ? { forward: { ...req, body: Buffer.concat([req.body, Buffer.from('&MaxResults=5')]) } } : undefined));
+    const url = new URL(await gateway.start());
+    try {
+      const body = 'Action=DescribeVpcs&Version=2016-11-15';
+      const signer = new SignatureV4({ service: 'ec2', region: REGION, credentials, sha256: Sha256, applyChecksum: false });
+      const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', query: {}, headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body });
+      expect(Object.keys(signed.headers).map((h) => h.toLowerCase())).not.toContain('x-amz-content-sha256');
+      const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = http.request({ host: url.hostname, port: url.port, method: 'POST', path: '/', headers: signed.headers }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+      return status === 200 ? 'ok' : (/<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? String(status));
+    } finally {
+      await gateway.close();
+    }
+  };
+
+  it('a rewritten request signed as the AWS CLI signs it (no payload hash header) is re-signed too (the banner\'s modify-spot-fleet-request)', async () => {
+    expect(await describeVpcsSignedLikeTheCli(iam.credentials)).toBe('ok');
   });
 
   it('a forged request carrying a known key id is not re-signed: moto refuses it (the same call, signed, goes through)', async () => {
