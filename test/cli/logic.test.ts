@@ -128,6 +128,19 @@ describe('status table', () => {
     expect(text).not.toMatch(/\u001b\[/);
   });
 
+  it('shows a notification whose message starts with its subject (the handler\'s confirmation) without the subject twice', () => {
+    const subject = 'spotweb drained Spot instance i-1';
+    const text = formatStatus({
+      ...snapshot([instance('i-1')]),
+      notifications: [
+        { receivedAt: '2025-01-01T00:00:00Z', subject, message: `${subject}: deregistered from tg/web` },
+        { receivedAt: '2025-01-01T00:00:01Z', subject: 'Other', message: 'text' },
+      ],
+    });
+    expect(text).toMatch(/00:00:00  spotweb drained Spot instance i-1: deregistered from tg\/web$/m);
+    expect(text).toMatch(/00:00:01  Other: text$/m);
+  });
+
   it('lists the alarms, ALARM first with its reason, and shows an alarm notification as its subject and reason', () => {
     const text = formatStatus({
       ...snapshot([instance('i-1')]),
