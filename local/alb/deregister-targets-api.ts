@@ -24,6 +24,7 @@ import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { randomUUID } from 'node:crypto';
 import { actionOf } from '../faults.js';
 import { queryParams, signedService, type GatewayRequest, type GatewayResponse, type Interceptor } from '../gateway.js';
+import { targetMembers, withTargets } from './target-members.js';
 
 export interface DeregisterTargetsApiProps {
   readonly targetGroupArn: string;
@@ -38,32 +39,6 @@ export interface DeregisterTargetsApiProps {
   readonly send: (original: GatewayRequest, rewritten?: GatewayRequest) => Promise<GatewayResponse>;
   /** Tells the observers moto accepted `original` (when the interceptor answers success itself). */
   readonly accepted: (original: GatewayRequest) => void;
-}
-
-/** One `Targets.member.N`: its number and every field given for it (`Id`, `Port`, `AvailabilityZone`). */
-export interface TargetMember {
-  readonly n: number;
-  readonly fields: ReadonlyMap<string, string>;
-}
-
-/** The request's targets, by member number, whatever the numbering (gaps included). */
-export function targetMembers(params: URLSearchParams): TargetMember[] {
-  const byNumber = new Map<number, Map<string, string>>();
-  for (const [name, value] of params.entries()) {
-    const m = /^Targets\.member\.(\d+)\.(\w+)$/.exec(name);
-    if (!m) continue;
-    const n = Number(m[1]);
-    const fields = byNumber.get(n) ?? byNumber.set(n, new Map()).get(n)!;
-    fields.set(m[2]!, value);
-  }
-  return [...byNumber].sort(([a], [b]) => a - b).map(([n, fields]) => ({ n, fields }));
-}
-
-/** The form body with its targets replaced by `members`, renumbered from 1 with all their fields; the rest kept. */
-export function withTargets(params: URLSearchParams, members: readonly TargetMember[]): string {
-  const kept = [...params.entries()].filter(([name]) => !/^Targets\.member\.\d+\./.test(name));
-  const targets = members.flatMap((member, i) => [...member.fields].map(([field, value]): [string, string] => [`Targets.member.${i + 1}.${field}`, value]));
-  return new URLSearchParams([...kept, ...targets]).toString();
 }
 
 /** ELB's answer to a DeregisterTargets that succeeded: an empty result. */

@@ -26,6 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { actionOf } from '../faults.js';
 import { signedService, type GatewayRequest, type GatewayResponse, type Interceptor } from '../gateway.js';
 import type { TargetSnapshot } from './load-balancer.js';
+import { requestedTargets } from './target-members.js';
 
 export interface TargetHealthView {
   readonly id: string;
@@ -46,16 +47,6 @@ interface MotoTarget {
 const REGISTRATION_IN_PROGRESS = { state: 'initial', reason: 'Elb.RegistrationInProgress', description: 'Target registration is in progress' };
 const NOT_REGISTERED = { state: 'unused', reason: 'Target.NotRegistered', description: 'Target is not registered to the target group' };
 const INVALID_STATE = { state: 'unused', reason: 'Target.InvalidState' } as const;
-
-/** The `Targets.member.N.Id` / `.Port` a DescribeTargetHealth query names, in order. */
-export function requestedTargets(params: URLSearchParams): Array<{ id: string; port?: number }> {
-  const targets: Array<{ id: string; port?: number }> = [];
-  for (let n = 1; params.has(`Targets.member.${n}.Id`); n++) {
-    const port = params.get(`Targets.member.${n}.Port`);
-    targets.push({ id: params.get(`Targets.member.${n}.Id`)!, ...(port ? { port: Number(port) } : {}) });
-  }
-  return targets;
-}
 
 /** The targets in moto's DescribeTargetHealth answer (query-protocol XML). */
 export function parseMotoTargetHealth(xml: string): MotoTarget[] {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deregisterTargetsInterceptor, targetMembers, withTargets } from '../../local/alb/deregister-targets-api.js';
+import { deregisterTargetsInterceptor } from '../../local/alb/deregister-targets-api.js';
+import { targetMembers, withTargets } from '../../local/alb/target-members.js';
 import { describeTargetHealthXml, parseMotoTargetHealth, targetHealthViews } from '../../local/alb/target-health-api.js';
 import { activeInstances, withFulfilledCapacity, withShuttingDown, type FleetView } from '../../local/spot/fleet-api.js';
 
