@@ -69,8 +69,15 @@ export function startLoadBalancer(props: LoadBalancerPhaseProps): Promise<Starte
     const motoEc2 = new EC2Client(motoClientConfig(stack.moto.endpoint, props.region, stack.iam.credentials));
     teardown.add(() => motoEc2.destroy());
     let vpcOfTargetGroup: Promise<string | undefined> | undefined;
+    // Asked once; a failed ask is not kept, so the next deregistration that needs it asks again.
     const targetGroupVpc = (): Promise<string | undefined> =>
-      (vpcOfTargetGroup ??= motoElbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [view.targetGroupArn] })).then((out) => out.TargetGroups?.[0]?.VpcId));
+      (vpcOfTargetGroup ??= motoElbv2
+        .send(new DescribeTargetGroupsCommand({ TargetGroupArns: [view.targetGroupArn] }))
+        .then((out) => out.TargetGroups?.[0]?.VpcId)
+        .catch((error: unknown) => {
+          vpcOfTargetGroup = undefined;
+          throw error;
+        }));
     // Pushed changes (below) make the poll a safety net only, so it can be slow and spare moto's CPU.
     const sync = new TargetGroupSync({ elbv2: motoElbv2, targetGroupArn: view.targetGroupArn, loadBalancer, pollMs: 1000 });
     const syncNow = (): Promise<void> => sync.syncNow().then(() => undefined);
