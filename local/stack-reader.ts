@@ -84,11 +84,13 @@ function eventInvokeConfigOf(deployed: DeployedStack, name: string, arn: string)
   )?.properties;
   if (!config) return DEFAULT_EVENT_INVOKE_CONFIG;
   const onFailure = config.DestinationConfig?.OnFailure?.Destination;
+  const onSuccess = config.DestinationConfig?.OnSuccess?.Destination;
   return {
     maximumRetryAttempts: Number(config.MaximumRetryAttempts ?? DEFAULT_EVENT_INVOKE_CONFIG.maximumRetryAttempts),
     maximumEventAgeMs:
       config.MaximumEventAgeInSeconds === undefined ? DEFAULT_EVENT_INVOKE_CONFIG.maximumEventAgeMs : Number(config.MaximumEventAgeInSeconds) * 1000,
     ...(typeof onFailure === 'string' && { onFailureDestination: onFailure }),
+    ...(typeof onSuccess === 'string' && { onSuccessDestination: onSuccess }),
   };
 }
 

@@ -72,6 +72,11 @@ function executionRoleSession(sessions: RoleSessions, fn: LambdaFunctionSpec): (
   return sessions.provider(fn.roleArn, { service: 'lambda.amazonaws.com', sourceAccount: LOCAL_ACCOUNT_ID, sourceArn: fn.arn, sessionName: fn.name });
 }
 
+/** A destination or target ARN naming `fn`, unqualified or with a qualifier (`$LATEST`, a version, an alias). */
+function refersToFunction(arn: string, fn: LambdaFunctionSpec): boolean {
+  return arn === fn.arn || arn.startsWith(`${fn.arn}:`);
+}
+
 function awsError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name });
 }
@@ -143,7 +148,16 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
         config: fn.eventInvokeConfig,
         ...(fn.deadLetterArn && { deadLetterArn: fn.deadLetterArn }),
         clock: props.clock,
-        sinks: { sendToQueue },
+        sinks: {
+          sendToQueue,
+          // Lambda invokes a function destination asynchronously, as the source function's execution role (which
+          // needs lambda:InvokeFunction on it: not checked here, moto cannot evaluate a policy on its own).
+          invokeFunction: async (destinationArn, record) => {
+            const destination = functions.find((f) => refersToFunction(destinationArn, f));
+            if (!destination) throw awsError('ResourceNotFoundException', `Function not found: ${destinationArn}`);
+            invokerFor(destination).enqueue(record);
+          },
+        },
         run: async (event) => {
           // A cold start that failed before the handler ran (its role, its module) comes back as the invocation's
           // error (LambdaPool.invoke), retried as a function error is; anything thrown is the pool's own failure.
@@ -163,7 +177,13 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
         onOutcome: (report) => {
           invocations.push(report);
           const { outcome } = report;
-          if (outcome.status === 'succeeded') return;
+          if (outcome.status === 'succeeded') {
+            if (outcome.destinationError !== undefined) {
+              const why = outcome.destinationError instanceof Error ? outcome.destinationError.message : String(outcome.destinationError);
+              log(`  lambda ${fn.name}: event ${report.eventId ?? report.requestId}: record not delivered to its on-success destination (${why})`);
+            }
+            return;
+          }
           const where = outcome.status === 'discarded' ? 'discarded (no dead-letter queue or destination)' : outcome.status;
           log(`  lambda ${fn.name}: event ${report.eventId ?? report.requestId} ${where} after ${outcome.attempts} attempt(s) (${outcome.condition})`);
           if (outcome.sinkError !== undefined) {
@@ -227,7 +247,15 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
       await previous?.retire();
     },
     idle: async () => {
-      for (const invoker of invokers.values()) await invoker.idle();
+      // An invocation that ends can enqueue another function's (its destination), so one pass is not enough.
+      let settled = false;
+      while (!settled) {
+        settled = true;
+        for (const invoker of invokers.values()) {
+          if (invoker.busy) settled = false;
+          await invoker.idle();
+        }
+      }
     },
     close: async () => {
       for (const invoker of invokers.values()) await invoker.close();

@@ -14,6 +14,11 @@
  *   RequestID (String), ErrorCode (Number, the 3-digit HTTP status code) and ErrorMessage (String, the first
  *   1 KB of the error message); an on-failure destination receives an invocation record instead (request and
  *   response context, the payload, the function's error).
+ * - Destinations (same page, "Configuring destinations for asynchronous invocation"): an on-success destination
+ *   receives an invocation record with `condition: "Success"` and the function's response as `responsePayload`
+ *   once an attempt succeeds; a Lambda function destination is invoked asynchronously (it has its own queue,
+ *   retries and dead-letter queue). A record Lambda cannot deliver is dropped and counted in the
+ *   DestinationDeliveryFailures metric: the event itself stays a success.
  *
  * Timings are AWS milliseconds, waited on the local cloud's SimulatedClock. Throttling inside Lambda's queue (429s retried for up to 6 h) is not played: the local pool
  * queues an invocation until an execution environment is free instead.
@@ -29,8 +34,10 @@ export interface EventInvokeConfig {
   readonly maximumRetryAttempts: number;
   /** 60 s-6 h, in simulated milliseconds. @default 6 h */
   readonly maximumEventAgeMs: number;
-  /** `DestinationConfig.OnFailure.Destination`: an SQS queue ARN here (the local cloud plays no other kind). */
+  /** `DestinationConfig.OnFailure.Destination`: an SQS queue or Lambda function ARN here (the local cloud plays no other kind). */
   readonly onFailureDestination?: string;
+  /** `DestinationConfig.OnSuccess.Destination`: an SQS queue or Lambda function ARN here. */
+  readonly onSuccessDestination?: string;
 }
 
 export const DEFAULT_EVENT_INVOKE_CONFIG: EventInvokeConfig = { maximumRetryAttempts: 2, maximumEventAgeMs: 6 * 60 * 60 * 1000 };
@@ -45,7 +52,12 @@ const FUNCTION_ERROR_STATUS = 200;
 export type AttemptResult = { readonly ok: true; readonly result?: unknown } | { readonly ok: false; readonly error: LambdaError };
 
 export type AsyncOutcome =
-  | { readonly status: 'succeeded'; readonly attempts: number }
+  | {
+      readonly status: 'succeeded';
+      readonly attempts: number;
+      /** Set when sending the record to the on-success destination failed (DestinationDeliveryFailures). */
+      readonly destinationError?: unknown;
+    }
   | {
       readonly status: 'dead-lettered' | 'sent-to-destination' | 'discarded';
       readonly attempts: number;
@@ -64,9 +76,14 @@ export interface AsyncInvocationReport {
   readonly outcome: AsyncOutcome;
 }
 
-/** Where a failed event goes: the function's dead-letter queue and its on-failure destination (both SQS here). */
-export interface FailureSinks {
+/** Where Lambda sends an event or its invocation record: a dead-letter queue or a destination. */
+export interface RecordSinks {
   readonly sendToQueue: (queueArn: string, body: string, attributes?: Record<string, MessageAttributeValue>) => Promise<void>;
+  /**
+   * Invokes a destination function asynchronously with `record` (Invoke accepted or an error, as Invoke answers).
+   * @default none: a Lambda destination fails delivery
+   */
+  readonly invokeFunction?: (functionArn: string, record: unknown) => Promise<void>;
 }
 
 export interface AsyncInvokerProps {
@@ -76,7 +93,7 @@ export interface AsyncInvokerProps {
   readonly config: EventInvokeConfig;
   /** The function's `DeadLetterConfig.TargetArn` (an SQS queue here). */
   readonly deadLetterArn?: string;
-  readonly sinks: FailureSinks;
+  readonly sinks: RecordSinks;
   /** Waits and event ages are AWS time on this clock. */
   readonly clock: SimulatedClock;
   readonly onAttemptFailed?: (requestId: string, attempt: number, error: LambdaError, retryInMs: number | undefined) => void;
@@ -103,30 +120,43 @@ export function lambdaDeadLetterAttributes(requestId: string, error: LambdaError
   };
 }
 
-/** The invocation record an on-failure destination receives (developer guide, "Invocation records"). */
+/**
+ * The invocation record a destination receives (developer guide, "Invocation records"): after the last failed
+ * attempt (`condition` RetriesExhausted or EventAgeExceeded, the function's error as `responsePayload`) or after a
+ * successful one (`Success`, the function's response).
+ */
 export function invocationRecord(args: {
   readonly functionArn: string;
   readonly requestId: string;
   readonly event: unknown;
   readonly attempts: number;
-  readonly condition: 'RetriesExhausted' | 'EventAgeExceeded';
-  readonly error: LambdaError;
   readonly at: Date;
+  readonly outcome:
+    | { readonly condition: 'RetriesExhausted' | 'EventAgeExceeded'; readonly error: LambdaError }
+    | { readonly condition: 'Success'; readonly response: unknown };
 }): Record<string, unknown> {
+  const { outcome } = args;
   return {
     version: '1.0',
     timestamp: args.at.toISOString(),
     requestContext: {
       requestId: args.requestId,
       functionArn: `${args.functionArn}:$LATEST`,
-      condition: args.condition,
+      condition: outcome.condition,
       approximateInvokeCount: args.attempts,
     },
     requestPayload: args.event,
-    responseContext: { statusCode: FUNCTION_ERROR_STATUS, executedVersion: '$LATEST', functionError: 'Unhandled' },
-    responsePayload: { errorType: args.error.errorType, errorMessage: args.error.errorMessage },
+    ...(outcome.condition === 'Success'
+      ? { responseContext: { statusCode: 200, executedVersion: '$LATEST' }, responsePayload: outcome.response ?? null }
+      : {
+          responseContext: { statusCode: FUNCTION_ERROR_STATUS, executedVersion: '$LATEST', functionError: 'Unhandled' },
+          responsePayload: { errorType: outcome.error.errorType, errorMessage: outcome.error.errorMessage },
+        }),
   };
 }
+
+/** The destination kinds the local cloud plays, by the ARN's service. */
+const PLAYED_DESTINATIONS = new Set(['sqs', 'lambda']);
 
 export function validateEventInvokeConfig(config: EventInvokeConfig): void {
   const { maximumRetryAttempts: retries, maximumEventAgeMs: age } = config;
@@ -136,9 +166,10 @@ export function validateEventInvokeConfig(config: EventInvokeConfig): void {
   if (!(age >= 60_000 && age <= DEFAULT_EVENT_INVOKE_CONFIG.maximumEventAgeMs)) {
     throw new RangeError(`MaximumEventAgeInSeconds must be from 60 to 21600, got ${age / 1000}`);
   }
-  const destination = config.onFailureDestination;
-  if (destination !== undefined && destination.split(':')[2] !== 'sqs') {
-    throw new RangeError(`on-failure destination ${destination}: the local cloud plays SQS destinations only`);
+  for (const [kind, destination] of [['on-failure', config.onFailureDestination], ['on-success', config.onSuccessDestination]] as const) {
+    if (destination !== undefined && !PLAYED_DESTINATIONS.has(destination.split(':')[2] ?? '')) {
+      throw new RangeError(`${kind} destination ${destination}: the local cloud plays SQS queue and Lambda function destinations only`);
+    }
   }
 }
 
@@ -167,6 +198,11 @@ export class AsyncInvoker {
     return requestId;
   }
 
+  /** Something is queued, waiting for a retry or running. */
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
+
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.all(this.pending);
   }
@@ -188,7 +224,7 @@ export class AsyncInvoker {
         ok: false as const,
         error: { errorType: 'Runtime.Unknown', errorMessage: err instanceof Error ? err.message : String(err) },
       }));
-      if (result.ok) return this.report(requestId, event, { status: 'succeeded', attempts: attempt });
+      if (result.ok) return this.succeed(requestId, event, attempt, result.result);
       const next = nextAttempt(attempt, ageMs(), props.config);
       props.onAttemptFailed?.(requestId, attempt, result.error, typeof next === 'number' ? next : undefined);
       if (typeof next !== 'number') return this.giveUp(requestId, event, attempt, next, result.error);
@@ -211,12 +247,40 @@ export class AsyncInvoker {
     const sends: Array<Promise<void>> = [];
     if (props.deadLetterArn) sends.push(props.sinks.sendToQueue(props.deadLetterArn, JSON.stringify(event), lambdaDeadLetterAttributes(requestId, error)));
     if (destination) {
-      const record = invocationRecord({ functionArn: props.functionArn, requestId, event, attempts, condition, error, at: new Date(props.clock.now()) });
-      sends.push(props.sinks.sendToQueue(destination, JSON.stringify(record)));
+      const record = invocationRecord({ functionArn: props.functionArn, requestId, event, attempts, outcome: { condition, error }, at: new Date(props.clock.now()) });
+      sends.push(this.sendRecord(destination, record));
     }
     const status = props.deadLetterArn ? 'dead-lettered' : destination ? 'sent-to-destination' : 'discarded';
     const failed = (await Promise.allSettled(sends)).find((s) => s.status === 'rejected');
     this.report(requestId, event, { status, attempts, condition, error, ...(failed && { sinkError: failed.reason as unknown }) });
+  }
+
+  private async succeed(requestId: string, event: unknown, attempts: number, response: unknown): Promise<void> {
+    const destination = this.props.config.onSuccessDestination;
+    if (destination === undefined) return this.report(requestId, event, { status: 'succeeded', attempts });
+    const record = invocationRecord({
+      functionArn: this.props.functionArn,
+      requestId,
+      event,
+      attempts,
+      outcome: { condition: 'Success', response },
+      at: new Date(this.props.clock.now()),
+    });
+    const destinationError = await this.sendRecord(destination, record).then(
+      () => undefined,
+      (error: unknown) => error ?? new Error('destination delivery failed'),
+    );
+    this.report(requestId, event, { status: 'succeeded', attempts, ...(destinationError !== undefined && { destinationError }) });
+  }
+
+  /** Sends an invocation record to a destination: a queue gets it as the message body, a function as its event. */
+  private sendRecord(destination: string, record: Record<string, unknown>): Promise<void> {
+    const { sinks } = this.props;
+    if (destination.split(':')[2] === 'lambda') {
+      if (!sinks.invokeFunction) return Promise.reject(new Error(`no way to invoke destination ${destination}`));
+      return sinks.invokeFunction(destination, record);
+    }
+    return sinks.sendToQueue(destination, JSON.stringify(record));
   }
 
   private report(requestId: string, event: unknown, outcome: AsyncOutcome): void {

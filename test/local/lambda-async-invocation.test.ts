@@ -134,6 +134,75 @@ describe("Lambda's asynchronous invocation (what EventBridge hands a function er
     });
   });
 
+  describe('an on-success destination', () => {
+    const CONFIRMER = 'arn:aws:lambda:us-east-1:123456789012:function:confirmer';
+    /** A function that succeeds on attempt `failures + 1` with `response`, its records captured. */
+    function succeeding(config: EventInvokeConfig, options: { failures?: number; invokeFails?: boolean } = {}) {
+      const clock = fakeClock();
+      const invoked: Array<{ arn: string; record: any }> = [];
+      const queued: Array<{ arn: string; body: string }> = [];
+      const reports: AsyncInvocationReport[] = [];
+      let attempts = 0;
+      const instance = new AsyncInvoker({
+        functionArn: FUNCTION,
+        config,
+        sinks: {
+          sendToQueue: async (arn, body) => void queued.push({ arn, body }),
+          invokeFunction: async (arn, record) => {
+            if (options.invokeFails) throw new Error('ResourceNotFoundException');
+            invoked.push({ arn, record });
+          },
+        },
+        run: async () => (++attempts <= (options.failures ?? 0) ? FAILED : { ok: true, result: { status: 'deregistered' } }),
+        onOutcome: (r) => reports.push(r),
+        clock: new SimulatedClock(1, { now: clock.now }),
+        sleep: clock.sleep,
+      });
+      return { instance, invoked, queued, reports };
+    }
+
+    it('control group: without one, a success sends nothing anywhere', async () => {
+      const { instance, invoked, queued, reports } = succeeding(STACK_CONFIG);
+      instance.enqueue(warning);
+      await instance.idle();
+      expect(invoked).toEqual([]);
+      expect(queued).toEqual([]);
+      expect(reports[0]!.outcome).toEqual({ status: 'succeeded', attempts: 1 });
+    });
+
+    it('a function destination is invoked with the Success record: the event and the function\'s response', async () => {
+      const { instance, invoked, reports } = succeeding({ ...STACK_CONFIG, onSuccessDestination: CONFIRMER }, { failures: 1 });
+      const requestId = instance.enqueue(warning);
+      await instance.idle();
+      expect(invoked).toHaveLength(1);
+      expect(invoked[0]!.arn).toBe(CONFIRMER);
+      expect(invoked[0]!.record).toEqual({
+        version: '1.0',
+        timestamp: expect.any(String),
+        requestContext: { requestId, functionArn: `${FUNCTION}:$LATEST`, condition: 'Success', approximateInvokeCount: 2 },
+        requestPayload: warning,
+        responseContext: { statusCode: 200, executedVersion: '$LATEST' },
+        responsePayload: { status: 'deregistered' },
+      });
+      expect(reports[0]!.outcome).toEqual({ status: 'succeeded', attempts: 2 });
+    });
+
+    it('a queue destination gets the record as its message body', async () => {
+      const { instance, queued } = succeeding({ ...STACK_CONFIG, onSuccessDestination: DESTINATION });
+      instance.enqueue(warning);
+      await instance.idle();
+      expect(queued.map((q) => q.arn)).toEqual([DESTINATION]);
+      expect(JSON.parse(queued[0]!.body)).toMatchObject({ requestContext: { condition: 'Success' }, responsePayload: { status: 'deregistered' } });
+    });
+
+    it('a record that cannot be delivered leaves the event a success, with the delivery error reported', async () => {
+      const { instance, reports } = succeeding({ ...STACK_CONFIG, onSuccessDestination: CONFIRMER }, { invokeFails: true });
+      instance.enqueue(warning);
+      await instance.idle();
+      expect(reports[0]!.outcome).toMatchObject({ status: 'succeeded', attempts: 1, destinationError: expect.objectContaining({ message: 'ResourceNotFoundException' }) });
+    });
+  });
+
   it('reports an event it could not dead-letter as lost', async () => {
     const reports: AsyncInvocationReport[] = [];
     const clock = fakeClock();
@@ -156,7 +225,8 @@ describe("Lambda's asynchronous invocation (what EventBridge hands a function er
     const make = (config: EventInvokeConfig) => () => invoker(0, config);
     expect(make({ maximumRetryAttempts: 3, maximumEventAgeMs: 60_000 })).toThrow(/MaximumRetryAttempts must be an integer from 0 to 2/);
     expect(make({ maximumRetryAttempts: 2, maximumEventAgeMs: 59_000 })).toThrow(/MaximumEventAgeInSeconds must be from 60 to 21600/);
-    expect(make({ ...STACK_CONFIG, onFailureDestination: 'arn:aws:sns:us-east-1:123456789012:t' })).toThrow(/SQS destinations only/);
+    expect(make({ ...STACK_CONFIG, onFailureDestination: 'arn:aws:sns:us-east-1:123456789012:t' })).toThrow(/SQS queue and Lambda function destinations only/);
+    expect(make({ ...STACK_CONFIG, onSuccessDestination: 'arn:aws:events:us-east-1:123456789012:event-bus/b' })).toThrow(/on-success destination/);
   });
 
   it('cuts ErrorMessage to 1 KB on a character boundary', () => {
