@@ -8,7 +8,7 @@ import type { AwsClients } from './deploy/clients.js';
 import type { DeployedStack } from './deploy/deploy.js';
 import type { DeliveryReport } from './events/bus.js';
 import type { AwsGateway } from './gateway.js';
-import type { AsyncInvocationReport } from './lambda/async-invocation.js';
+import type { AsyncInvocationReport, EventInvokeConfig } from './lambda/async-invocation.js';
 import type { TopicNotification } from './notifications.js';
 import { startDataPlane } from './phases/data-plane.js';
 import { deployStack } from './phases/deploy-stack.js';
@@ -99,6 +99,8 @@ export interface LocalCloud {
   publish(event: AwsEvent): Promise<DeliveryReport[]>;
   /** UpdateFunctionCode for a stack function, as the local Lambda runtime plays it (StackEventBus.updateFunctionCode). */
   updateFunctionCode(functionName: string, assetDir: string): Promise<void>;
+  /** PutFunctionEventInvokeConfig for a stack function, as the local runtime plays it (StackEventBus.putFunctionEventInvokeConfig). */
+  putFunctionEventInvokeConfig(functionName: string, config: EventInvokeConfig): void;
   close(): Promise<void>;
 }
 
@@ -218,6 +220,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       evaluateAlarms: () => alarms.evaluateNow(),
       publish: (event) => dataPlane.events.bus.publish(event),
       updateFunctionCode: (functionName, assetDir) => dataPlane.events.updateFunctionCode(functionName, assetDir),
+      putFunctionEventInvokeConfig: (functionName, config) => dataPlane.events.putFunctionEventInvokeConfig(functionName, config),
     };
     return local;
   });

@@ -4,7 +4,7 @@ import type { SimulatedClock } from '../clock.js';
 import type { AwsClients } from '../deploy/clients.js';
 import { LOCAL_ACCOUNT_ID, localAwsEnvironment } from '../contract.js';
 import type { DeployedStack } from '../deploy/deploy.js';
-import { AsyncInvoker, type AsyncInvocationReport } from '../lambda/async-invocation.js';
+import { AsyncInvoker, validateEventInvokeConfig, type AsyncInvocationReport, type EventInvokeConfig } from '../lambda/async-invocation.js';
 import { LambdaPool } from '../lambda/pool.js';
 import { runnerBundlePath } from '../lambda/runner-bundle.js';
 import type { RoleSessions } from '../iam/role-sessions.js';
@@ -51,6 +51,12 @@ export interface StackEventBus {
    * @throws ResourceNotFoundException when the stack has no such function.
    */
   updateFunctionCode(functionName: string, assetDir: string): Promise<void>;
+  /**
+   * PutFunctionEventInvokeConfig for `$LATEST`, played by the local runtime: the function's asynchronous retries,
+   * event age and destinations from now on (AsyncInvoker.putConfig).
+   * @throws ResourceNotFoundException when the stack has no such function; RangeError for a value Lambda refuses.
+   */
+  putFunctionEventInvokeConfig(functionName: string, config: EventInvokeConfig): void;
   close(): Promise<void>;
 }
 
@@ -140,12 +146,19 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
   const invocations: AsyncInvocationReport[] = [];
   const attempts: InvocationAttempt[] = [];
   const invokers = new Map<string, AsyncInvoker>();
+  // Asynchronous invocation settings put after the stack (putFunctionEventInvokeConfig), by function ARN.
+  const invokeConfigs = new Map<string, EventInvokeConfig>();
+  const functionNamed = (functionName: string): LambdaFunctionSpec => {
+    const fn = functions.find((f) => f.name === functionName || f.arn === functionName);
+    if (!fn) throw awsError('ResourceNotFoundException', `Function not found: ${functionName}`);
+    return fn;
+  };
   const invokerFor = (fn: LambdaFunctionSpec): AsyncInvoker => {
     let invoker = invokers.get(fn.arn);
     if (!invoker) {
       invoker = new AsyncInvoker({
         functionArn: fn.arn,
-        config: fn.eventInvokeConfig,
+        config: invokeConfigs.get(fn.arn) ?? fn.eventInvokeConfig,
         ...(fn.deadLetterArn && { deadLetterArn: fn.deadLetterArn }),
         clock: props.clock,
         sinks: {
@@ -238,9 +251,14 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
     deliveries,
     invocations,
     attempts,
+    putFunctionEventInvokeConfig: (functionName, config) => {
+      const fn = functionNamed(functionName);
+      validateEventInvokeConfig(config);
+      invokeConfigs.set(fn.arn, config);
+      invokers.get(fn.arn)?.putConfig(config);
+    },
     updateFunctionCode: async (functionName, assetDir) => {
-      const fn = functions.find((f) => f.name === functionName || f.arn === functionName);
-      if (!fn) throw awsError('ResourceNotFoundException', `Function not found: ${functionName}`);
+      const fn = functionNamed(functionName);
       code.set(fn.arn, assetDir);
       const previous = pools.get(fn.arn);
       pools.delete(fn.arn);

@@ -182,10 +182,22 @@ export class AsyncInvoker {
   private readonly pending = new Set<Promise<void>>();
   private readonly stop = new AbortController();
   private readonly sleep: (awsMs: number, signal: AbortSignal) => Promise<void>;
+  private config: EventInvokeConfig;
 
   constructor(private readonly props: AsyncInvokerProps) {
     validateEventInvokeConfig(props.config);
+    this.config = props.config;
     this.sleep = props.sleep ?? ((awsMs, signal) => abortableSleep(props.clock.toReal(awsMs), signal));
+  }
+
+  /**
+   * PutFunctionEventInvokeConfig: replaces the whole configuration (a field left out is back to Lambda's default,
+   * as the API reference says of Put, unlike Update). Each later decision (retry, discard, destination) reads it,
+   * also for events already queued. @throws RangeError as Lambda's InvalidParameterValueException would
+   */
+  putConfig(config: EventInvokeConfig): void {
+    validateEventInvokeConfig(config);
+    this.config = config;
   }
 
   /** Accepts one event; returns its request id (the same for every attempt, as on AWS). */
@@ -225,7 +237,7 @@ export class AsyncInvoker {
         error: { errorType: 'Runtime.Unknown', errorMessage: err instanceof Error ? err.message : String(err) },
       }));
       if (result.ok) return this.succeed(requestId, event, attempt, result.result);
-      const next = nextAttempt(attempt, ageMs(), props.config);
+      const next = nextAttempt(attempt, ageMs(), this.config);
       props.onAttemptFailed?.(requestId, attempt, result.error, typeof next === 'number' ? next : undefined);
       if (typeof next !== 'number') return this.giveUp(requestId, event, attempt, next, result.error);
       await this.sleep(next, this.stop.signal);
@@ -243,7 +255,7 @@ export class AsyncInvoker {
     const { props } = this;
     // Each configured sink receives it (the guide describes both without ranking them); with neither, Lambda
     // discards it.
-    const destination = props.config.onFailureDestination;
+    const destination = this.config.onFailureDestination;
     const sends: Array<Promise<void>> = [];
     if (props.deadLetterArn) sends.push(props.sinks.sendToQueue(props.deadLetterArn, JSON.stringify(event), lambdaDeadLetterAttributes(requestId, error)));
     if (destination) {
@@ -256,7 +268,7 @@ export class AsyncInvoker {
   }
 
   private async succeed(requestId: string, event: unknown, attempts: number, response: unknown): Promise<void> {
-    const destination = this.props.config.onSuccessDestination;
+    const destination = this.config.onSuccessDestination;
     if (destination === undefined) return this.report(requestId, event, { status: 'succeeded', attempts });
     const record = invocationRecord({
       functionArn: this.props.functionArn,
@@ -284,9 +296,17 @@ export class AsyncInvoker {
   }
 
   private report(requestId: string, event: unknown, outcome: AsyncOutcome): void {
-    const eventId = typeof event === 'object' && event !== null && typeof (event as { id?: unknown }).id === 'string' ? (event as { id: string }).id : undefined;
+    const eventId = eventIdOf(event);
     this.props.onOutcome?.({ functionArn: this.props.functionArn, requestId, ...(eventId && { eventId }), outcome });
   }
+}
+
+/** The EventBridge event's `id`; for an invocation record (a destination's event), that of the event it carries. */
+function eventIdOf(event: unknown): string | undefined {
+  if (typeof event !== 'object' || event === null) return undefined;
+  const { id, requestContext, requestPayload } = event as { id?: unknown; requestContext?: unknown; requestPayload?: unknown };
+  if (typeof id === 'string') return id;
+  return requestContext !== undefined ? eventIdOf(requestPayload) : undefined;
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

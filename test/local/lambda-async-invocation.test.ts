@@ -195,6 +195,17 @@ describe("Lambda's asynchronous invocation (what EventBridge hands a function er
       expect(JSON.parse(queued[0]!.body)).toMatchObject({ requestContext: { condition: 'Success' }, responsePayload: { status: 'deregistered' } });
     });
 
+    it('PutFunctionEventInvokeConfig replaces the configuration: without the destination, the next success sends nothing', async () => {
+      const { instance, invoked } = succeeding({ ...STACK_CONFIG, onSuccessDestination: CONFIRMER });
+      instance.enqueue(warning);
+      await instance.idle();
+      instance.putConfig(STACK_CONFIG);
+      instance.enqueue(warning);
+      await instance.idle();
+      expect(invoked).toHaveLength(1);
+      expect(() => instance.putConfig({ ...STACK_CONFIG, maximumRetryAttempts: 5 })).toThrow(/MaximumRetryAttempts/);
+    });
+
     it('a record that cannot be delivered leaves the event a success, with the delivery error reported', async () => {
       const { instance, reports } = succeeding({ ...STACK_CONFIG, onSuccessDestination: CONFIRMER }, { invokeFails: true });
       instance.enqueue(warning);
