@@ -39,10 +39,16 @@ export function aliasArgs(alias: Readonly<Record<string, string>>): Record<strin
   return Object.fromEntries(Object.entries(alias).map(([from, to]) => [`--alias:${from}`, to]));
 }
 
-/** esbuild API options that bundle the handler into `outfile` as its NodejsFunction does (CommonJS, Node). */
-export function handlerBuildOptions(outfile: string): BuildOptions {
+/** The entry points of the interruption path's functions (infra/interruption-handler.ts), under handlers/interruption/. */
+export const FUNCTION_ENTRIES = { handler: 'index.ts', confirmation: 'confirm.ts' } as const;
+
+/**
+ * esbuild API options that bundle one of the functions (the handler by default) into `outfile` as its
+ * NodejsFunction does (CommonJS, Node).
+ */
+export function handlerBuildOptions(outfile: string, entry: keyof typeof FUNCTION_ENTRIES = 'handler'): BuildOptions {
   return {
-    entryPoints: [`${PROJECT_ROOT}handlers/interruption/index.ts`],
+    entryPoints: [`${PROJECT_ROOT}handlers/interruption/${FUNCTION_ENTRIES[entry]}`],
     outfile,
     bundle: true,
     platform: 'node',

@@ -10,15 +10,17 @@ import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { FUNCTION_TIMEOUT_SECONDS } from '../handlers/interruption/config.js';
 import { DrainConfirmations } from './drain-confirmations.js';
-import { aliasArgs, HANDLER_BUNDLING } from './handler-bundling.js';
+import { aliasArgs, FUNCTION_ENTRIES, HANDLER_BUNDLING } from './handler-bundling.js';
 
-const HANDLER_ENTRY = fileURLToPath(new URL('../handlers/interruption/index.ts', import.meta.url));
+const entryPath = (entry: keyof typeof FUNCTION_ENTRIES) => fileURLToPath(new URL(`../handlers/interruption/${FUNCTION_ENTRIES[entry]}`, import.meta.url));
+const HANDLER_ENTRY = entryPath('handler');
+const CONFIRMATION_ENTRY = entryPath('confirmation');
 const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
 
 export interface InterruptionHandlerProps {
   /** Target group(s) the handler deregisters interrupted instances from. */
   readonly targetGroups: readonly elbv2.ITargetGroup[];
-  /** Where the handler tells a human what it did; it gets Publish on the topic and the two KMS actions on its key, nothing more. */
+  /** Where the drain confirmation tells a human what the handler did; its function gets Publish on the topic and the two KMS actions on its key, nothing more. */
   readonly topic: InterruptionTopic;
   /** Where asynchronous invocations that still fail after Lambda's own retries land. */
   readonly deadLetterQueue: sqs.IQueue;
@@ -41,82 +43,96 @@ const HANDLER_RETRY_ATTEMPTS = 2;
  */
 const HANDLER_MAX_EVENT_AGE = Duration.minutes(2);
 /**
+ * The confirmation is not bound to the warning: a message a few minutes late still tells a person what happened.
+ * Its retries (a minute, then two) all fit; a record that outlives this goes to the dead-letter queue.
+ */
+const CONFIRMATION_MAX_EVENT_AGE = Duration.hours(1);
+/**
  * Room for the handler's own bounded retries (handlers/interruption/retry-budget.ts): it stops retrying about 5 s
  * before this, so an ELB API that throttles or fails for up to ~50 s still ends in a deregistration within the
  * first invocation.
  */
 const HANDLER_TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_SECONDS);
 
-/**
- * The interruption handler Lambda: its least-privilege role, its log group, the bundled function and its grants
- * (DeregisterTargets on these target groups only, Publish on the topic, UpdateItem on its confirmation table). What
- * invokes it is InterruptionRouting's job.
- */
 /** The handler's own outcome metrics (Powertools EMF): CloudWatch namespace and `service` dimension. */
 export const HANDLER_METRICS = { namespace: 'spotweb', service: 'spotweb-interruption-handler' } as const;
+/** The drain confirmation function's outcome metrics: same namespace, its own `service` dimension. */
+export const CONFIRMATION_METRICS = { namespace: HANDLER_METRICS.namespace, service: 'spotweb-drain-confirmation' } as const;
+
+/**
+ * Lambda's on-success destination for a function, granted exactly: `lambda:InvokeFunction` on the function's own
+ * ARN for the source function's role, which Lambda uses to deliver the record (Lambda developer guide, "Capturing
+ * records of Lambda asynchronous invocations"). CDK's LambdaDestination grants it on `<arn>:*` too (every version
+ * and alias), which a destination naming the unqualified function never needs.
+ */
+class FunctionDestination implements lambda.IDestination {
+  constructor(private readonly target: lambda.IFunction) {}
+
+  bind(_scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.functionArn] }));
+    return { destination: this.target.functionArn };
+  }
+}
+
+/**
+ * The interruption path's two Lambda functions, each with its least-privilege role and its own log group:
+ * - the handler (EventBridge → here) takes the instance out of service: DescribeTargetHealth, and DeregisterTargets
+ *   on these target groups only; it returns once that is done;
+ * - the drain confirmation function, the handler's on-success destination, tells a person once per instance: Publish
+ *   on the topic, UpdateItem on its confirmation table.
+ * Split so the handler's execution environment is free for the next warning as soon as its instance is out of
+ * service (three more calls held it before). What invokes the handler is InterruptionRouting's job.
+ */
 
 export class InterruptionHandler extends Construct {
   readonly function: nodejs.NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** The drain confirmation function (the handler's on-success destination). */
+  readonly confirmation: nodejs.NodejsFunction;
   /** Which delivery of an event sends an instance's drain confirmation (once per instance). */
   readonly confirmations: DrainConfirmations;
 
   constructor(scope: Construct, id: string, props: InterruptionHandlerProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // Our own role instead of the default one: the default attaches AWSLambdaBasicExecutionRole, which may
-    // write to any log group; this one writes to the handler's group only.
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'spotweb interruption handler',
-    });
-    logGroup.grantWrite(role);
     const confirmations = new DrainConfirmations(this, 'Confirmations');
+    const confirmation = bundledFunction(this, 'Confirmation', {
+      entry: CONFIRMATION_ENTRY,
+      name: 'drain confirmation',
+      description: 'Tells a person once per instance that the interruption handler drained it (its on-success destination)',
+      logRetention: props.logRetention,
+      retryAttempts: HANDLER_RETRY_ATTEMPTS,
+      maxEventAge: CONFIRMATION_MAX_EVENT_AGE,
+      deadLetterQueue: props.deadLetterQueue,
+      environment: {
+        TOPIC_ARN: props.topic.topic.topicArn,
+        CONFIRMATION_TABLE_NAME: confirmations.table.tableName,
+        DEREGISTRATION_DELAY_SECONDS: String(props.deregistrationDelay.toSeconds()),
+        POWERTOOLS_SERVICE_NAME: CONFIRMATION_METRICS.service,
+        POWERTOOLS_METRICS_NAMESPACE: CONFIRMATION_METRICS.namespace,
+      },
+    });
+    props.topic.grantPublish(confirmation.role);
+    confirmations.grantClaims(confirmation.role);
 
     // 'Default' is left out of logical ids: the function keeps the one it had as Interruptions/Handler.
-    this.function = new nodejs.NodejsFunction(this, 'Default', {
+    const { fn, role, logGroup } = bundledFunction(this, 'Default', {
       entry: HANDLER_ENTRY,
-      handler: 'handler',
-      depsLockFilePath: LOCK_FILE,
-      runtime: lambda.Runtime.NODEJS_LATEST,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: HANDLER_TIMEOUT,
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
+      name: 'interruption handler',
       description: 'Deregisters Spot instances that received an interruption warning from the target group',
-      // EventBridge invokes asynchronously: a failed invocation is retried by Lambda under these settings (an
-      // AWS::Lambda::EventInvokeConfig), then sent to the function's dead-letter queue in Lambda's format.
+      logRetention: props.logRetention,
       retryAttempts: HANDLER_RETRY_ATTEMPTS,
       maxEventAge: HANDLER_MAX_EVENT_AGE,
       deadLetterQueue: props.deadLetterQueue,
+      onSuccess: new FunctionDestination(confirmation.fn),
       environment: {
         TARGET_GROUP_ARNS: props.targetGroups.map((tg) => tg.targetGroupArn).join(','),
-        TOPIC_ARN: props.topic.topic.topicArn,
-        CONFIRMATION_TABLE_NAME: confirmations.table.tableName,
         DRAIN_ON_REBALANCE: String(props.drainOnRebalance),
-        DEREGISTRATION_DELAY_SECONDS: String(props.deregistrationDelay.toSeconds()),
         POWERTOOLS_SERVICE_NAME: HANDLER_METRICS.service,
         POWERTOOLS_METRICS_NAMESPACE: HANDLER_METRICS.namespace,
       },
-      bundling: {
-        minify: HANDLER_BUNDLING.minify,
-        mainFields: HANDLER_BUNDLING.mainFields,
-        target: HANDLER_BUNDLING.target,
-        esbuildArgs: aliasArgs(HANDLER_BUNDLING.alias),
-        // No source map: shipped unused it was four fifths of the package, and read with --enable-source-maps
-        // it added 10-15 ms to every cold start here (parsing a 1.7 MB map).
-        sourceMap: false,
-        // The SDK is bundled so cold start does not pay for resolving node_modules at run time.
-        externalModules: [],
-        forceDockerBundling: false,
-      },
     });
+    this.function = fn;
 
     // DeregisterTargets is scoped to this stack's target groups. DescribeTargetHealth has no
     // resource-level permissions in IAM, so it needs "*" (read-only).
@@ -133,8 +149,6 @@ export class InterruptionHandler extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['elasticloadbalancing:DescribeTargetHealth'], resources: ['*'] }),
     );
-    props.topic.grantPublish(role);
-    confirmations.grantClaims(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
@@ -145,5 +159,66 @@ export class InterruptionHandler extends Construct {
     this.role = role;
     this.logGroup = logGroup;
     this.confirmations = confirmations;
+    this.confirmation = confirmation.fn;
   }
+}
+
+interface BundledFunctionProps {
+  readonly entry: string;
+  /** What the role's description calls the function. */
+  readonly name: string;
+  readonly description: string;
+  readonly logRetention: logs.RetentionDays;
+  readonly environment: Record<string, string>;
+  readonly retryAttempts: number;
+  readonly maxEventAge: Duration;
+  readonly deadLetterQueue: sqs.IQueue;
+  /** @default none */
+  readonly onSuccess?: lambda.IDestination;
+}
+
+/**
+ * One of the interruption path's functions: bundled with the local esbuild as the handler is (handler-bundling.ts),
+ * with a role of its own that writes to its own log group only (the default role's AWSLambdaBasicExecutionRole may
+ * write to any log group). EventBridge and Lambda destinations invoke asynchronously: a failed invocation is retried
+ * by Lambda under `retryAttempts`/`maxEventAge` (an AWS::Lambda::EventInvokeConfig), then sent to the dead-letter
+ * queue in Lambda's format.
+ */
+function bundledFunction(scope: Construct, id: string, props: BundledFunctionProps) {
+  // Construct ids stay as they were for the handler ('Logs', 'Role'): its log group and role keep their logical ids.
+  const prefix = id === 'Default' ? '' : id;
+  const logGroup = new logs.LogGroup(scope, `${prefix}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+  const role = new iam.Role(scope, `${prefix}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `spotweb ${props.name}` });
+  logGroup.grantWrite(role);
+  const fn = new nodejs.NodejsFunction(scope, id, {
+    entry: props.entry,
+    handler: 'handler',
+    depsLockFilePath: LOCK_FILE,
+    runtime: lambda.Runtime.NODEJS_LATEST,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: 256,
+    timeout: HANDLER_TIMEOUT,
+    role,
+    logGroup,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    description: props.description,
+    retryAttempts: props.retryAttempts,
+    maxEventAge: props.maxEventAge,
+    deadLetterQueue: props.deadLetterQueue,
+    ...(props.onSuccess && { onSuccess: props.onSuccess }),
+    environment: props.environment,
+    bundling: {
+      minify: HANDLER_BUNDLING.minify,
+      mainFields: HANDLER_BUNDLING.mainFields,
+      target: HANDLER_BUNDLING.target,
+      esbuildArgs: aliasArgs(HANDLER_BUNDLING.alias),
+      // No source map: shipped unused it was four fifths of the package, and read with --enable-source-maps
+      // it added 10-15 ms to every cold start here (parsing a 1.7 MB map).
+      sourceMap: false,
+      // The SDK is bundled so cold start does not pay for resolving node_modules at run time.
+      externalModules: [],
+      forceDockerBundling: false,
+    },
+  });
+  return { fn, role, logGroup };
 }

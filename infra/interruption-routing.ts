@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EC2_SOURCE, INTERRUPTION_WARNING, REBALANCE_RECOMMENDATION } from '../common/ec2-events.js';
-import { HANDLER_METRICS, InterruptionHandler } from './interruption-handler.js';
+import { CONFIRMATION_METRICS, HANDLER_METRICS, InterruptionHandler } from './interruption-handler.js';
 import { InterruptionTopic } from './interruption-topic.js';
 import { PlainTextInput } from './plain-text-input.js';
 
@@ -58,12 +58,16 @@ export interface InterruptionRoutingProps {
  */
 export class InterruptionRouting extends Construct {
   readonly handler: nodejs.NodejsFunction;
+  /** The drain confirmation function, the handler's on-success destination (InterruptionHandler). */
+  readonly confirmation: nodejs.NodejsFunction;
   readonly topic: sns.Topic;
   readonly deadLetterQueue: sqs.Queue;
   readonly warningRule: events.Rule;
   readonly rebalanceRule?: events.Rule;
   /** Where the handler's own outcome metrics go (Powertools EMF: namespace, and the `service` dimension). */
   readonly handlerMetrics = HANDLER_METRICS;
+  /** Where the drain confirmation function's outcome metrics go. */
+  readonly confirmationMetrics = CONFIRMATION_METRICS;
 
   constructor(scope: Construct, id: string, props: InterruptionRoutingProps) {
     super(scope, id);
@@ -77,20 +81,22 @@ export class InterruptionRouting extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the interruption rule targets and the handler.',
+      reason: 'This queue is itself the dead-letter queue of the interruption rule targets, the handler and the drain confirmation function.',
     });
 
     const topic = new InterruptionTopic(this, 'Topic', { notificationEmail: props.notificationEmail });
     this.topic = topic.topic;
 
-    this.handler = new InterruptionHandler(this, 'Handler', {
+    const functions = new InterruptionHandler(this, 'Handler', {
       targetGroups: props.targetGroups,
       topic,
       deadLetterQueue: this.deadLetterQueue,
       deregistrationDelay: props.deregistrationDelay,
       drainOnRebalance: props.drainOnRebalance,
       logRetention: props.logRetention,
-    }).function;
+    });
+    this.handler = functions.function;
+    this.confirmation = functions.confirmation;
 
     const delivery = { deadLetterQueue: this.deadLetterQueue, retryAttempts, maxEventAge };
     this.warningRule = new events.Rule(this, 'WarningRule', {
@@ -99,8 +105,9 @@ export class InterruptionRouting extends Construct {
     });
     this.warningRule.addTarget(new targets.LambdaFunction(this.handler, delivery));
     // The rule's message reaches a person for every Spot warning in the account and region, the fleet's or not,
-    // and whether or not the handler runs: it relays AWS's warning and claims nothing. The handler confirms each
-    // drain itself (handlers/interruption/notify.ts). Plain text, not CDK's quoted fromText (see PlainTextInput).
+    // and whether or not the handler runs: it relays AWS's warning and claims nothing. Each drain is confirmed by
+    // the handler's on-success destination (handlers/interruption/confirmation-handler.ts). Plain text, not CDK's
+    // quoted fromText (see PlainTextInput).
     this.warningRule.addTarget(
       topic.ruleTarget({ ...delivery, message: WARNING_MESSAGE }),
     );

@@ -47,11 +47,15 @@ export interface SpotWebMonitoringProps {
   /** The Spot Fleet request id (the `FleetRequestId` dimension of AWS/EC2Spot). */
   readonly fleetRequestId: string;
   readonly handler: lambda.IFunction;
+  /** The drain confirmation function (the handler's on-success destination). */
+  readonly confirmation: lambda.IFunction;
   readonly deadLetterQueue: sqs.IQueue;
   /** Rules whose FailedInvocations are alarmed on. */
   readonly rules: readonly events.IRule[];
   /** CloudWatch namespace and `service` dimension of the handler's own metrics (Powertools EMF). */
   readonly handlerMetrics: { readonly namespace: string; readonly service: string };
+  /** The same for the drain confirmation function. */
+  readonly confirmationMetrics: { readonly namespace: string; readonly service: string };
   readonly thresholds: AlarmThresholds;
   /** Prefix of every alarm name and the dashboard's name. @default the stack name */
   readonly namePrefix?: string;
@@ -59,6 +63,16 @@ export interface SpotWebMonitoringProps {
 
 /** Outcome metrics the handler publishes (handlers/interruption/handler.ts METRIC_NAMES). */
 export const HANDLER_OUTCOME_METRICS = ['Deregistered', 'AlreadyDraining', 'NotRegistered', 'Ignored', 'Rejected', 'Failed'] as const;
+/** Outcome metrics the drain confirmation function publishes (handlers/interruption/confirmation-handler.ts METRIC_NAMES). */
+export const CONFIRMATION_OUTCOME_METRICS = [
+  'ConfirmationPublished',
+  'ConfirmationSentEarlier',
+  'ConfirmationSendingElsewhere',
+  'ConfirmationNotOurs',
+  'ConfirmationIgnored',
+  'ConfirmationRejected',
+  'ConfirmationFailed',
+] as const;
 
 const ONE_MINUTE = Duration.minutes(1);
 const FIVE_MINUTES = Duration.minutes(5);
@@ -67,7 +81,7 @@ const FIVE_MINUTES = Duration.minutes(5);
  * One CloudWatch alarm per way this stack can fail a person silently, each notifying the topic on ALARM and on
  * OK, and one dashboard. Metrics per source:
  * - AWS/SQS ApproximateNumberOfMessagesVisible of the dead-letter queue (Maximum > 0);
- * - AWS/Lambda Errors of the handler (Sum > threshold in 5 min);
+ * - AWS/Lambda Errors of the handler and of the drain confirmation function (Sum > threshold in 5 min);
  * - AWS/Events FailedInvocations per rule (Sum > 0): EventBridge could not invoke a target at all;
  * - AWS/ApplicationELB HealthyHostCount (Minimum < 1), UnHealthyHostCount (Maximum > 0) per target group,
  *   HTTPCode_ELB_5XX_Count (Sum > threshold per minute) per load balancer;
@@ -232,20 +246,8 @@ export class SpotWebMonitoring extends Construct {
               },
             ]),
           },
-          {
-            title: 'Handler outcomes',
-            metrics: HANDLER_OUTCOME_METRICS.map(
-              (name) =>
-                new cloudwatch.Metric({
-                  namespace: props.handlerMetrics.namespace,
-                  metricName: name,
-                  dimensionsMap: { service: props.handlerMetrics.service },
-                  statistic: 'Sum',
-                  period: ONE_MINUTE,
-                  label: name,
-                }),
-            ),
-          },
+          { title: 'Handler outcomes', metrics: HANDLER_OUTCOME_METRICS.map((name) => outcomeMetric(props.handlerMetrics, name)) },
+          { title: 'Drain confirmations', metrics: CONFIRMATION_OUTCOME_METRICS.map((name) => outcomeMetric(props.confirmationMetrics, name)) },
         ],
       })
       .monitorLambdaFunction({
@@ -262,6 +264,20 @@ export class SpotWebMonitoring extends Construct {
           },
         },
       })
+      .monitorLambdaFunction({
+        lambdaFunction: props.confirmation,
+        alarmFriendlyName: 'Confirmation',
+        humanReadableName: 'Drain confirmation',
+        addFaultCountAlarm: {
+          Critical: {
+            maxErrorCount: t.handlerErrors,
+            period: FIVE_MINUTES,
+            alarmDescriptionOverride:
+              'The drain confirmation function failed (Errors): a person may not hear that an instance was drained. ' +
+              'Lambda retries the record twice, then parks it in the dead-letter queue.',
+          },
+        },
+      })
       .monitorSqsQueue({
         queue: props.deadLetterQueue,
         alarmFriendlyName: 'DeadLetterQueue',
@@ -270,7 +286,8 @@ export class SpotWebMonitoring extends Construct {
           Critical: {
             maxMessageCount: 0,
             alarmDescriptionOverride:
-              'An interruption event could not be handled and was parked in the dead-letter queue (kept 14 days). ' +
+              'An interruption event (or a drain confirmation record) could not be handled and was parked in the ' +
+              'dead-letter queue (kept 14 days). ' +
               'Read it, fix the cause, then delete or redrive it.',
           },
         },
@@ -279,6 +296,18 @@ export class SpotWebMonitoring extends Construct {
     this.dashboard = this.facade.createdDashboard();
     this.alarms = this.facade.createdAlarms();
   }
+}
+
+/** One of a function's own outcome counts (Powertools EMF), per minute. */
+function outcomeMetric(source: { readonly namespace: string; readonly service: string }, name: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: source.namespace,
+    metricName: name,
+    dimensionsMap: { service: source.service },
+    statistic: 'Sum',
+    period: ONE_MINUTE,
+    label: name,
+  });
 }
 
 function spotMetric(fleetRequestId: string, metricName: string, label: string): cloudwatch.Metric {

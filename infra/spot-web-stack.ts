@@ -25,6 +25,7 @@ export const OUTPUTS = {
   targetGroupArn: 'TargetGroupArn',
   topicArn: 'TopicArn',
   handlerFunctionName: 'HandlerFunctionName',
+  confirmationFunctionName: 'ConfirmationFunctionName',
   deadLetterQueueUrl: 'DeadLetterQueueUrl',
 } as const;
 
@@ -107,9 +108,11 @@ export class SpotWebStack extends Stack {
       targetGroup: this.loadBalancer.targetGroup,
       fleetRequestId: this.spotFleet.requestId,
       handler: this.interruptionRouting.handler,
+      confirmation: this.interruptionRouting.confirmation,
       deadLetterQueue: this.interruptionRouting.deadLetterQueue,
       rules: [this.interruptionRouting.warningRule, ...(this.interruptionRouting.rebalanceRule ? [this.interruptionRouting.rebalanceRule] : [])],
       handlerMetrics: this.interruptionRouting.handlerMetrics,
+      confirmationMetrics: this.interruptionRouting.confirmationMetrics,
       thresholds: {
         elb5xxPerMinute: config.alarmElb5xxPerMinute,
         noHealthyTargetMinutes: config.alarmNoHealthyTargetMinutes,
@@ -124,6 +127,10 @@ export class SpotWebStack extends Stack {
     new CfnOutput(this, OUTPUTS.targetGroupArn, { value: this.loadBalancer.targetGroup.targetGroupArn });
     new CfnOutput(this, OUTPUTS.topicArn, { value: this.interruptionRouting.topic.topicArn });
     new CfnOutput(this, OUTPUTS.handlerFunctionName, { value: this.interruptionRouting.handler.functionName });
+    new CfnOutput(this, OUTPUTS.confirmationFunctionName, {
+      value: this.interruptionRouting.confirmation.functionName,
+      description: 'Sends the drain confirmation (the handler\'s on-success destination)',
+    });
     new CfnOutput(this, OUTPUTS.deadLetterQueueUrl, { value: this.interruptionRouting.deadLetterQueue.queueUrl });
   }
 }

@@ -109,7 +109,7 @@ export function formatStatus(s: FleetSnapshot, style: Style = plain, width = Num
     // Notifications come from outside (anyone who can publish to the topic): printed as plain text only.
     for (const n of s.notifications) {
       const alarm = n.subject !== undefined && /^(ALARM|OK|INSUFFICIENT_DATA): "/.test(n.subject);
-      // The handler's confirmation repeats its subject at the head of its message: shown once.
+      // The drain confirmation repeats its subject at the head of its message: shown once.
       const subject = n.subject && !n.message.startsWith(n.subject) ? `${n.subject}: ` : '';
       const text = alarm ? describeNotification(n.message, n.subject) : `${subject}${n.message}`;
       lines.push(`  ${printableLine(n.receivedAt.slice(11, 19), 40)}  ${printableLine(text, 160)}`);

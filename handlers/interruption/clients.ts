@@ -13,11 +13,11 @@ export const RETRY_SETTINGS = { maxAttempts: 2, retryMode: 'standard' } as const
 
 /**
  * Per request: a hung connection fails over to the next attempt within seconds. One call at worst: 2 attempts ×
- * (1 s connect + 3 s answer) + the SDK's backoff ≈ 9 s; after a drain the handler makes two ELB calls per target
- * group, then up to three DynamoDB UpdateItem calls (claim, then mark sent or release) around one SNS Publish: six
- * calls for the stack's one target group, about 54 s if every one hung to its last attempt. The drain's own retries
- * stop at the function's remaining time (retry-budget.ts), so a hung endpoint ends in a clean, logged error rather
- * than a Lambda timeout (it was 5 × 13 s per call against a 30 s timeout before).
+ * (1 s connect + 3 s answer) + the SDK's backoff ≈ 9 s. The handler makes two ELB calls per target group (18 s for
+ * the stack's one); the drain confirmation up to three DynamoDB UpdateItem calls (claim, then mark sent or release)
+ * around one SNS Publish, about 36 s if every one hung to its last attempt. Each function's own retries stop at its
+ * remaining time (retry-budget.ts), so a hung endpoint ends in a clean, logged error rather than a Lambda timeout
+ * (it was 5 × 13 s per call against a 30 s timeout before).
  */
 export const HTTP_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000 } as const;
 

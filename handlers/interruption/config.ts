@@ -1,19 +1,20 @@
 import { bounded } from './event.js';
 
-/** What the stack tells the handler through its environment. */
+/** What the stack tells the interruption handler (the drain) through its environment. */
 export interface HandlerConfig {
   /** Target groups the fleet's instances are registered in; also defines which instances are "ours". */
   readonly targetGroupArns: readonly string[];
-  /** Topic for outcome messages; absent means the handler publishes nothing. */
-  readonly topicArn?: string;
-  /**
-   * DynamoDB table that decides which delivery sends an instance's drain confirmation (confirmations.ts); required
-   * with a topic, since without it a duplicate delivery could confirm twice or a failed publish lose the message.
-   */
-  readonly confirmationTableName?: string;
   /** Whether a rebalance recommendation drains the instance as an interruption warning does. */
   readonly drainOnRebalance: boolean;
-  /** The target groups' deregistration delay, quoted in outcome messages. */
+}
+
+/** What the stack tells the drain confirmation function (confirmation-handler.ts) through its environment. */
+export interface ConfirmationConfig {
+  /** Where the confirmation goes. */
+  readonly topicArn: string;
+  /** DynamoDB table that decides which invocation sends an instance's drain confirmation (confirmations.ts). */
+  readonly confirmationTableName: string;
+  /** The target groups' deregistration delay, quoted in the message. */
   readonly deregistrationDelaySeconds: number;
 }
 
@@ -22,27 +23,33 @@ export class ConfigError extends Error {
 }
 
 /**
- * The function's timeout, in seconds: the stack sets it from this (infra/interruption-handler.ts), and a call
- * without a Lambda context (tests, a direct invocation) takes it as the function's deadline.
+ * Each function's timeout, in seconds (the handler's and the confirmation's): the stack sets it from this
+ * (infra/interruption-handler.ts), and a call without a Lambda context (tests, a direct invocation) takes it as the
+ * function's deadline.
  */
 export const FUNCTION_TIMEOUT_SECONDS = 60;
 
 const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
+type Environment = Readonly<Record<string, string | undefined>>;
+
 /**
  * Reads the handler's configuration from an environment record. Throws a ConfigError naming the variable on any
  * bad value, so a misconfigured function fails at init instead of silently draining nothing.
  */
-export function parseConfig(env: Readonly<Record<string, string | undefined>>): HandlerConfig {
-  const targetGroupArns = parseTargetGroupArns(env.TARGET_GROUP_ARNS);
-  const topicArn = parseTopicArn(env.TOPIC_ARN);
-  const confirmationTableName = parseTableName(env.CONFIRMATION_TABLE_NAME, topicArn !== undefined);
+export function parseConfig(env: Environment): HandlerConfig {
   return {
-    targetGroupArns,
-    ...(topicArn === undefined ? {} : { topicArn }),
-    ...(confirmationTableName === undefined ? {} : { confirmationTableName }),
+    targetGroupArns: parseTargetGroupArns(env.TARGET_GROUP_ARNS),
     drainOnRebalance: parseBoolean('DRAIN_ON_REBALANCE', env.DRAIN_ON_REBALANCE, false),
+  };
+}
+
+/** Reads the confirmation function's configuration; every variable is required. @throws ConfigError as parseConfig */
+export function parseConfirmationConfig(env: Environment): ConfirmationConfig {
+  return {
+    topicArn: parseTopicArn(env.TOPIC_ARN),
+    confirmationTableName: parseTableName(env.CONFIRMATION_TABLE_NAME),
     deregistrationDelaySeconds: parseDelay(env.DEREGISTRATION_DELAY_SECONDS),
   };
 }
@@ -62,9 +69,9 @@ function parseTargetGroupArns(raw: string | undefined): string[] {
   return [...new Set(arns)];
 }
 
-function parseTopicArn(raw: string | undefined): string | undefined {
+function parseTopicArn(raw: string | undefined): string {
   const arn = raw?.trim();
-  if (arn === undefined || arn === '') return undefined;
+  if (arn === undefined || arn === '') throw new ConfigError('TOPIC_ARN is required: the SNS topic the drain confirmation goes to');
   if (!TOPIC_ARN.test(arn)) throw new ConfigError(`TOPIC_ARN is not an SNS topic ARN: ${arn}`);
   return arn;
 }
@@ -72,11 +79,10 @@ function parseTopicArn(raw: string | undefined): string | undefined {
 // DynamoDB table names: 3-255 characters of a-z, A-Z, 0-9, '_', '-' and '.'.
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
-function parseTableName(raw: string | undefined, required: boolean): string | undefined {
+function parseTableName(raw: string | undefined): string {
   const name = raw?.trim();
   if (name === undefined || name === '') {
-    if (required) throw new ConfigError('CONFIRMATION_TABLE_NAME is required with TOPIC_ARN: the DynamoDB table that makes each drain confirmation go out once');
-    return undefined;
+    throw new ConfigError('CONFIRMATION_TABLE_NAME is required: the DynamoDB table that makes each drain confirmation go out once');
   }
   if (!TABLE_NAME.test(name)) throw new ConfigError(`CONFIRMATION_TABLE_NAME is not a DynamoDB table name: ${bounded(name)}`);
   return name;

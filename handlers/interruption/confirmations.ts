@@ -3,12 +3,13 @@ import { ConditionalCheckFailedException, UpdateItemCommand, type AttributeValue
 /**
  * Who sends the drain confirmation for an instance: one conditional write per instance decides it, so the
  * confirmation goes out once however many times (and however concurrently) the event is delivered, and is not
- * lost when the publish fails after the drain.
+ * lost when the publish fails. The drain confirmation function (confirmation-handler.ts) takes it, once per record
+ * of a handler invocation ("a delivery" below: one delivery of the warning, handled, then confirmed).
  *
  * Why not target health alone (the previous dedupe): two deliveries of one event processed at the same instant
  * both find the target healthy, and both DeregisterTargets calls succeed (ELB API reference, DeregisterTargets:
- * "If the specified target does not exist, the action returns successfully"), so both would confirm. And after a
- * failed publish, Lambda's retry finds the target draining and cannot tell that it drained it itself.
+ * "If the specified target does not exist, the action returns successfully"), so both would confirm. And a
+ * delivery that finds the target draining cannot tell whether a delivery of ours drained it.
  *
  * Why not Powertools' idempotency utility: it makes a concurrent duplicate throw IdempotencyAlreadyInProgressError,
  * a function error that Lambda retries a minute later and that trips the handler's Errors alarm, for a duplicate
@@ -21,18 +22,17 @@ import { ConditionalCheckFailedException, UpdateItemCommand, type AttributeValue
  * instance is drained once; a rebalance recommendation followed by the interruption warning is one drain and gets
  * one confirmation. Item states:
  * - `sending`: a delivery holds the claim and is publishing, until `leaseExpiresAt` (its function's deadline);
- * - `released`: the publish failed; the next delivery (Lambda's retry) resumes the claim and publishes;
+ * - `released`: the publish failed; the next invocation (Lambda's retry of the record) takes the claim and publishes;
  * - `sent`: done; every later delivery leaves it.
  */
 export type ClaimState = 'sending' | 'released' | 'sent';
 
 /**
- * What makes a delivery eligible to confirm: `deregistered`, it took the instance out of service itself; `resume`,
- * it found the instance draining or already gone from the target groups, which only counts when an earlier
- * delivery of ours drained it and left its claim `released` (or died holding it). A retry a minute after a failed
- * publish often finds the target gone, not draining: with no requests in flight the load balancer completes the
- * deregistration at once (ELB user guide, "Deregistration delay"). For an instance no delivery of ours drained (a
- * foreign one) there is no record, and the claim is refused.
+ * What makes a delivery eligible to confirm: `deregistered`, its handler took the instance out of service itself;
+ * `resume`, its handler found the instance draining or already gone from the target groups (with no requests in
+ * flight the load balancer completes a deregistration at once: ELB user guide, "Deregistration delay"), which only
+ * counts when an earlier delivery of ours drained it and left its claim `released` (or died holding it). For an
+ * instance no delivery of ours drained (a foreign one) there is no record, and the claim is refused.
  */
 export type ClaimBasis = 'deregistered' | 'resume';
 

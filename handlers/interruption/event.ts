@@ -57,7 +57,8 @@ export function parseEvent(event: unknown): ParsedEvent {
   return { kind: 'interruption', eventId, instanceId, action, ...originOf(event) };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

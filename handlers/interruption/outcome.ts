@@ -8,12 +8,9 @@ import type { SpotAction } from '../../common/ec2-events.js';
 export type OutcomeStatus = TargetGroupOutcome | 'ignored' | 'rejected';
 
 /**
- * What became of the drain confirmation, for an interruption acted on when a topic is configured: `published` by
- * this delivery; `sent-earlier` or `sending-elsewhere` by another delivery of ours; `not-drained-by-handler` when no
- * delivery of ours drained the instance (a foreign one, or drained by someone else) (handlers/interruption/confirmations.ts).
+ * What the handler did with one event: its log line and its response, which Lambda hands to the drain confirmation
+ * function in the on-success invocation record (`responsePayload`; confirmation-record.ts reads it back).
  */
-export type ConfirmationOutcome = 'published' | 'sent-earlier' | 'sending-elsewhere' | 'not-drained-by-handler';
-
 export interface Outcome {
   readonly status: OutcomeStatus;
   readonly eventId: string | undefined;
@@ -26,5 +23,4 @@ export interface Outcome {
   readonly elapsedMs: number;
   /** Attempts the handler made inside this invocation, when it needed more than one. */
   readonly attempts?: number;
-  readonly confirmation?: ConfirmationOutcome;
 }

@@ -1,11 +1,13 @@
-// The handler's drain confirmation on the local cloud: once per instance however the event is delivered (several
-// copies at the same instant, a publish that fails after the drain and Lambda's retry), decided by a conditional
-// write to the stack's DynamoDB table (handlers/interruption/confirmations.ts), deployed from the template into moto.
+// The drain confirmation on the local cloud: once per instance however the event is delivered (several copies at
+// the same instant, a publish that fails and Lambda's retry), decided by a conditional write to the stack's DynamoDB
+// table (handlers/interruption/confirmations.ts), deployed from the template into moto. The confirmation function is
+// the handler's on-success destination: each successful handler invocation hands it a record.
 import { GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
 import { fromLambda, serviceOutage } from '../../local/faults.js';
 import { interruptionWarning } from '../../harness/ec2-events.js';
+import { OUTPUTS } from '../../infra/spot-web-stack.js';
 import { waitFor } from '../../harness/wait-for.js';
 
 // 0.2: Lambda's one-minute wait before retrying a failed invocation lasts 12 s, the function's 60 s timeout 12 s
@@ -28,6 +30,9 @@ describe('drain confirmations (local cloud)', () => {
     await cloud?.close();
   });
 
+  /** The final outcome of each invocation of the function named by `output` for `eventId` (records carry the event's id). */
+  const invocationsOf = (output: string, eventId: string) =>
+    cloud.invocations.filter((i) => i.eventId === eventId && i.functionArn.endsWith(`:function:${cloud.outputs[output]}`)).map((i) => i.outcome);
   const confirmationsFor = (instanceId: string) => cloud.notifications.filter((n) => n.message.startsWith(`spotweb drained Spot instance ${instanceId}:`));
 
   async function aHealthyTarget(): Promise<string> {
@@ -44,19 +49,23 @@ describe('drain confirmations (local cloud)', () => {
     const event = interruptionWarning(instanceId);
     await Promise.all(Array.from({ length: 5 }, () => cloud.publish(event)));
 
-    await waitFor('five handler invocations ended', () => cloud.invocations.filter((i) => i.eventId === event.id).length >= 5, 20_000);
-    const outcomes = cloud.invocations.filter((i) => i.eventId === event.id).map((i) => i.outcome);
-    expect(outcomes, JSON.stringify(outcomes)).toEqual(Array(5).fill({ status: 'succeeded', attempts: 1 }));
+    // Five handler invocations, each handing its record to a confirmation invocation: one of those wins the claim.
+    await waitFor('five confirmation invocations ended', () => invocationsOf(OUTPUTS.confirmationFunctionName, event.id).length >= 5, 20_000);
+    for (const output of [OUTPUTS.handlerFunctionName, OUTPUTS.confirmationFunctionName]) {
+      const outcomes = invocationsOf(output, event.id);
+      expect(outcomes, `${output}: ${JSON.stringify(outcomes)}`).toEqual(Array(5).fill({ status: 'succeeded', attempts: 1 }));
+    }
     await waitFor('the confirmation', () => confirmationsFor(instanceId).length > 0, 10_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(confirmationsFor(instanceId)).toHaveLength(1);
     expect(await claimState(instanceId)).toBe('sent');
   }, 60_000);
 
-  it('a publish that fails after the drain is released and sent by Lambda\'s retry: exactly one confirmation', async () => {
+  it('a publish that fails is released and sent by Lambda\'s retry of the confirmation: exactly one confirmation', async () => {
     const instanceId = await aHealthyTarget();
-    // SNS refuses the handler's Publish once, with an error no retry inside the invocation can fix (the topic's
-    // KMS key disabled for a moment): the invocation fails after the drain, and Lambda retries it a minute later.
+    // SNS refuses the confirmation's Publish once, with an error no retry inside the invocation can fix (the topic's
+    // KMS key disabled for a moment): the confirmation fails, and Lambda retries its record a minute later. The
+    // handler's invocation is not repeated: it succeeded when the instance was out of service.
     const fault = serviceOutage({ service: 'sns', actions: ['Publish'], when: fromLambda, count: 1, status: 400, code: 'KMSDisabled' });
     const remove = cloud.gateway.intercept(fault.intercept);
     try {
@@ -64,8 +73,9 @@ describe('drain confirmations (local cloud)', () => {
       await cloud.publish(event);
       await waitFor('the failed publish', () => fault.injected === 1, 10_000);
       expect(confirmationsFor(instanceId)).toHaveLength(0);
-      const invocation = await waitFor('the invocation to end', () => cloud.invocations.find((i) => i.eventId === event.id), 45_000);
-      expect(invocation.outcome).toEqual({ status: 'succeeded', attempts: 2 });
+      const confirmation = await waitFor('the confirmation invocation to end', () => invocationsOf(OUTPUTS.confirmationFunctionName, event.id)[0], 45_000);
+      expect(confirmation).toEqual({ status: 'succeeded', attempts: 2 });
+      expect(invocationsOf(OUTPUTS.handlerFunctionName, event.id)).toEqual([{ status: 'succeeded', attempts: 1 }]);
       await waitFor('the confirmation', () => confirmationsFor(instanceId).length > 0, 10_000);
       await new Promise((r) => setTimeout(r, 1500));
       expect(confirmationsFor(instanceId)).toHaveLength(1);

@@ -9,6 +9,7 @@ import { LOCAL_CREDENTIALS } from '../../local/contract.js';
 import { roleNameOf, standInName } from '../../local/iam/role-sessions.js';
 import { parsePolicyDocument, statementsOf, listOf, type PolicyStatement } from '../../local/iam/policy-document.js';
 import { findResource, lambdaFunctions } from '../../local/stack-reader.js';
+import { OUTPUTS } from '../../infra/spot-web-stack.js';
 import { interruptionWarning } from '../../harness/ec2-events.js';
 import { waitFor } from '../../harness/wait-for.js';
 
@@ -70,7 +71,7 @@ describe('IAM enforced in the local cloud', () => {
   });
 
   it('the handler drains with its role; without elasticloadbalancing:DeregisterTargets it fails with AccessDenied', async () => {
-    const handler = lambdaFunctions(cloud.deployed, '').find((f) => f.logicalId.startsWith('InterruptionsHandler'));
+    const handler = lambdaFunctions(cloud.deployed, '').find((f) => f.name === cloud.outputs[OUTPUTS.handlerFunctionName]);
     const roleName = roleNameOf(handler!.roleArn!);
     const healthy = () => cloud.loadBalancer.targets().filter((t) => t.state === 'healthy').map((t) => t.id);
     const [first, second] = await waitFor('two healthy targets', () => (healthy().length >= 2 ? healthy() : undefined), 30_000);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbClient, createElbv2Client, createSnsClient, lazily } from '../../handlers/interruption/clients.js';
 import { dynamoDbConfirmations } from '../../handlers/interruption/confirmations.js';
+import { createConfirmationHandler, type ConfirmationResult } from '../../handlers/interruption/confirmation-handler.js';
 import { createHandler, type InterruptionHandler } from '../../handlers/interruption/handler.js';
 import { actionOf, serviceOutage, throttle } from '../../local/faults.js';
 import { AwsGateway, signedService } from '../../local/gateway.js';
@@ -17,6 +18,7 @@ import { motoClientConfig, startMoto, type MotoServer } from '../../local/moto-s
 import { SPOT_WARNING_MS } from '../../common/ec2-events.js';
 import { createConfirmationTable } from '../../harness/confirmation-table.js';
 import { interruptionWarning } from '../../harness/ec2-events.js';
+import { successRecord } from '../../harness/invocation-record.js';
 import { createFleetFixture, registeredIds, type FleetFixture } from '../../harness/fleet-fixture.js';
 
 
@@ -64,14 +66,24 @@ const clientConfig = () => ({ endpoint, region: 'us-east-1', credentials: { acce
 function productionHandler(): { handler: InterruptionHandler; logger: Logger } {
   const logger = new Logger({ serviceName: 'fault-test', logLevel: 'SILENT' });
   const handler = createHandler({
-    config: { targetGroupArns: [fleet.targetGroupArn], topicArn, confirmationTableName: confirmationTable, drainOnRebalance: false, deregistrationDelaySeconds: 120 },
+    config: { targetGroupArns: [fleet.targetGroupArn], drainOnRebalance: false },
     elbv2: createElbv2Client(clientConfig()),
-    sns: createSnsClient(clientConfig()),
-    confirmations: dynamoDbConfirmations(confirmationTable, lazily(() => createDynamoDbClient(clientConfig()))),
     logger,
     metrics: new Metrics({ namespace: 'fault-test' }),
   });
   return { handler, logger };
+}
+
+/** The production drain confirmation function, fed the handler's on-success record as Lambda feeds it. */
+function productionConfirmation(): (event: unknown, outcome: unknown) => Promise<ConfirmationResult> {
+  const confirm = createConfirmationHandler({
+    config: { topicArn, confirmationTableName: confirmationTable, deregistrationDelaySeconds: 120 },
+    sns: createSnsClient(clientConfig()),
+    confirmations: dynamoDbConfirmations(confirmationTable, lazily(() => createDynamoDbClient(clientConfig()))),
+    logger: new Logger({ serviceName: 'fault-test', logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'fault-test' }),
+  });
+  return (event, outcome) => confirm(successRecord(event, outcome));
 }
 
 /**
@@ -81,7 +93,7 @@ function productionHandler(): { handler: InterruptionHandler; logger: Logger } {
 function previousHandler(): InterruptionHandler {
   const previousClient = { maxAttempts: 5, retryMode: 'standard', requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 } } as const;
   return createHandler({
-    config: { targetGroupArns: [fleet.targetGroupArn], drainOnRebalance: false, deregistrationDelaySeconds: 120 },
+    config: { targetGroupArns: [fleet.targetGroupArn], drainOnRebalance: false },
     elbv2: new ElasticLoadBalancingV2Client({ ...clientConfig(), ...previousClient }),
     logger: new Logger({ serviceName: 'fault-test', logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'fault-test' }),
@@ -108,10 +120,18 @@ describe('fault: duplicate storm', () => {
   it('the same warning delivered 20 times at once has exactly one deregistration effect and no errors', async () => {
     const [warned, ...others] = fleet.fleetInstanceIds;
     const { handler } = productionHandler();
+    const confirm = productionConfirmation();
     const event = interruptionWarning(warned!);
     await drainInbox();
 
-    const settled = await Promise.allSettled(Array.from({ length: 20 }, () => handler(structuredClone(event))));
+    // Each delivery: the handler's invocation, then (as Lambda does on success) the confirmation's.
+    const settled = await Promise.allSettled(
+      Array.from({ length: 20 }, async () => {
+        const outcome = await handler(structuredClone(event));
+        await confirm(structuredClone(event), outcome);
+        return outcome;
+      }),
+    );
 
     const errors = settled.filter((s) => s.status === 'rejected');
     expect(errors).toEqual([]);

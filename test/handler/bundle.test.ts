@@ -11,19 +11,33 @@ import { synthesize } from '../support/synth.js';
 
 let dir: string;
 let inputs: string[];
+/** Per function: the packages that contribute bytes to its bundle (what tree shaking kept). */
+const packagesIn: Record<'handler' | 'confirmation', Set<string>> = { handler: new Set(), confirmation: new Set() };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'handler-bundle-'));
-  const { metafile } = (await build({ ...handlerBuildOptions(join(dir, 'index.cjs')), metafile: true })) as { metafile: Metafile };
-  inputs = Object.keys(metafile.inputs);
+  for (const entry of ['handler', 'confirmation'] as const) {
+    const { metafile } = (await build({ ...handlerBuildOptions(join(dir, `${entry}.cjs`), entry), metafile: true })) as { metafile: Metafile };
+    if (entry === 'handler') inputs = Object.keys(metafile.inputs);
+    for (const output of Object.values(metafile.outputs)) {
+      for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
+        const pkg = /node_modules\/(@[^/]+\/[^/]+)/.exec(file)?.[1];
+        if (pkg && bytesInOutput > 0) packagesIn[entry].add(pkg);
+      }
+    }
+  }
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('interruption handler bundle', () => {
-  it('holds both clients and takes credentials from the environment only', () => {
-    expect(inputs.some((f) => f.includes('@aws-sdk/client-elastic-load-balancing-v2/'))).toBe(true);
-    expect(inputs.some((f) => f.includes('@aws-sdk/client-sns/'))).toBe(true);
+  it('holds the ELB client only (the confirmation\'s SNS and DynamoDB clients are its own bundle\'s) and takes credentials from the environment only', () => {
+    expect(packagesIn.handler).toContain('@aws-sdk/client-elastic-load-balancing-v2');
+    expect(packagesIn.handler).not.toContain('@aws-sdk/client-sns');
+    expect(packagesIn.handler).not.toContain('@aws-sdk/client-dynamodb');
+    expect(packagesIn.confirmation).toContain('@aws-sdk/client-sns');
+    expect(packagesIn.confirmation).toContain('@aws-sdk/client-dynamodb');
+    expect(packagesIn.confirmation).not.toContain('@aws-sdk/client-elastic-load-balancing-v2');
     expect(inputs).toContain('handlers/interruption/env-credentials.ts');
     expect(inputs.filter((f) => /credential-provider-(node|ini|sso|process|web-identity|imds)\//.test(f))).toEqual([]);
   });
@@ -36,16 +50,19 @@ describe('interruption handler bundle', () => {
 
 describe('interruption handler asset', () => {
   // The same aliases reach the asset through NodejsFunction's esbuild arguments, not through handlerBuildOptions.
-  it('is bundled by the stack with both stand-ins', () => {
+  it('is bundled by the stack with both stand-ins, for the handler and for its drain confirmation', () => {
     const outdir = join(dir, 'cdk.out');
     synthesize({}, { bundle: true, outdir }).app.synth();
-    const bundles = readdirSync(outdir)
+    const assets = readdirSync(outdir)
       .filter((name) => name.startsWith('asset.'))
-      .map((name) => readFileSync(join(outdir, name, 'index.js'), 'utf8'))
-      .filter((code) => code.includes('TARGET_GROUP_ARNS'));
-    expect(bundles).toHaveLength(1);
-    expect(bundles[0]).toContain('event streams are not bundled');
-    expect(bundles[0]).not.toMatch(/AWS_CONTAINER_CREDENTIALS_FULL_URI|AWS_WEB_IDENTITY_TOKEN_FILE/);
+      .map((name) => readFileSync(join(outdir, name, 'index.js'), 'utf8'));
+    const bundles = [assets.filter((code) => code.includes('TARGET_GROUP_ARNS')), assets.filter((code) => code.includes('CONFIRMATION_TABLE_NAME'))];
+    for (const found of bundles) {
+      expect(found).toHaveLength(1);
+      expect(found[0]).toContain('event streams are not bundled');
+      expect(found[0]).not.toMatch(/AWS_CONTAINER_CREDENTIALS_FULL_URI|AWS_WEB_IDENTITY_TOKEN_FILE/);
+    }
+    expect(bundles[0]![0]).not.toBe(bundles[1]![0]);
   });
 });
 

@@ -11,9 +11,11 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dynamoDbConfirmations, type ClaimRequest, type DrainConfirmations } from '../../handlers/interruption/confirmations.js';
+import { createConfirmationHandler } from '../../handlers/interruption/confirmation-handler.js';
 import { createHandler } from '../../handlers/interruption/handler.js';
 import { createConfirmationTable } from '../../harness/confirmation-table.js';
 import { interruptionWarning } from '../../harness/ec2-events.js';
+import { successRecord } from '../../harness/invocation-record.js';
 import { motoClientConfig, startMoto, type MotoServer } from '../../local/moto-server.js';
 
 const TG_WEB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';
@@ -134,16 +136,30 @@ describe('the handler under duplicate deliveries, with AWS DeregisterTargets sem
     release: async () => {},
   };
 
-  function handlerWith(confirmations: DrainConfirmations) {
-    return createHandler({
-      config: { targetGroupArns: [TG_WEB], topicArn: TOPIC, confirmationTableName: 'unused-here', drainOnRebalance: false, deregistrationDelaySeconds: 120 },
-      elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }),
+  const quiet = () => ({
+    logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
+    retry: { budgetWithoutContextMs: 0 },
+  });
+  /** The confirmation function over `confirmations`, fed what Lambda feeds it: the handler's success record. */
+  function confirmationWith(confirmations: DrainConfirmations) {
+    const confirm = createConfirmationHandler({
+      config: { topicArn: TOPIC, confirmationTableName: 'unused-here', deregistrationDelaySeconds: 120 },
       sns: new SNSClient({ region: 'us-east-1' }),
       confirmations,
-      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
-      metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
-      retry: { budgetWithoutContextMs: 0 },
+      ...quiet(),
     });
+    return (event: unknown, outcome: unknown) =>
+      confirm(successRecord(event, outcome));
+  }
+  /** One delivery: the handler's invocation, then the confirmation's with its record. */
+  function handlerWith(confirmations: DrainConfirmations) {
+    const drain = createHandler({ config: { targetGroupArns: [TG_WEB], drainOnRebalance: false }, elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }), ...quiet() });
+    const confirm = confirmationWith(confirmations);
+    return async (event: unknown) => {
+      const outcome = await drain(event);
+      return { status: outcome.status, confirmation: (await confirm(event, outcome)).status };
+    };
   }
 
   /** Five deliveries of one event processed at the same instant: each reads the target healthy before any deregisters. */
@@ -180,36 +196,24 @@ describe('the handler under duplicate deliveries, with AWS DeregisterTargets sem
     expect(confirmations.filter((c) => c !== 'published').every((c) => c === 'sending-elsewhere' || c === 'sent-earlier')).toBe(true);
   });
 
-  // A minute later the target is draining, or already gone: with no request in flight ELB completes the drain at once.
-  it.each([
-    ['draining', { State: 'draining' as const, Reason: 'Target.DeregistrationInProgress' as const }, 'already-draining'],
-    ['gone', { State: 'unused' as const, Reason: 'Target.NotRegistered' as const }, 'not-registered'],
-  ])('a publish that fails after the drain is sent by the retry that finds the target %s; target health alone loses it', async (_, found, retriedStatus) => {
+  it("a publish that fails is sent by Lambda's retry of the confirmation record (the claim released, not lost)", async () => {
     const healthy = { TargetHealthDescriptions: [{ Target: { Id: INSTANCE, Port: 80 }, TargetHealth: { State: 'healthy' as const } }] };
-    const draining = { TargetHealthDescriptions: [{ Target: { Id: INSTANCE, Port: 80 }, TargetHealth: found }] };
+    elbv2Mock.on(DescribeTargetHealthCommand).resolves(healthy);
+    snsMock.on(PublishCommand).rejectsOnce(Object.assign(new Error('Internal error'), { name: 'InternalError', $fault: 'server' })).resolves({});
     const event = interruptionWarning(INSTANCE);
-    const run = async (confirmations: DrainConfirmations) => {
-      elbv2Mock.reset();
-      snsMock.reset();
-      elbv2Mock.on(DescribeTargetHealthCommand).resolvesOnce(healthy).resolves(draining);
-      snsMock.on(PublishCommand).rejectsOnce(Object.assign(new Error('Internal error'), { name: 'InternalError', $fault: 'server' })).resolves({});
-      const handler = handlerWith(confirmations);
-      await expect(handler(structuredClone(event))).rejects.toThrow('Internal error');
-      // Lambda's asynchronous retry, a minute later: the same event, the target draining.
-      const retried = await handler(structuredClone(event));
-      return { retried, published: snsMock.commandCalls(PublishCommand).length };
-    };
+    const outcome = await createHandler({ config: { targetGroupArns: [TG_WEB], drainOnRebalance: false }, elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }), ...quiet() })(event);
+    const { store } = await freshStore();
+    const confirm = confirmationWith(store);
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
     try {
-      const control = await run(targetHealthOnly);
-      expect(control.retried.status).toBe(retriedStatus);
-      expect(control.published).toBe(1); // the failed attempt only: the confirmation is lost
-
-      const { store } = await freshStore();
-      const fixed = await run(store);
-      expect(fixed.retried).toMatchObject({ status: retriedStatus, confirmation: 'published' });
-      expect(fixed.published).toBe(2); // the failed attempt, then the retry's
+      await expect(confirm(structuredClone(event), outcome)).rejects.toThrow('Internal error');
+      // Lambda's asynchronous retry of the record, a minute later: the handler is not run again.
+      expect(await confirm(structuredClone(event), outcome)).toMatchObject({ status: 'published' });
+      // A later duplicate of the record finds it sent.
+      expect(await confirm(structuredClone(event), outcome)).toMatchObject({ status: 'sent-earlier' });
+      expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 2); // the failed attempt, then the retry's
       expect(snsMock.commandCalls(PublishCommand)[1]!.args[0].input.Message).toContain(`deregistered from tg/web after AWS's interruption warning`);
+      expect(elbv2Mock).toHaveReceivedCommandTimes(DeregisterTargetsCommand, 1);
     } finally {
       vi.unstubAllEnvs();
     }

@@ -7,16 +7,12 @@ import {
   TargetGroupNotFoundException,
   type TargetHealthStateEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { lazily } from '../../handlers/interruption/clients.js';
 import type { HandlerConfig } from '../../handlers/interruption/config.js';
-import { dynamoDbConfirmations } from '../../handlers/interruption/confirmations.js';
 import { createHandler } from '../../handlers/interruption/handler.js';
 import type { RetryBudgetOptions } from '../../handlers/interruption/retry-budget.js';
 import { interruptionWarning, rebalanceRecommendation, stateChangeNotification } from '../../harness/ec2-events.js';
@@ -24,19 +20,8 @@ import { interruptionWarning, rebalanceRecommendation, stateChangeNotification }
 const INSTANCE = 'i-0b662ef9931388ba0';
 const TG_WEB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';
 const TG_API = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/fedcba9876543210';
-const TOPIC = 'arn:aws:sns:us-east-1:123456789012:spotweb-interruptions';
 
 const elbv2Mock = mockClient(ElasticLoadBalancingV2Client);
-const snsMock = mockClient(SNSClient);
-const dynamodbMock = mockClient(DynamoDBClient);
-const TABLE = 'spotweb-confirmations';
-
-/** A claim taken: DynamoDB returns the item as written (ReturnValues ALL_NEW), target groups included. */
-const claimTaken = (input: UpdateItemCommandInput) => ({ Attributes: { targetGroupArns: input.ExpressionAttributeValues?.[':groups'] ?? { L: [] } } });
-/** A claim refused; `state` is what ReturnValuesOnConditionCheckFailure shows, none when there is no item. */
-const claimRefused = (state?: string) =>
-  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(state && { Item: { state: { S: state } } }) });
-const updates = () => dynamodbMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input);
 
 function health(state: TargetHealthStateEnum, reason?: 'Target.NotRegistered' | 'Target.DeregistrationInProgress') {
   return {
@@ -54,30 +39,19 @@ function setup(config: Partial<HandlerConfig> = {}, retry: RetryBudgetOptions = 
   const log = { info: vi.spyOn(logger, 'info'), warn: vi.spyOn(logger, 'warn'), error: vi.spyOn(logger, 'error') };
   const addMetric = vi.spyOn(metrics, 'addMetric');
   const publish = vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
-  const dynamodb = vi.fn(() => new DynamoDBClient({ region: 'us-east-1' }));
   const handler = createHandler({
-    config: { targetGroupArns: [TG_WEB], drainOnRebalance: false, deregistrationDelaySeconds: 120, ...config },
+    config: { targetGroupArns: [TG_WEB], drainOnRebalance: false, ...config },
     elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }),
-    sns: new SNSClient({ region: 'us-east-1' }),
-    // As index.ts builds it: the client made on first use.
-    confirmations: dynamoDbConfirmations(TABLE, lazily(dynamodb)),
     logger,
     metrics,
     retry,
   });
   const metricNames = () => addMetric.mock.calls.map(([name]) => name);
-  return { handler, log, logger, metricNames, publish, dynamodb };
+  return { handler, log, logger, metricNames, publish };
 }
 
 beforeEach(() => {
   elbv2Mock.reset();
-  snsMock.reset();
-  dynamodbMock.reset();
-  // An empty table: a deregistering delivery takes the claim, a resuming one finds nothing to resume.
-  dynamodbMock.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => {
-    if (input.ConditionExpression?.startsWith('attribute_exists')) throw claimRefused();
-    return claimTaken(input);
-  });
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -181,13 +155,12 @@ describe('idempotence', () => {
 describe('instances that are not ours', () => {
   it('leaves an instance that is in none of our target groups alone', async () => {
     elbv2Mock.on(DescribeTargetHealthCommand).resolves(NOT_REGISTERED);
-    const { handler, log, metricNames } = setup({ topicArn: TOPIC });
+    const { handler, log, metricNames } = setup();
 
     const outcome = await handler(interruptionWarning(INSTANCE));
 
     expect(outcome).toMatchObject({ status: 'not-registered', targetGroups: [{ targetGroupArn: TG_WEB, outcome: 'not-registered' }] });
     expect(elbv2Mock).not.toHaveReceivedCommand(DeregisterTargetsCommand);
-    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
     expect(log.info).toHaveBeenCalledWith('interruption event not-registered', expect.objectContaining({ instanceId: INSTANCE }));
     expect(metricNames()).toEqual(['NotRegistered']);
   });
@@ -356,204 +329,5 @@ describe('retries inside one invocation', () => {
 
     await expect(handler(interruptionWarning(INSTANCE))).rejects.toBeInstanceOf(TargetGroupNotFoundException);
     expect(elbv2Mock).toHaveReceivedCommandOnce(DescribeTargetHealthCommand);
-  });
-});
-
-describe('outcome notification', () => {
-  it('publishes a real deregistration to the topic', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
-    const { handler } = setup({ topicArn: TOPIC, targetGroupArns: [TG_WEB, TG_API], deregistrationDelaySeconds: 90 });
-
-    const event = interruptionWarning(INSTANCE, 'stop');
-    await handler(event);
-
-    expect(snsMock).toHaveReceivedCommandExactlyOnceWith(PublishCommand, {
-      TopicArn: TOPIC,
-      Subject: `spotweb drained Spot instance ${INSTANCE}`,
-      Message:
-        `spotweb drained Spot instance ${INSTANCE}: deregistered from tg/web, tg/api after AWS's interruption warning ` +
-        `(instance-action: stop, warning at ${event.time}, region us-east-1). The load balancer sends new requests ` +
-        'to the other targets and lets requests in flight finish for up to 90 s.',
-    });
-  });
-
-  it('claims the confirmation after the drain, publishes, then marks it sent', async () => {
-    const order: string[] = [];
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
-    elbv2Mock.on(DeregisterTargetsCommand).callsFake(() => (order.push('DeregisterTargets'), {}));
-    dynamodbMock.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => (order.push(`UpdateItem ${input.ExpressionAttributeValues?.[':set']?.S ?? 'claim'}`), claimTaken(input)));
-    snsMock.on(PublishCommand).callsFake(() => (order.push('Publish'), {}));
-    const { handler } = setup({ topicArn: TOPIC });
-    const event = interruptionWarning(INSTANCE);
-
-    expect(await handler(event)).toMatchObject({ status: 'deregistered', confirmation: 'published' });
-    // The deregistration comes first: the claim never delays it.
-    expect(order).toEqual(['DeregisterTargets', 'UpdateItem claim', 'Publish', 'UpdateItem sent']);
-    const [claim, sent] = updates();
-    expect(claim).toMatchObject({
-      TableName: TABLE,
-      Key: { instanceId: { S: INSTANCE } },
-      ConditionExpression: 'attribute_not_exists(#pk) OR (#state = :released OR (#state = :sending AND #lease < :now))',
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    });
-    expect(claim!.ExpressionAttributeValues).toMatchObject({ ':groups': { L: [{ S: TG_WEB }] }, ':event': { S: event.id } });
-    // The lease ends at the function's deadline (60 s without a Lambda context).
-    expect(Number(claim!.ExpressionAttributeValues![':lease']!.N) - Date.now()).toBeGreaterThan(55_000);
-    expect(sent).toMatchObject({ ConditionExpression: '#owner = :owner AND #state = :sending', ExpressionAttributeValues: { ':owner': claim!.ExpressionAttributeValues![':owner'] } });
-  });
-
-  it('confirms once when the same event is delivered again after the drain (at-least-once delivery)', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolvesOnce(health('healthy')).resolves(health('draining'));
-    dynamodbMock.on(UpdateItemCommand).callsFakeOnce(claimTaken).callsFakeOnce(claimTaken).rejects(claimRefused('sent'));
-    const { handler } = setup({ topicArn: TOPIC });
-    const event = interruptionWarning(INSTANCE);
-
-    const outcomes = [await handler(event), await handler(event), await handler(event)];
-    expect(outcomes.map((o) => [o.status, o.confirmation])).toEqual([
-      ['deregistered', 'published'],
-      ['already-draining', 'sent-earlier'],
-      ['already-draining', 'sent-earlier'],
-    ]);
-    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
-  });
-
-  it('leaves the confirmation to a concurrent delivery that holds the claim, and succeeds', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
-    dynamodbMock.on(UpdateItemCommand).rejects(claimRefused('sending'));
-    const { handler, log } = setup({ topicArn: TOPIC });
-
-    expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered', confirmation: 'sending-elsewhere' });
-    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
-    expect(log.error).not.toHaveBeenCalled();
-  });
-
-  it('sends the confirmation from the retry that finds the instance draining, when an earlier delivery released it', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('draining'));
-    // The item as the first delivery wrote it: the target groups it drained come back with the claim.
-    dynamodbMock.on(UpdateItemCommand).callsFake(() => ({ Attributes: { targetGroupArns: { L: [{ S: TG_API }] } } }));
-    const { handler } = setup({ topicArn: TOPIC, targetGroupArns: [TG_WEB, TG_API] });
-
-    expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'already-draining', confirmation: 'published' });
-    expect(updates()[0]!.ConditionExpression).toBe('attribute_exists(#pk) AND (#state = :released OR (#state = :sending AND #lease < :now))');
-    expect(snsMock.commandCalls(PublishCommand)[0]!.args[0].input.Message).toContain('deregistered from tg/api after');
-  });
-
-  it('leaves out a time or region that is not well-formed rather than echo it', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
-    const { handler } = setup({ topicArn: TOPIC });
-
-    await handler({ ...interruptionWarning(INSTANCE), time: 'yesterday\u001b[31m', region: 'x'.repeat(500) });
-    const message = snsMock.commandCalls(PublishCommand)[0]!.args[0].input.Message!;
-    expect(message).toContain('(instance-action: terminate)');
-    expect(message).not.toContain('yesterday');
-    expect(message).not.toContain('xxx');
-  });
-
-  it('publishes nothing for a target draining by no doing of ours', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('draining'));
-    dynamodbMock.on(UpdateItemCommand).rejects(claimRefused());
-    const { handler } = setup({ topicArn: TOPIC });
-
-    expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'already-draining', confirmation: 'not-drained-by-handler' });
-    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
-  });
-
-  it('publishes nothing and builds no DynamoDB client without a topic', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
-    const { handler, dynamodb } = setup();
-
-    expect(await handler(interruptionWarning(INSTANCE))).not.toHaveProperty('confirmation');
-    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
-    expect(dynamodb).not.toHaveBeenCalled();
-  });
-
-  it('builds the DynamoDB client after the drain, only for events acted on, and once', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
-    const { handler, dynamodb } = setup({ topicArn: TOPIC });
-
-    await handler(rebalanceRecommendation(INSTANCE));
-    await handler({ source: 'aws.ec2' });
-    expect(dynamodb).not.toHaveBeenCalled();
-    await handler(interruptionWarning(INSTANCE));
-    await handler(interruptionWarning(INSTANCE));
-    expect(dynamodb).toHaveBeenCalledOnce();
-  });
-
-  it('asks whether a foreign instance is owed a confirmation, and publishes nothing for it', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(NOT_REGISTERED);
-    const { handler } = setup({ topicArn: TOPIC });
-
-    expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'not-registered', confirmation: 'not-drained-by-handler' });
-    expect(updates()[0]!.ConditionExpression).toMatch(/^attribute_exists\(#pk\) AND /);
-    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
-  });
-
-  it('releases the claim and throws when publishing fails after the drain, so Lambda\'s retry sends it', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
-    snsMock.on(PublishCommand).rejects(new Error('topic gone'));
-    const { handler, log } = setup({ topicArn: TOPIC });
-
-    await expect(handler(interruptionWarning(INSTANCE))).rejects.toThrow('topic gone');
-    expect(elbv2Mock).toHaveReceivedCommandOnce(DeregisterTargetsCommand);
-    const [claim, release] = updates();
-    expect(release).toMatchObject({
-      UpdateExpression: 'SET #state = :set REMOVE #lease',
-      ConditionExpression: '#owner = :owner AND #state = :sending',
-      ExpressionAttributeValues: { ':set': { S: 'released' }, ':owner': claim!.ExpressionAttributeValues![':owner'] },
-    });
-    expect(log.error).toHaveBeenCalledWith('interruption event failed', expect.objectContaining({ drainedTargetGroups: [{ targetGroupArn: TG_WEB, outcome: 'deregistered' }] }));
-  });
-
-  it('throws the publish failure even when the release fails too (the claim lapses at the function deadline)', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
-    snsMock.on(PublishCommand).rejects(new Error('topic gone'));
-    dynamodbMock.on(UpdateItemCommand).callsFakeOnce(claimTaken).rejects(new Error('dynamodb down'));
-    const { handler, log } = setup({ topicArn: TOPIC });
-
-    await expect(handler(interruptionWarning(INSTANCE))).rejects.toThrow('topic gone');
-    expect(log.warn).toHaveBeenCalledWith('confirmation claim not released; it lapses at the function deadline', expect.objectContaining({ instanceId: INSTANCE }));
-  });
-
-  it('succeeds when the message is out but marking it sent fails, with a warning', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
-    dynamodbMock.on(UpdateItemCommand).callsFakeOnce(claimTaken).rejects(new Error('dynamodb down'));
-    const { handler, log } = setup({ topicArn: TOPIC });
-
-    expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered', confirmation: 'published' });
-    expect(snsMock).toHaveReceivedCommandOnce(PublishCommand);
-    expect(log.warn).toHaveBeenCalledWith('confirmation published but not marked sent', expect.objectContaining({ instanceId: INSTANCE }));
-  });
-
-  it('throws when the claim cannot be written after the drain, without publishing', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
-    dynamodbMock.on(UpdateItemCommand).rejects(Object.assign(new Error('AccessDeniedException'), { name: 'AccessDeniedException', $fault: 'client' }));
-    const { handler } = setup({ topicArn: TOPIC });
-
-    await expect(handler(interruptionWarning(INSTANCE))).rejects.toThrow('AccessDeniedException');
-    expect(elbv2Mock).toHaveReceivedCommandOnce(DeregisterTargetsCommand);
-    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
-  });
-
-  it('refuses a topic without an SNS client', () => {
-    expect(() =>
-      createHandler({
-        config: { targetGroupArns: [TG_WEB], topicArn: TOPIC, drainOnRebalance: false, deregistrationDelaySeconds: 120 },
-        elbv2: new ElasticLoadBalancingV2Client({}),
-        logger: new Logger({ logLevel: 'SILENT' }),
-        metrics: new Metrics({ namespace: 'test' }),
-      }),
-    ).toThrow('an SNS client is required when a topic ARN is configured');
-  });
-
-  it('refuses a topic without a confirmation store', () => {
-    expect(() =>
-      createHandler({
-        config: { targetGroupArns: [TG_WEB], topicArn: TOPIC, drainOnRebalance: false, deregistrationDelaySeconds: 120 },
-        elbv2: new ElasticLoadBalancingV2Client({}),
-        sns: new SNSClient({}),
-        logger: new Logger({ logLevel: 'SILENT' }),
-        metrics: new Metrics({ namespace: 'test' }),
-      }),
-    ).toThrow('a confirmation store is required when a topic ARN is configured');
   });
 });

@@ -1,6 +1,7 @@
-// The handler bundled as it ships (infra/handler-bundling.ts, environment-only credentials included), configured
-// through its environment exactly as the stack configures it, against moto: proves the wire calls (and
-// AWS_ENDPOINT_URL wiring), not just the mocks.
+// The handler and its drain confirmation bundled as they ship (infra/handler-bundling.ts, environment-only
+// credentials included), configured through their environment as the stack configures them, against moto: proves
+// the wire calls (and AWS_ENDPOINT_URL wiring), not just the mocks. Each delivery runs the handler, then the
+// confirmation with the success record Lambda would send it.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -13,6 +14,8 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handlerBuildOptions } from '../../infra/handler-bundling.js';
 import type { handler as Handler } from '../../handlers/interruption/index.js';
+import type { handler as ConfirmationHandler } from '../../handlers/interruption/confirm.js';
+import { successRecord } from '../../harness/invocation-record.js';
 import { interruptionWarning, rebalanceRecommendation } from '../../harness/ec2-events.js';
 import { createConfirmationTable } from '../../harness/confirmation-table.js';
 import { createFleetFixture, motoClientConfig, register, registeredIds, type FleetFixture } from '../../harness/fleet-fixture.js';
@@ -23,8 +26,16 @@ let fleet: FleetFixture;
 let secondTargetGroupArn: string;
 let queueUrl: string;
 let sqs: SQSClient;
-let handler: typeof Handler;
+let drain: typeof Handler;
+let confirm: typeof ConfirmationHandler;
 let bundleDir: string;
+
+/** One delivery: the handler, then (it succeeded) the confirmation with its record; the handler's outcome. */
+async function handler(event: unknown) {
+  const outcome = await drain(event);
+  await confirm(successRecord(event, outcome));
+  return outcome;
+}
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -62,10 +73,14 @@ beforeAll(async () => {
     vi.stubEnv(name, value);
   }
   bundleDir = mkdtempSync(join(tmpdir(), 'handler-bundle-'));
-  const bundle = join(bundleDir, 'index.cjs');
-  await build(handlerBuildOptions(bundle));
-  // The bundle reads its environment and builds its clients at load, as Lambda's init does.
-  ({ handler } = createRequire(import.meta.url)(bundle) as { handler: typeof Handler });
+  const load = async <T>(entry: 'handler' | 'confirmation'): Promise<T> => {
+    const bundle = join(bundleDir, `${entry}.cjs`);
+    await build(handlerBuildOptions(bundle, entry));
+    // The bundle reads its environment and builds its clients at load, as Lambda's init does.
+    return (createRequire(import.meta.url)(bundle) as { handler: T }).handler;
+  };
+  drain = await load<typeof Handler>('handler');
+  confirm = await load<typeof ConfirmationHandler>('confirmation');
 });
 
 afterAll(async () => {

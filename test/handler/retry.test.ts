@@ -63,7 +63,7 @@ function handlerAgainstScript(budgetMs = 0) {
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
   return createHandler({
     retry: { budgetWithoutContextMs: budgetMs, baseDelayMs: 20, maxDelayMs: 100 },
-    config: { targetGroupArns: [TG], drainOnRebalance: false, deregistrationDelaySeconds: 120 },
+    config: { targetGroupArns: [TG], drainOnRebalance: false },
     elbv2: createElbv2Client({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
     logger: new Logger({ logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'test' }),

@@ -30,8 +30,8 @@ describe('alarms and dashboard (defaults)', () => {
     topicRef = { Ref: logicalIdOf(template, 'AWS::SNS::Topic') };
   }, 240_000);
 
-  it('has seven alarms, each notifying the interruption topic on ALARM and on OK', () => {
-    expect(alarms(template)).toHaveLength(7);
+  it('has eight alarms, each notifying the interruption topic on ALARM and on OK', () => {
+    expect(alarms(template)).toHaveLength(8);
     for (const a of alarms(template)) {
       expect(a.Properties.ActionsEnabled).toBe(true);
       expect(a.Properties.AlarmActions).toEqual([topicRef]);
@@ -50,14 +50,19 @@ describe('alarms and dashboard (defaults)', () => {
     });
   });
 
-  it('handler Errors, the rule FailedInvocations, and target health', () => {
-    const fn = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) => id.startsWith('InterruptionsHandler'));
+  it('Errors of the handler and of its drain confirmation, the rule FailedInvocations, and target health', () => {
+    const functions = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith('InterruptionsHandler'));
+    expect(functions).toHaveLength(2);
     const rule = logicalIdOf(template, 'AWS::Events::Rule');
-    expect(alarmOn(template, 'Errors').Properties).toMatchObject({
-      Threshold: 0,
-      TreatMissingData: 'notBreaching',
-      Metrics: [{ MetricStat: { Metric: { Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }] }, Stat: 'Sum', Period: 300 } }],
-    });
+    const errors = alarms(template).filter((a) => a.Properties.Metrics.some((m: any) => m.MetricStat?.Metric?.MetricName === 'Errors'));
+    expect(errors.map((a) => a.Properties.Metrics[0].MetricStat.Metric.Dimensions[0].Value.Ref).sort()).toEqual(functions.sort());
+    for (const a of errors) {
+      expect(a.Properties).toMatchObject({
+        Threshold: 0,
+        TreatMissingData: 'notBreaching',
+        Metrics: [{ MetricStat: { Metric: { Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName' }] }, Stat: 'Sum', Period: 300 } }],
+      });
+    }
     expect(alarmOn(template, 'FailedInvocations').Properties).toMatchObject({
       Threshold: 0,
       Metrics: [{ MetricStat: { Metric: { Namespace: 'AWS/Events', Dimensions: [{ Name: 'RuleName', Value: { Ref: rule } }] }, Stat: 'Sum' } }],
@@ -90,7 +95,7 @@ describe('alarms and dashboard (defaults)', () => {
     const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as Resource[];
     expect(dashboard).toHaveLength(1);
     const body = JSON.stringify(dashboard[0]!.Properties.DashboardBody);
-    for (const metric of ['RequestCount', 'HTTPCode_ELB_5XX_Count', 'HealthyHostCount', 'UnHealthyHostCount', 'TargetCapacity', 'FulfilledCapacity', 'FailedInvocations', 'Deregistered', 'AlreadyDraining', 'Errors', 'ApproximateNumberOfMessagesVisible']) {
+    for (const metric of ['RequestCount', 'HTTPCode_ELB_5XX_Count', 'HealthyHostCount', 'UnHealthyHostCount', 'TargetCapacity', 'FulfilledCapacity', 'FailedInvocations', 'Deregistered', 'AlreadyDraining', 'ConfirmationPublished', 'ConfirmationFailed', 'Errors', 'ApproximateNumberOfMessagesVisible']) {
       expect(body, metric).toContain(metric);
     }
   });
@@ -116,7 +121,7 @@ describe('alarms and dashboard (defaults)', () => {
 describe('alarm thresholds are configuration', () => {
   it('takes thresholds from context and adds a FailedInvocations alarm for the rebalance rule', { timeout: 240_000 }, () => {
     const { template } = synthesize({ alarmElb5xxPerMinute: '20', alarmNoHealthyTargetMinutes: '4', alarmCapacityShortfallMinutes: '30', drainOnRebalance: 'true', capacityRebalance: 'true' });
-    expect(alarms(template)).toHaveLength(8);
+    expect(alarms(template)).toHaveLength(9);
     expect(alarmOn(template, 'HTTPCode_ELB_5XX_Count').Properties.Threshold).toBe(20);
     expect(alarmOn(template, 'HealthyHostCount').Properties.EvaluationPeriods).toBe(4);
     expect(alarmOn(template, 'FulfilledCapacity').Properties.EvaluationPeriods).toBe(6);

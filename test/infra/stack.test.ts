@@ -213,50 +213,97 @@ describe('SpotWeb stack (defaults)', () => {
     expect(topicTarget.InputTransformer.InputTemplate).toMatch(/^AWS Spot interruption warning: instance <instance> /);
   });
 
-  it('runs the handler on the latest Node runtime with its configuration, a log group and a DLQ', () => {
-    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f: any) =>
-      String(f.Properties.Description ?? '').includes('interruption'),
-    ) as Resource;
-    expect(fn.Properties.Runtime).toMatch(/^nodejs\d+\.x$/);
-    expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
-    expect(fn.Properties.DeadLetterConfig.TargetArn['Fn::GetAtt'][0]).toMatch(/DeadLetterQueue/);
-    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(
-      [
-        'CONFIRMATION_TABLE_NAME',
-        'DEREGISTRATION_DELAY_SECONDS',
-        'DRAIN_ON_REBALANCE',
-        'POWERTOOLS_METRICS_NAMESPACE',
-        'POWERTOOLS_SERVICE_NAME',
-        'TARGET_GROUP_ARNS',
-        'TOPIC_ARN',
-      ],
+  /** The interruption path's two functions, found by their descriptions (infra/interruption-handler.ts). */
+  const handlerFunction = () => functionEntry(/^Deregisters Spot instances/);
+  const confirmationFunction = () => functionEntry(/^Tells a person once per instance/);
+  function functionEntry(description: RegExp): [string, Resource] {
+    const found = (Object.entries(template.findResources('AWS::Lambda::Function')) as Array<[string, Resource]>).filter(([, f]) =>
+      description.test(String(f.Properties.Description ?? '')),
     );
-    expect(fn.Properties.Environment.Variables).toMatchObject({ DEREGISTRATION_DELAY_SECONDS: '120', DRAIN_ON_REBALANCE: 'false' });
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  }
+  /** The statements of the inline policy attached to the role `roleId` names (by logical id prefix). */
+  function roleStatements(roleId: RegExp): Array<{ Action: string | string[]; Resource: unknown }> {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
+    const found = policies.filter((p) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => roleId.test(r.Ref)));
+    expect(found).toHaveLength(1);
+    return found[0]!.Properties.PolicyDocument.Statement;
+  }
+  const actionsOf = (statements: ReadonlyArray<{ Action: string | string[] }>) => statements.flatMap((s) => [s.Action].flat());
+
+  it('runs the handler and its drain confirmation on the latest Node runtime, each with its configuration, log group and DLQ', () => {
+    const [handlerId, fn] = handlerFunction();
+    const [confirmationId, confirmation] = confirmationFunction();
+    for (const f of [fn, confirmation]) {
+      expect(f.Properties.Runtime).toMatch(/^nodejs\d+\.x$/);
+      expect(f.Properties.LoggingConfig.LogGroup).toBeDefined();
+      expect(f.Properties.DeadLetterConfig.TargetArn['Fn::GetAtt'][0]).toMatch(/DeadLetterQueue/);
+      expect(f.Properties.Timeout).toBe(60);
+    }
+    expect(fn.Properties.LoggingConfig.LogGroup).not.toEqual(confirmation.Properties.LoggingConfig.LogGroup);
+    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual([
+      'DRAIN_ON_REBALANCE',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_SERVICE_NAME',
+      'TARGET_GROUP_ARNS',
+    ]);
+    expect(fn.Properties.Environment.Variables).toMatchObject({ DRAIN_ON_REBALANCE: 'false' });
+    expect(Object.keys(confirmation.Properties.Environment.Variables).sort()).toEqual([
+      'CONFIRMATION_TABLE_NAME',
+      'DEREGISTRATION_DELAY_SECONDS',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_SERVICE_NAME',
+      'TOPIC_ARN',
+    ]);
+    expect(confirmation.Properties.Environment.Variables).toMatchObject({ DEREGISTRATION_DELAY_SECONDS: '120', POWERTOOLS_SERVICE_NAME: 'spotweb-drain-confirmation' });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     // Lambda's asynchronous retries (EventBridge invokes asynchronously), bounded by the warning's life; the
-    // timeout leaves the handler room for its own retries within one invocation.
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 120, Qualifier: '$LATEST' });
-    expect(fn.Properties.Timeout).toBe(60);
+    // timeout leaves the handler room for its own retries within one invocation. Each success hands its record to
+    // the confirmation function, whose own retries may run for an hour.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: handlerId },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 120,
+      Qualifier: '$LATEST',
+      DestinationConfig: { OnSuccess: { Destination: { 'Fn::GetAtt': [confirmationId, 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: confirmationId },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      Qualifier: '$LATEST',
+    });
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
   });
 
-  it('scopes the handler IAM: deregistration on this target group only, nothing mutating on "*"', () => {
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
-    const handlerPolicy = policies.find((p) => JSON.stringify(p.Properties.Roles).includes('HandlerRole'))!;
-    const statements = handlerPolicy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>;
+  it('scopes the handler IAM: deregistration on this target group only, invoking its confirmation function only, nothing mutating on "*"', () => {
+    const [confirmationId] = confirmationFunction();
+    const statements = roleStatements(/^InterruptionsHandlerRole/);
     const byAction = new Map(statements.flatMap((s) => [s.Action].flat().map((a) => [a, s.Resource] as const)));
     expect(byAction.get('elasticloadbalancing:DeregisterTargets')).toEqual({ Ref: expect.stringMatching(/TargetGroup/) });
-    expect(byAction.get('sns:Publish')).toEqual({ Ref: expect.stringMatching(/Topic/) });
-    expect(byAction.get('dynamodb:UpdateItem')).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/Confirmations/), 'Arn'] });
-    // Exactly the one DynamoDB action the handler calls: no reads, PutItem, DeleteItem or batch writes.
-    expect([...byAction.keys()].filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem']);
+    // The on-success destination, exactly: not CDK's LambdaDestination grant on every version and alias (`:*`).
+    expect(byAction.get('lambda:InvokeFunction')).toEqual({ 'Fn::GetAtt': [confirmationId, 'Arn'] });
+    // The confirmation is not the handler's: no topic, no table.
+    expect(actionsOf(statements).filter((a) => /^(sns|dynamodb|kms):/.test(a))).toEqual([]);
     const wildcard = statements.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat());
     expect(wildcard).toEqual(['elasticloadbalancing:DescribeTargetHealth']);
-    expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => a.includes('*'))).toEqual([]);
-    const role = Object.values(template.findResources('AWS::IAM::Role')).find((r: any) =>
-      String(r.Properties.Description ?? '').includes('interruption handler'),
-    ) as Resource;
-    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(actionsOf(statements).filter((a) => a.includes('*'))).toEqual([]);
+    for (const description of ['spotweb interruption handler', 'spotweb drain confirmation']) {
+      const role = Object.values(template.findResources('AWS::IAM::Role')).find((r: any) => r.Properties.Description === description) as Resource;
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('scopes the drain confirmation IAM: Publish on this topic, UpdateItem on its table, nothing on "*"', () => {
+    const statements = roleStatements(/^InterruptionsHandlerConfirmationRole/);
+    const byAction = new Map(statements.flatMap((s) => [s.Action].flat().map((a) => [a, s.Resource] as const)));
+    expect(byAction.get('sns:Publish')).toEqual({ Ref: expect.stringMatching(/Topic/) });
+    expect(byAction.get('dynamodb:UpdateItem')).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/Confirmations/), 'Arn'] });
+    // Exactly the one DynamoDB action it calls: no reads, PutItem, DeleteItem or batch writes.
+    expect(actionsOf(statements).filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem']);
+    expect(actionsOf(statements).filter((a) => a.startsWith('elasticloadbalancing:') || a.startsWith('lambda:'))).toEqual([]);
+    expect(statements.filter((s) => s.Resource === '*')).toEqual([]);
   });
 
   it("keeps the drain confirmations in an on-demand table keyed by instance id, with TTL and point-in-time recovery, named to the handler", () => {
@@ -270,9 +317,7 @@ describe('SpotWeb stack (defaults)', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
     expect(table.DeletionPolicy).toBe('Delete');
-    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f: any) =>
-      String(f.Properties.Description ?? '').includes('interruption'),
-    ) as Resource;
+    const [, fn] = confirmationFunction();
     expect(fn.Properties.Environment.Variables.CONFIRMATION_TABLE_NAME).toEqual({ Ref: logicalId });
   });
 
@@ -302,10 +347,8 @@ describe('SpotWeb stack (defaults)', () => {
     for (const s of grants) expect(s.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
   });
 
-  it('gives the handler sns:Publish and the two KMS actions on this topic and key only', () => {
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
-    const handlerPolicy = policies.find((p) => JSON.stringify(p.Properties.Roles).includes('HandlerRole'))!;
-    const kms = (handlerPolicy.Properties.PolicyDocument.Statement as any[]).find((s) => JSON.stringify(s.Action).includes('kms:'));
+  it('gives the drain confirmation sns:Publish and the two KMS actions on this topic and key only', () => {
+    const kms = (roleStatements(/^InterruptionsHandlerConfirmationRole/) as any[]).find((s) => JSON.stringify(s.Action).includes('kms:'));
     expect([...kms.Action].sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
     expect(kms.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/TopicKey/), 'Arn'] });
   });
@@ -336,7 +379,7 @@ describe('SpotWeb stack (defaults)', () => {
   it('outputs the URL, fleet, target group, topic and handler', () => {
     const outputs = Object.keys(template.toJSON().Outputs);
     expect(outputs).toEqual(
-      expect.arrayContaining(['LoadBalancerUrl', 'FleetRequestId', 'TargetGroupArn', 'TopicArn', 'HandlerFunctionName', 'DeadLetterQueueUrl']),
+      expect.arrayContaining(['LoadBalancerUrl', 'FleetRequestId', 'TargetGroupArn', 'TopicArn', 'HandlerFunctionName', 'ConfirmationFunctionName', 'DeadLetterQueueUrl']),
     );
   });
 });

@@ -185,12 +185,13 @@ describe('deployTemplate into moto (the real synthesized app)', () => {
     expect(label).toMatch(/^app\/[^/]+\/[^/]+\/targetgroup\/[^/]+\/[^/]+$/);
   });
 
-  it('creates the handler with its environment resolved to the resources in moto', async () => {
-    const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack.outputs[OUTPUTS.handlerFunctionName] }));
-    expect(config.Environment?.Variables?.TARGET_GROUP_ARNS).toBe(physicalIdOf('AWS::ElasticLoadBalancingV2::TargetGroup'));
-    expect(config.Environment?.Variables?.TOPIC_ARN).toBe(stack.outputs[OUTPUTS.topicArn]);
-    expect(config.Environment?.Variables?.DEREGISTRATION_DELAY_SECONDS).toBe(String(DEFAULT_CONFIG.deregistrationDelaySeconds));
-    expect(config.Environment?.Variables?.CONFIRMATION_TABLE_NAME).toBe(physicalIdOf('AWS::DynamoDB::Table'));
+  it('creates the handler and its drain confirmation with their environment resolved to the resources in moto', async () => {
+    const handler = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack.outputs[OUTPUTS.handlerFunctionName] }));
+    expect(handler.Environment?.Variables?.TARGET_GROUP_ARNS).toBe(physicalIdOf('AWS::ElasticLoadBalancingV2::TargetGroup'));
+    const confirmation = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack.outputs[OUTPUTS.confirmationFunctionName] }));
+    expect(confirmation.Environment?.Variables?.TOPIC_ARN).toBe(stack.outputs[OUTPUTS.topicArn]);
+    expect(confirmation.Environment?.Variables?.DEREGISTRATION_DELAY_SECONDS).toBe(String(DEFAULT_CONFIG.deregistrationDelaySeconds));
+    expect(confirmation.Environment?.Variables?.CONFIRMATION_TABLE_NAME).toBe(physicalIdOf('AWS::DynamoDB::Table'));
   });
 
   it('creates the confirmation table as CloudFormation would: generated name, key, on-demand, TTL, point-in-time recovery, Arn', async () => {
