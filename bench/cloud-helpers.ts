@@ -3,7 +3,7 @@ import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../local/cloud.js';
 import { matchesEventPattern } from '../local/events/pattern.js';
-import { resourcesOfType, rulesOf } from '../local/stack-reader.js';
+import { lambdaFunctions, rulesOf, type LambdaFunctionSpec } from '../local/stack-reader.js';
 import { waitFor } from '../harness/wait-for.js';
 import { interruptionWarning } from '../harness/ec2-events.js';
 import { TARGET_GROUP_TAG } from './baseline/handler.js';
@@ -57,9 +57,9 @@ export function outOfServiceAt(cloud: LocalCloud, instanceId: string, since: num
  */
 export async function deployWorkshopBaseline(cloud: LocalCloud, assetDir: string): Promise<{ errors: unknown[] }> {
   const fn = interruptionFunction(cloud);
-  const roleArn = String(fn.properties.Role ?? '');
+  const roleArn = fn.roleArn ?? '';
   const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
-  if (roleName === '') throw new Error(`the interruption function ${fn.physicalId} names no role (Role: ${JSON.stringify(fn.properties.Role)})`);
+  if (roleName === '') throw new Error(`the interruption function ${fn.name} names no role`);
   await cloud.clients.iam.send(
     new PutRolePolicyCommand({
       RoleName: roleName,
@@ -81,17 +81,29 @@ export async function deployWorkshopBaseline(cloud: LocalCloud, assetDir: string
  * as the local Lambda runtime plays it); its rule, role, environment and concurrency limit stay the stack's.
  */
 export async function replaceInterruptionCode(cloud: LocalCloud, assetDir: string): Promise<void> {
-  await cloud.updateFunctionCode(interruptionFunction(cloud).physicalId, assetDir);
+  await cloud.updateFunctionCode(interruptionFunction(cloud).name, assetDir);
 }
 
-/** The one function the stack's rule for Spot interruption warnings invokes. */
-export function interruptionFunction(cloud: LocalCloud) {
+/**
+ * Takes the interruption function's destinations away (PutFunctionEventInvokeConfig with its retries and event age
+ * kept, as the local runtime plays it): for code that has no confirmation to hand on, as a stack without one would
+ * have none.
+ */
+export function dropInterruptionDestinations(cloud: LocalCloud): void {
+  const fn = interruptionFunction(cloud);
+  const { maximumRetryAttempts, maximumEventAgeMs } = fn.eventInvokeConfig;
+  cloud.putFunctionEventInvokeConfig(fn.name, { maximumRetryAttempts, maximumEventAgeMs });
+}
+
+/** The one function the stack's rule for Spot interruption warnings invokes, as the local runtime runs it. */
+export function interruptionFunction(cloud: LocalCloud): LambdaFunctionSpec {
   const warning = interruptionWarning('i-0123456789abcdef0');
   const arns = rulesOf(cloud.deployed)
     .filter((rule) => rule.enabled && matchesEventPattern(rule.eventPattern, warning))
     .flatMap((rule) => rule.targets.map((t) => t.Arn))
     .filter((arn) => arn.split(':')[2] === 'lambda');
-  const functions = resourcesOfType(cloud.deployed, 'AWS::Lambda::Function').filter((f) => arns.includes(String(f.attributes.Arn)));
+  // The assets are not read here: no assembly directory needed.
+  const functions = lambdaFunctions(cloud.deployed, '').filter((f) => arns.includes(f.arn));
   if (functions.length !== 1) throw new Error(`expected one function behind the interruption warning rule, found ${functions.length}`);
   return functions[0]!;
 }

@@ -1,8 +1,10 @@
 // The interruption path on the local cloud, four kinds, each on its own local cloud with the instance watcher off
 // (so only the handler takes instances out of service):
-//  - ours: the stack's function behind its EventBridge rule;
+//  - ours: the stack's function behind its EventBridge rule, with its on-success destination (the drain
+//    confirmation function) as deployed;
 //  - the workshop baseline: the same function (rule, role, environment, up to 8 execution environments at once)
-//    with its code replaced (UpdateFunctionCode) by the workshop's handler: the two differ only in their code;
+//    with its code replaced (UpdateFunctionCode) by the workshop's handler and no destination (the workshop has
+//    none; PutFunctionEventInvokeConfig): the two differ only in their code and what follows it;
 //  - the Lambda-path floor: the same function with its code replaced the same way by the least a handler can do
 //    (bench/floors/deregister-only.ts: one bundled ELBv2 client, one DeregisterTargets), because EventBridge
 //    delivery, asynchronous invocation and cold execution environments are paid by any function behind the rule;
@@ -13,8 +15,8 @@
 //    until every instance is out of service; an instance still in service at the reclaim counts as missed. Direct
 //    floor: 50 DeregisterTargets all at once, and one after another;
 //  - per event: 100 interruptions one after another on a fleet of 10 at time scale 0.05; warning → target out of
-//    service, p50/p99 (issue 5: p99 <= 200 ms). Each interruption comes once the previous invocation has returned
-//    (Lambda's report of it), so each is measured on its own; the first meets a cold Lambda. Then, on the same
+//    service, p50/p99 (issue 5: p99 <= 200 ms). Each interruption comes once the previous one's invocations have
+//    ended (ours: the handler's and its confirmation's), so each is measured on its own; the first meets a cold Lambda. Then, on the same
 //    cloud, 100 back to back (the next warning the moment the previous target is out of service, while the previous
 //    invocation may still be running): there the overlaps start extra execution environments, each a cold start.
 //    Direct floor: DeregisterTargets one after another, call → target out of service.
@@ -29,7 +31,18 @@ import { SPOT_WARNING_MS } from '../common/ec2-events.js';
 import type { LocalCloud } from '../local/cloud.js';
 import { DEFAULT_MAX_CONCURRENCY } from '../local/lambda/pool.js';
 import { buildHandlers, buildLambdaPathFloor } from './build-handlers.js';
-import { countFromEnv, deployWorkshopBaseline, healthyIds, outOfServiceAt, replaceInterruptionCode, startQuietCloud, waitFor, waitForHealthy } from './cloud-helpers.js';
+import {
+  countFromEnv,
+  deployWorkshopBaseline,
+  dropInterruptionDestinations,
+  healthyIds,
+  interruptionFunction,
+  outOfServiceAt,
+  replaceInterruptionCode,
+  startQuietCloud,
+  waitFor,
+  waitForHealthy,
+} from './cloud-helpers.js';
 import { median, ms, msCell, percentile, ratioCell, runsCell } from './stats.js';
 
 const RUNS = countFromEnv('BENCH_RUNS', 3);
@@ -57,18 +70,25 @@ const AGAINST = { baseline: 'baseline', pathFloor: 'Lambda-path floor', floor: '
 interface Probe {
   /** Failed deliveries, invocations that did not succeed, baseline set-up failures so far. */
   errors(): number;
-  /** Asynchronous invocations that have ended (returned, or given up on) so far. */
+  /** The interruption function's asynchronous invocations that have ended (returned, or given up on) so far. */
   handled(): number;
+  /** The first `events` events' invocations have all ended: the interruption function's and its destination's. */
+  settled(events: number): boolean;
   /** When the first DeregisterTargets for `instanceId` reached the AWS endpoint. */
   deregisterSentAt(instanceId: string): number | undefined;
-  /** Each Lambda REPORT line's durations (ms), in the order they came. */
+  /** The interruption function's REPORT lines' durations (ms), in the order they came. */
   readonly reports: Array<{ readonly durationMs: number; readonly initMs?: number }>;
+  /** The same for its on-success destination's (ours: the drain confirmation). */
+  readonly destinationReports: Array<{ readonly durationMs: number; readonly initMs?: number }>;
 }
+
+/** A REPORT line of the local Lambda runtime's verbose log: the function's name and the durations. */
+const REPORT_LINE = /\[lambda (\S+)\] REPORT RequestId: \S+\tDuration: ([\d.]+) ms(?:.*\tInit Duration: ([\d.]+) ms)?/;
 
 const [built, pathFloorAssetDir] = await Promise.all([buildHandlers(), buildLambdaPathFloor()]);
 
 async function withCloud<T>(kind: Kind, fleet: number, timeScale: number, run: (cloud: LocalCloud, probe: Probe) => Promise<T>): Promise<T> {
-  const reports: Probe['reports'] = [];
+  const reportsByFunction = new Map<string, Probe['reports']>();
   const cloud = await startQuietCloud({
     handler: kind !== 'floor',
     spotWatcher: false,
@@ -77,13 +97,29 @@ async function withCloud<T>(kind: Kind, fleet: number, timeScale: number, run: (
     workDir: `.local-cloud/bench-interruption-${kind}`,
     context: { targetCapacity: String(fleet), minCapacity: String(fleet), maxCapacity: String(fleet), requestsPerTarget: '1000000' },
     verboseLog: (line) => {
-      const report = /REPORT RequestId: \S+\tDuration: ([\d.]+) ms(?:.*\tInit Duration: ([\d.]+) ms)?/.exec(line);
-      if (report) reports.push({ durationMs: Number(report[1]), ...(report[2] !== undefined && { initMs: Number(report[2]) }) });
+      const report = REPORT_LINE.exec(line);
+      if (!report) return;
+      const reports = reportsByFunction.get(report[1]!) ?? [];
+      reportsByFunction.set(report[1]!, reports);
+      reports.push({ durationMs: Number(report[2]), ...(report[3] !== undefined && { initMs: Number(report[3]) }) });
     },
   });
   try {
     const baseline = kind === 'baseline' ? await deployWorkshopBaseline(cloud, built.baselineAssetDir) : undefined;
     if (kind === 'pathFloor') await replaceInterruptionCode(cloud, pathFloorAssetDir);
+    // Neither the workshop's handler nor the least a handler can do has a confirmation to hand on.
+    const dropDestination = kind === 'baseline' || kind === 'pathFloor';
+    if (dropDestination) dropInterruptionDestinations(cloud);
+    const fn = kind === 'floor' ? undefined : interruptionFunction(cloud);
+    const destination = dropDestination ? undefined : fn?.eventInvokeConfig.onSuccessDestination;
+    const endedOf = (arn: string | undefined) => (arn === undefined ? 0 : cloud.invocations.filter((i) => i.functionArn === arn).length);
+    const reportsOf = (arn: string | undefined) => {
+      const name = arn?.slice(arn.lastIndexOf(':') + 1);
+      if (name === undefined) return [];
+      const reports = reportsByFunction.get(name) ?? [];
+      reportsByFunction.set(name, reports);
+      return reports;
+    };
     const deregisterCalls = new Map<string, number>();
     cloud.gateway.injectFault((req) => {
       const params = new URLSearchParams(req.body.toString('utf8'));
@@ -97,9 +133,11 @@ async function withCloud<T>(kind: Kind, fleet: number, timeScale: number, run: (
         cloud.deliveries.filter((d) => d.result.status !== 'delivered').length +
         cloud.invocations.filter((i) => i.outcome.status !== 'succeeded').length +
         (baseline?.errors.length ?? 0),
-      handled: () => cloud.invocations.length,
+      handled: () => endedOf(fn?.arn),
+      settled: (events) => endedOf(fn?.arn) >= events && (destination === undefined || endedOf(destination) >= events),
       deregisterSentAt: (id) => deregisterCalls.get(id),
-      reports,
+      reports: reportsOf(fn?.arn),
+      destinationReports: reportsOf(destination),
     });
   } finally {
     await cloud.close();
@@ -113,6 +151,8 @@ interface Breakdown {
   readonly durationMs?: number;
   /** Warning → the handler's DeregisterTargets at the endpoint, median and max. */
   readonly toDeregisterMs?: readonly [number, number];
+  /** Its on-success destination's invocations (ours: the drain confirmation): cold starts and invocation median. */
+  readonly destination?: { readonly coldStarts: number; readonly durationMs?: number };
 }
 
 function breakdown(probe: Probe, warned: ReadonlyArray<readonly [string, number]>): Breakdown {
@@ -121,11 +161,15 @@ function breakdown(probe: Probe, warned: ReadonlyArray<readonly [string, number]
     const sent = probe.deregisterSentAt(id);
     return sent === undefined ? [] : [sent - at];
   });
+  const followUps = probe.destinationReports;
   return {
     coldStarts: inits.length,
     ...(inits.length > 0 && { initMs: median(inits) }),
     ...(probe.reports.length > 0 && { durationMs: median(probe.reports.map((r) => r.durationMs)) }),
     ...(toDeregister.length > 0 && { toDeregisterMs: [median(toDeregister), Math.max(...toDeregister)] as const }),
+    ...(followUps.length > 0 && {
+      destination: { coldStarts: followUps.filter((r) => r.initMs !== undefined).length, durationMs: median(followUps.map((r) => r.durationMs)) },
+    }),
   };
 }
 
@@ -144,8 +188,8 @@ async function massInterruption(cloud: LocalCloud, probe: Probe): Promise<Mass> 
   await waitFor('every warned instance out of service, or the reclaim', () => ids.every((id) => outOfServiceAt(cloud, id, warnedAt, reclaimAt) !== undefined) || Date.now() > reclaimAt, SPOT_WARNING_MS + 5_000);
   const outAt = ids.map((id) => outOfServiceAt(cloud, id, warnedAt, reclaimAt));
   const missed = outAt.filter((at) => at === undefined).length;
-  // Every invocation returned, so the REPORT lines are complete.
-  await waitFor('every invocation to end', () => probe.handled() >= ids.length, 60_000).catch(() => undefined);
+  // Every invocation returned (the confirmations too), so the REPORT lines are complete.
+  await waitFor('every invocation to end', () => probe.settled(ids.length), 60_000).catch(() => undefined);
   return {
     ...(missed === 0 && { allOutMs: Math.max(...outAt.map((at) => at! - warnedAt)) }),
     missed,
@@ -167,9 +211,10 @@ async function oneAfterAnother(cloud: LocalCloud, probe: Probe, waitForHandler: 
   const warned: Array<readonly [string, number]> = [];
   const handledBefore = probe.handled();
   const reportsBefore = probe.reports.length;
+  const destinationReportsBefore = probe.destinationReports.length;
   let missed = 0;
   for (let i = 0; i < INTERRUPTIONS; i++) {
-    if (waitForHandler) await waitFor('the previous invocation to return', () => probe.handled() >= handledBefore + i, 30_000);
+    if (waitForHandler) await waitFor("the previous interruption's invocations to end", () => probe.settled(handledBefore + i), 30_000);
     const id = await waitFor('a healthy instance', () => healthyIds(cloud)[0], 60_000);
     const warnedAt = Date.now();
     cloud.fleet.interrupt(id);
@@ -178,8 +223,8 @@ async function oneAfterAnother(cloud: LocalCloud, probe: Probe, waitForHandler: 
     if (outAt < 0) missed++;
     else latencies.push(outAt - warnedAt);
   }
-  await waitFor('every invocation to end', () => probe.handled() >= handledBefore + INTERRUPTIONS, 30_000).catch(() => undefined);
-  const own = { ...probe, reports: probe.reports.slice(reportsBefore) };
+  await waitFor('every invocation to end', () => probe.settled(handledBefore + INTERRUPTIONS), 30_000).catch(() => undefined);
+  const own = { ...probe, reports: probe.reports.slice(reportsBefore), destinationReports: probe.destinationReports.slice(destinationReportsBefore) };
   return { latencies, missed, errors: probe.errors(), breakdown: breakdown(own, warned) };
 }
 
@@ -253,7 +298,8 @@ const x = (a: number | undefined, b: number | undefined) => (a === undefined || 
 const describeBreakdown = (b: Breakdown | undefined) =>
   b === undefined
     ? ''
-    : `cold starts ${b.coldStarts} (init median ${fmt(b.initMs)}), invocation median ${fmt(b.durationMs)}, warning → DeregisterTargets at the endpoint median ${fmt(b.toDeregisterMs?.[0])} max ${fmt(b.toDeregisterMs?.[1])}`;
+    : `cold starts ${b.coldStarts} (init median ${fmt(b.initMs)}), invocation median ${fmt(b.durationMs)}, warning → DeregisterTargets at the endpoint median ${fmt(b.toDeregisterMs?.[0])} max ${fmt(b.toDeregisterMs?.[1])}` +
+      (b.destination === undefined ? '' : `; then its confirmation: cold starts ${b.destination.coldStarts}, invocation median ${fmt(b.destination.durationMs)}`);
 
 /** `ours/baseline …, ours/Lambda-path floor …, ours/floor …` from one figure of each kind. */
 const ratios = (figures: Record<Kind, number | undefined>, floorNote = '') =>
