@@ -81,7 +81,8 @@ const FIVE_MINUTES = Duration.minutes(5);
  * One CloudWatch alarm per way this stack can fail a person silently, each notifying the topic on ALARM and on
  * OK, and one dashboard. Metrics per source:
  * - AWS/SQS ApproximateNumberOfMessagesVisible of the dead-letter queue (Maximum > 0);
- * - AWS/Lambda Errors of the handler and of the drain confirmation function (Sum > threshold in 5 min);
+ * - AWS/Lambda Errors of the handler and of the drain confirmation function (Sum > threshold in 5 min), and the
+ *   handler's DestinationDeliveryFailures (Sum > 0 in 5 min): its record never reached the confirmation;
  * - AWS/Events FailedInvocations per rule (Sum > 0): EventBridge could not invoke a target at all;
  * - AWS/ApplicationELB HealthyHostCount (Minimum < 1), UnHealthyHostCount (Maximum > 0) per target group,
  *   HTTPCode_ELB_5XX_Count (Sum > threshold per minute) per load balancer;
@@ -233,20 +234,37 @@ export class SpotWebMonitoring extends Construct {
               {
                 metric: ruleMetric(rule, 'FailedInvocations'),
                 alarmFriendlyName: `FailedInvocations-${rule.node.id}`,
-                addAlarm: {
-                  Critical: {
-                    threshold: 0,
-                    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                    treatMissingDataOverride: notBreaching,
-                    alarmDescriptionOverride:
-                      `EventBridge could not deliver a ${rule.node.id} event to a target (permissions, throttling or a ` +
-                      'missing target); after its retries the event is in the dead-letter queue.',
-                  },
-                },
+                addAlarm: anyCountAlarm(
+                  `EventBridge could not deliver a ${rule.node.id} event to a target (permissions, throttling or a ` +
+                    'missing target); after its retries the event is in the dead-letter queue.',
+                ),
               },
             ]),
           },
           { title: 'Handler outcomes', metrics: HANDLER_OUTCOME_METRICS.map((name) => outcomeMetric(props.handlerMetrics, name)) },
+          {
+            title: 'Handler records to its drain confirmation',
+            metrics: [
+              {
+                // Lambda publishes it for the source function when it cannot hand the on-success record to the
+                // destination (Lambda developer guide, "Capturing records of Lambda asynchronous invocations"):
+                // the drain happened, its confirmation never started, and no Errors metric says so.
+                metric: new cloudwatch.Metric({
+                  namespace: 'AWS/Lambda',
+                  metricName: 'DestinationDeliveryFailures',
+                  dimensionsMap: { FunctionName: props.handler.functionName },
+                  statistic: 'Sum',
+                  period: FIVE_MINUTES,
+                  label: 'DestinationDeliveryFailures',
+                }),
+                alarmFriendlyName: 'DestinationDeliveryFailures',
+                addAlarm: anyCountAlarm(
+                  'Lambda could not hand a handler result to the drain confirmation function (its permission, the ' +
+                    'function gone, a limit): an instance was drained and nobody was told.',
+                ),
+              },
+            ],
+          },
           { title: 'Drain confirmations', metrics: CONFIRMATION_OUTCOME_METRICS.map((name) => outcomeMetric(props.confirmationMetrics, name)) },
         ],
       })
@@ -296,6 +314,21 @@ export class SpotWebMonitoring extends Construct {
     this.dashboard = this.facade.createdDashboard();
     this.alarms = this.facade.createdAlarms();
   }
+}
+
+/**
+ * A Critical alarm on a count that AWS publishes only when there is something to count (failed invocations,
+ * delivery failures): any at all alarms, and a period with none is missing data, treated as not breaching.
+ */
+function anyCountAlarm(description: string) {
+  return {
+    Critical: {
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescriptionOverride: description,
+    },
+  };
 }
 
 /** One of a function's own outcome counts (Powertools EMF), per minute. */

@@ -21,6 +21,7 @@ export interface LocalAlarmsProps {
   readonly fleetRequestId: string;
   readonly deliveries: readonly DeliveryReport[];
   readonly invocationAttempts: readonly InvocationAttempt[];
+  readonly destinationDeliveryFailures: readonly { readonly functionName: string }[];
   /** The local cloud's simulated time: alarm periods are AWS durations. */
   readonly clock: SimulatedClock;
   readonly region: string;
@@ -64,6 +65,7 @@ export async function startLocalAlarms(props: LocalAlarmsProps): Promise<LocalAl
       queues: resourcesOfType(deployed, 'AWS::SQS::Queue').map((q) => ({ name: String(q.attributes.QueueName), url: q.physicalId })),
       deliveries: props.deliveries,
       invocationAttempts: props.invocationAttempts,
+      destinationDeliveryFailures: props.destinationDeliveryFailures,
     },
     store,
     now,

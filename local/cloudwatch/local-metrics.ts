@@ -7,7 +7,9 @@
  * - AWS/EC2Spot TargetCapacity and FulfilledCapacity per FleetRequestId (sampled gauges);
  * - AWS/SQS ApproximateNumberOfMessagesVisible per QueueName (sampled through GetQueueAttributes, as SQS reports
  *   the queue's own count);
- * - AWS/Lambda Invocations and Errors per FunctionName, one datapoint per invocation attempt;
+ * - AWS/Lambda Invocations and Errors per FunctionName, one datapoint per invocation attempt; DestinationDeliveryFailures
+ *   per FunctionName, one datapoint per record Lambda could not deliver to the function's destination (Lambda
+ *   developer guide, "Capturing records of Lambda asynchronous invocations"), only when there is one;
  * - AWS/Events Invocations and FailedInvocations per RuleName, one datapoint per delivery outcome (FailedInvocations
  *   = the delivery failed for good: dead-lettered or dropped).
  */
@@ -35,12 +37,15 @@ export interface LocalMetricSources {
   readonly deliveries: readonly DeliveryReport[];
   /** The Lambda runtime's invocation attempts, oldest first (read incrementally). */
   readonly invocationAttempts: readonly InvocationAttempt[];
+  /** Records the Lambda runtime could not deliver to a destination, oldest first (read incrementally). */
+  readonly destinationDeliveryFailures: readonly { readonly functionName: string }[];
 }
 
 export class LocalMetrics {
   private lastCounters?: ReturnType<LoadBalancerSource['counters']>;
   private deliveriesSeen = 0;
   private attemptsSeen = 0;
+  private destinationFailuresSeen = 0;
 
   constructor(
     private readonly sources: LocalMetricSources,
@@ -85,6 +90,11 @@ export class LocalMetrics {
       this.store.put({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensions }, attempt.failed ? 1 : 0, at);
     }
     this.attemptsSeen = s.invocationAttempts.length;
+
+    for (const failure of s.destinationDeliveryFailures.slice(this.destinationFailuresSeen)) {
+      this.store.put({ namespace: 'AWS/Lambda', metricName: 'DestinationDeliveryFailures', dimensions: { FunctionName: failure.functionName } }, 1, at);
+    }
+    this.destinationFailuresSeen = s.destinationDeliveryFailures.length;
 
     await Promise.all(
       s.queues.map(async (q) => {

@@ -5,7 +5,7 @@ import type { AwsClients } from '../deploy/clients.js';
 import { LOCAL_ACCOUNT_ID, localAwsEnvironment } from '../contract.js';
 import type { DeployedStack } from '../deploy/deploy.js';
 import { AsyncInvoker, validateEventInvokeConfig, type AsyncInvocationReport, type EventInvokeConfig } from '../lambda/async-invocation.js';
-import { LambdaPool } from '../lambda/pool.js';
+import { InitSlots, LambdaPool } from '../lambda/pool.js';
 import { runnerBundlePath } from '../lambda/runner-bundle.js';
 import type { RoleSessions } from '../iam/role-sessions.js';
 import type { AwsCredentialIdentity } from '@smithy/types';
@@ -42,8 +42,8 @@ export interface StackEventBus {
   readonly invocations: readonly AsyncInvocationReport[];
   /** Every finished invocation attempt, Lambda's retries included, oldest first (the AWS/Lambda metrics read it). */
   readonly attempts: readonly InvocationAttempt[];
-  /** Resolves when no function has an event queued, waiting for a retry or running. */
-  idle(): Promise<void>;
+  /** Every record Lambda could not deliver to a function's destination, oldest first (DestinationDeliveryFailures). */
+  readonly destinationDeliveryFailures: readonly { readonly functionName: string }[];
   /**
    * UpdateFunctionCode, played by the local runtime: the function (name or ARN) runs the CommonJS bundle in
    * `assetDir` from its next cold start on; its environments of the previous code finish what they run, then stop.
@@ -105,6 +105,8 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
   // Fetched now, so the first cold start finds the session ready, as Lambda's own credential fetch costs a cold
   // start next to nothing; a failure here is the cold start's to report.
   for (const session of executionRoles.values()) void session().catch(() => undefined);
+  // One machine's cores for every function's cold starts (LambdaPoolOptions.initSlots).
+  const initSlots = new InitSlots();
   const poolFor = (fn: LambdaFunctionSpec): LambdaPool => {
     let pool = pools.get(fn.arn);
     if (!pool) {
@@ -126,6 +128,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
         ...(executionRoles.has(fn.arn) && { executionRole: executionRoles.get(fn.arn)! }),
         onLog: (line) => verbose(`[lambda ${fn.name}] ${line}`),
         ...(props.lambdaConcurrency !== undefined && { maxConcurrency: props.lambdaConcurrency }),
+        initSlots,
       });
       pools.set(fn.arn, pool);
     }
@@ -145,6 +148,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
 
   const invocations: AsyncInvocationReport[] = [];
   const attempts: InvocationAttempt[] = [];
+  const destinationDeliveryFailures: Array<{ readonly functionName: string }> = [];
   const invokers = new Map<string, AsyncInvoker>();
   // Asynchronous invocation settings put after the stack (putFunctionEventInvokeConfig), by function ARN.
   const invokeConfigs = new Map<string, EventInvokeConfig>();
@@ -192,6 +196,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
           const { outcome } = report;
           if (outcome.status === 'succeeded') {
             if (outcome.destinationError !== undefined) {
+              destinationDeliveryFailures.push({ functionName: fn.name });
               const why = outcome.destinationError instanceof Error ? outcome.destinationError.message : String(outcome.destinationError);
               log(`  lambda ${fn.name}: event ${report.eventId ?? report.requestId}: record not delivered to its on-success destination (${why})`);
             }
@@ -251,6 +256,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
     deliveries,
     invocations,
     attempts,
+    destinationDeliveryFailures,
     putFunctionEventInvokeConfig: (functionName, config) => {
       const fn = functionNamed(functionName);
       validateEventInvokeConfig(config);
@@ -263,17 +269,6 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
       const previous = pools.get(fn.arn);
       pools.delete(fn.arn);
       await previous?.retire();
-    },
-    idle: async () => {
-      // An invocation that ends can enqueue another function's (its destination), so one pass is not enough.
-      let settled = false;
-      while (!settled) {
-        settled = true;
-        for (const invoker of invokers.values()) {
-          if (invoker.busy) settled = false;
-          await invoker.idle();
-        }
-      }
     },
     close: async () => {
       for (const invoker of invokers.values()) await invoker.close();

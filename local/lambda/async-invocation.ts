@@ -210,11 +210,6 @@ export class AsyncInvoker {
     return requestId;
   }
 
-  /** Something is queued, waiting for a retry or running. */
-  get busy(): boolean {
-    return this.pending.size > 0;
-  }
-
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.all(this.pending);
   }

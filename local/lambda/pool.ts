@@ -24,12 +24,49 @@ export interface LambdaPoolOptions extends LambdaWorkerOptions {
    * @default the cores Node may use (os.availableParallelism())
    */
   readonly maxInitializing?: number;
+  /**
+   * Init slots shared with the other functions' pools: the cores are the machine's, not one function's, so with two
+   * functions no more inits run at once than there are cores either. Overrides `maxInitializing`.
+   * @default slots of this pool's own
+   */
+  readonly initSlots?: InitSlots;
+}
+
+/**
+ * How many execution environments, of every function sharing it, may be in their init phase at once (see
+ * LambdaPoolOptions.maxInitializing for why). A pool takes a slot for each cold start and gives it back when the init
+ * ends; every pool waiting for one is told then, and the first of its waiting invocations tries again.
+ */
+export class InitSlots {
+  private inUse = 0;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(readonly limit: number = availableParallelism()) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`init slots must be a positive integer, got ${limit}`);
+  }
+
+  tryTake(): boolean {
+    if (this.inUse >= this.limit) return false;
+    this.inUse++;
+    return true;
+  }
+
+  giveBack(): void {
+    this.inUse--;
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /** `listener` runs each time a slot is given back; returns what stops it. */
+  onFree(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 }
 
 /**
  * One function's execution environments: an invocation takes an idle warm worker, or starts a new one (a cold
- * start) while fewer than `maxConcurrency` exist and fewer than `maxInitializing` are starting, or waits for
- * whichever comes first: a worker coming free or a start slot.
+ * start) while fewer than `maxConcurrency` exist and an init slot is free (`initSlots`, or `maxInitializing` of its
+ * own), or waits for whichever comes first: a worker coming free or a start slot.
  */
 export class LambdaPool {
   private readonly workers: Array<Promise<LambdaWorker>> = [];
@@ -37,12 +74,17 @@ export class LambdaPool {
   /** Invocations waiting for an environment: handed a released one, or undefined when a start ended and freed a slot. */
   private readonly waiting: Array<(worker: LambdaWorker | undefined) => void> = [];
   private closed = false;
-  /** Environments in their init phase now. */
-  private initializing = 0;
   /** Busy workers of a retiring pool, each with what to do once it is released with nothing waiting for it. */
   private readonly onLastRelease = new Map<LambdaWorker, () => void>();
 
-  constructor(private readonly options: LambdaPoolOptions) {}
+  private readonly initSlots: InitSlots;
+  private readonly stopListening: () => void;
+
+  constructor(private readonly options: LambdaPoolOptions) {
+    this.initSlots = options.initSlots ?? new InitSlots(options.maxInitializing ?? availableParallelism());
+    // A slot given back (by this pool or another): the first invocation waiting here may start an environment.
+    this.stopListening = this.initSlots.onFree(() => this.waiting.shift()?.(undefined));
+  }
 
   get size(): number {
     return this.workers.length;
@@ -74,6 +116,7 @@ export class LambdaPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopListening();
     // Waiters look again: with no environment left they fail rather than wait for one that never comes.
     for (const wake of this.waiting.splice(0)) wake(undefined);
     const settled = await Promise.allSettled(this.workers);
@@ -95,6 +138,7 @@ export class LambdaPool {
       ...idle.map((worker) => worker.close()),
       ...busy.map((worker) => new Promise<void>((released) => this.onLastRelease.set(worker, released)).then(() => worker.close())),
     ]);
+    this.stopListening();
   }
 
   private async acquire(): Promise<{ worker: LambdaWorker; fresh: boolean }> {
@@ -106,10 +150,9 @@ export class LambdaPool {
       if (this.closed && this.workers.length === 0) throw new Error(`function ${this.options.functionName} is shut down`);
       // A retiring pool starts nothing more; what already waits is served by the environments it has.
       const canGrow = !this.closed && this.workers.length < (this.options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
-      if (canGrow && this.initializing < (this.options.maxInitializing ?? availableParallelism())) {
+      if (canGrow && this.initSlots.tryTake()) {
         const starting = startLambdaWorker(this.options);
         this.workers.push(starting);
-        this.initializing++;
         try {
           return { worker: await starting, fresh: true };
         } catch (err) {
@@ -117,9 +160,8 @@ export class LambdaPool {
           throw err;
         } finally {
           // An init slot (and, after a failure, an environment's slot) is free: an invocation waiting for an
-          // environment may start one itself.
-          this.initializing--;
-          this.waiting.shift()?.(undefined);
+          // environment, here or in another pool sharing the slots, may start one itself.
+          this.initSlots.giveBack();
         }
       }
       const handed = await new Promise<LambdaWorker | undefined>((resolve) => this.waiting.push(resolve));

@@ -5,6 +5,8 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud.js';
 import { interruptionWarning } from '../../harness/ec2-events.js';
+import { OUTPUTS } from '../../infra/spot-web-stack.js';
+import { lambdaFunctions } from '../../local/stack-reader.js';
 import { waitFor } from '../../harness/wait-for.js';
 
 // 0.05: a one-minute alarm period lasts 3 s, a five-minute one 15 s.
@@ -43,14 +45,14 @@ describe('alarms and notifications (local cloud)', () => {
 
   it('deploys every alarm of the template and evaluates it: a healthy stack settles in OK', async () => {
     const states = await describeAlarms();
-    expect(states.size).toBe(8);
+    expect(states.size).toBe(9);
     await waitFor(
       'every alarm in OK',
       // DescribeAlarms (moto) and the local status are written one after the other: wait for both.
       async () => [...(await describeAlarms()).values()].every((s) => s === 'OK') && cloud.status().alarms.every((a) => a.state === 'OK'),
       30_000,
     );
-    expect(cloud.status().alarms.map((a) => a.state)).toEqual(Array(8).fill('OK'));
+    expect(cloud.status().alarms.map((a) => a.state)).toEqual(Array(9).fill('OK'));
   }, 40_000);
 
   it('a message in the dead-letter queue raises the DLQ alarm and notifies the topic; emptying the queue brings it back to OK', async () => {
@@ -116,6 +118,28 @@ describe('alarms and notifications (local cloud)', () => {
       expect(await (await fetch(control, { method: 'DELETE' })).json()).toMatchObject({ active: false });
     }
     await waitFor('the ALARM notification', () => cloud.notifications.find((n) => n.subject?.startsWith(`ALARM: "${name}"`)), 10_000);
+    await waitForState(name, 'OK', 40_000);
+  }, 120_000);
+
+  it("a handler record Lambda cannot hand to the drain confirmation fires the DestinationDeliveryFailures alarm: drained, nobody told", async () => {
+    const name = await alarmNamed('DestinationDeliveryFailures');
+    await waitForState(name, 'OK', 30_000);
+    const handler = lambdaFunctions(cloud.deployed, '').find((f) => f.name === cloud.outputs[OUTPUTS.handlerFunctionName])!;
+    const instanceId = await waitFor('a healthy target', () => cloud.loadBalancer.targets().find((t) => t.state === 'healthy')?.id, 20_000);
+    // The destination names a function that is gone (as after a half-finished delete): the handler still drains.
+    const gone = `${handler.arn.slice(0, handler.arn.lastIndexOf(':'))}:gone`;
+    cloud.putFunctionEventInvokeConfig(handler.name, { ...handler.eventInvokeConfig, onSuccessDestination: gone });
+    try {
+      const event = interruptionWarning(instanceId);
+      await cloud.publish(event);
+      const ended = await waitFor('the handler invocation', () => cloud.invocations.find((i) => i.eventId === event.id && i.functionArn === handler.arn), 10_000);
+      expect(ended.outcome).toMatchObject({ status: 'succeeded', destinationError: expect.objectContaining({ name: 'ResourceNotFoundException' }) });
+      expect(cloud.loadBalancer.targets().find((t) => t.id === instanceId)?.state).not.toBe('healthy');
+      await waitForState(name, 'ALARM', 40_000);
+      expect(messages().some((m) => m.startsWith(`spotweb drained Spot instance ${instanceId}:`))).toBe(false);
+    } finally {
+      cloud.putFunctionEventInvokeConfig(handler.name, handler.eventInvokeConfig);
+    }
     await waitForState(name, 'OK', 40_000);
   }, 120_000);
 });

@@ -30,8 +30,8 @@ describe('alarms and dashboard (defaults)', () => {
     topicRef = { Ref: logicalIdOf(template, 'AWS::SNS::Topic') };
   }, 240_000);
 
-  it('has eight alarms, each notifying the interruption topic on ALARM and on OK', () => {
-    expect(alarms(template)).toHaveLength(8);
+  it('has nine alarms, each notifying the interruption topic on ALARM and on OK', () => {
+    expect(alarms(template)).toHaveLength(9);
     for (const a of alarms(template)) {
       expect(a.Properties.ActionsEnabled).toBe(true);
       expect(a.Properties.AlarmActions).toEqual([topicRef]);
@@ -63,6 +63,13 @@ describe('alarms and dashboard (defaults)', () => {
         Metrics: [{ MetricStat: { Metric: { Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName' }] }, Stat: 'Sum', Period: 300 } }],
       });
     }
+    const handler = functions.find((id) => !id.includes('Confirmation'));
+    expect(alarmOn(template, 'DestinationDeliveryFailures').Properties).toMatchObject({
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      TreatMissingData: 'notBreaching',
+      Metrics: [{ MetricStat: { Metric: { Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: { Ref: handler } }] }, Stat: 'Sum', Period: 300 } }],
+    });
     expect(alarmOn(template, 'FailedInvocations').Properties).toMatchObject({
       Threshold: 0,
       Metrics: [{ MetricStat: { Metric: { Namespace: 'AWS/Events', Dimensions: [{ Name: 'RuleName', Value: { Ref: rule } }] }, Stat: 'Sum' } }],
@@ -121,7 +128,7 @@ describe('alarms and dashboard (defaults)', () => {
 describe('alarm thresholds are configuration', () => {
   it('takes thresholds from context and adds a FailedInvocations alarm for the rebalance rule', { timeout: 240_000 }, () => {
     const { template } = synthesize({ alarmElb5xxPerMinute: '20', alarmNoHealthyTargetMinutes: '4', alarmCapacityShortfallMinutes: '30', drainOnRebalance: 'true', capacityRebalance: 'true' });
-    expect(alarms(template)).toHaveLength(9);
+    expect(alarms(template)).toHaveLength(10);
     expect(alarmOn(template, 'HTTPCode_ELB_5XX_Count').Properties.Threshold).toBe(20);
     expect(alarmOn(template, 'HealthyHostCount').Properties.EvaluationPeriods).toBe(4);
     expect(alarmOn(template, 'FulfilledCapacity').Properties.EvaluationPeriods).toBe(6);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LambdaPool } from '../../local/lambda/pool.js';
+import { InitSlots, LambdaPool } from '../../local/lambda/pool.js';
 
 // Each environment counts its own invocations and names itself by pid, so the test sees which ran what.
 const SOURCE = `
@@ -89,6 +89,25 @@ describe('LambdaPool', () => {
     // The control group: three inits at once overlap.
     expect(await inits(3)).toBeGreaterThan(0);
     expect(await inits(1)).toBe(0);
+  });
+
+  it('shares init slots across functions: two pools on one slot never init at once, and both still get their environments', async () => {
+    const overlaps = async (initSlots: InitSlots | undefined) => {
+      const make = () => {
+        const p = new LambdaPool({ assetDir: slowInitDir, handler: 'index.handler', functionName: 'pool-test', timeoutMs: 5_000, environment: {}, maxConcurrency: 2, maxInitializing: 1, ...(initSlots && { initSlots }) });
+        pools.push(p);
+        return p;
+      };
+      const [a, b] = [make(), make()];
+      const results = await Promise.all([a, b, a, b].map((p) => p.invoke({ ms: 1_500 })));
+      expect(results.every((r) => r.error === undefined && r.coldStart)).toBe(true);
+      expect([a.size, b.size]).toEqual([2, 2]);
+      const spans = results.map((r) => r.result as { initStart: number; initEnd: number }).sort((x, y) => x.initStart - y.initStart);
+      return spans.slice(1).filter((span, i) => span.initStart < spans[i]!.initEnd).length;
+    };
+    // The control group: each pool with a slot of its own, so the two functions' inits overlap.
+    expect(await overlaps(undefined)).toBeGreaterThan(0);
+    expect(await overlaps(new InitSlots(1))).toBe(0);
   });
 
   it('fails an invocation whose environment cannot init, as a function error rather than a rejection', async () => {
