@@ -2,12 +2,8 @@ import {
   CreateRoleCommand,
   DeleteRolePolicyCommand,
   EntityAlreadyExistsException,
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
   GetRoleCommand,
-  GetRolePolicyCommand,
   IAMClient,
-  ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
@@ -15,8 +11,9 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { LocalCredentials } from '../contract.js';
-import { parsePolicyDocument, type PolicyDocument } from './policy-document.js';
+import { parsePolicyDocument } from './policy-document.js';
 import { projectForMoto } from './policy-projection.js';
+import { rolePolicies } from './role-policies.js';
 import { trustAdmits, type ServiceAssumeRequest } from './trust-policy.js';
 
 /** Credentials of a role session, as STS issues them and Lambda hands them to a function. */
@@ -175,7 +172,7 @@ export class RoleSessions {
       await this.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: standIn, PolicyDocument: trust }));
       arn = (await this.iam.send(new GetRoleCommand({ RoleName: standIn }))).Role!.Arn!;
     }
-    const wanted = await this.policiesOf(roleName);
+    const wanted = await rolePolicies(this.iam, roleName);
     const existing = (await this.iam.send(new ListRolePoliciesCommand({ RoleName: standIn }))).PolicyNames ?? [];
     for (const name of existing.filter((n) => !wanted.has(n))) {
       await this.iam.send(new DeleteRolePolicyCommand({ RoleName: standIn, PolicyName: name }));
@@ -184,23 +181,6 @@ export class RoleSessions {
       await this.iam.send(new PutRolePolicyCommand({ RoleName: standIn, PolicyName: name, PolicyDocument: JSON.stringify(projectForMoto(document)) }));
     }
     return arn;
-  }
-
-  /** The role's inline policies (`inline.<name>`) and attached managed policies' default versions (`managed.<name>`). */
-  private async policiesOf(roleName: string): Promise<Map<string, PolicyDocument>> {
-    const policies = new Map<string, PolicyDocument>();
-    const inline = (await this.iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [];
-    for (const name of inline) {
-      const out = await this.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }));
-      policies.set(`inline.${name}`.slice(0, 128), parsePolicyDocument(out.PolicyDocument ?? ''));
-    }
-    const attached = (await this.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }))).AttachedPolicies ?? [];
-    for (const { PolicyArn, PolicyName } of attached) {
-      const policy = (await this.iam.send(new GetPolicyCommand({ PolicyArn }))).Policy;
-      const version = await this.iam.send(new GetPolicyVersionCommand({ PolicyArn, VersionId: policy?.DefaultVersionId }));
-      policies.set(`managed.${PolicyName}`.slice(0, 128), parsePolicyDocument(version.PolicyVersion?.Document ?? ''));
-    }
-    return policies;
   }
 }
 

@@ -219,14 +219,7 @@ describe('deployTemplate into moto (the real synthesized app)', () => {
         .filter(([id]) => !listeners.has(id))
         .map(([id, r]) => [id, { ...r, DependsOn: ([] as string[]).concat(r.DependsOn ?? []).filter((d) => !listeners.has(d)) }]),
     );
-    const graph = dependencyGraph(withoutListener);
-    const needed = new Set<string>();
-    const visit = (id: string): void => {
-      if (needed.has(id)) return;
-      needed.add(id);
-      for (const dep of graph.get(id) ?? []) visit(dep);
-    };
-    visit(policyId);
+    const needed = neededBy(dependencyGraph(withoutListener), policyId);
     const misordered = { ...template, Outputs: {}, Resources: Object.fromEntries([...needed].map((id) => [id, withoutListener[id]])) };
     const refused = await deployTemplate({ template: misordered, assemblyDir: outdir, stackName: 'Misordered', endpoint: moto.endpoint, region: REGION }).then(
       () => undefined,
@@ -238,6 +231,33 @@ describe('deployTemplate into moto (the real synthesized app)', () => {
     expect(((refused as Error).cause as Error).name).toBe('ValidationException');
   });
 
+  it("refuses an on-success destination the function's role may not invoke, as Lambda does (the stack itself, with the grant, deployed above)", async () => {
+    const resources = template.Resources as Record<string, { Type: string; Properties: any; DependsOn?: string | string[] }>;
+    const [configId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::EventInvokeConfig' && r.Properties.DestinationConfig?.OnSuccess)!;
+    // The handler role's policy without its lambda:InvokeFunction statement.
+    const withoutGrant = Object.fromEntries(
+      Object.entries(resources).map(([id, r]) => {
+        if (r.Type !== 'AWS::IAM::Policy') return [id, r];
+        const statements = (r.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).filter((st) => ![st.Action].flat().includes('lambda:InvokeFunction'));
+        return [id, { ...r, Properties: { ...r.Properties, PolicyDocument: { ...r.Properties.PolicyDocument, Statement: statements } } }];
+      }),
+    );
+    const needed = neededBy(dependencyGraph(withoutGrant), configId);
+    const refused = await deployTemplate({
+      template: { ...template, Outputs: {}, Resources: Object.fromEntries([...needed].map((id) => [id, withoutGrant[id]])) },
+      assemblyDir: outdir,
+      stackName: 'NoDestinationGrant',
+      endpoint: moto.endpoint,
+      region: REGION,
+    }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(DeployError);
+    expect((refused as DeployError).logicalId).toBe(configId);
+    expect((refused as Error).message).toMatch(/InvalidParameterValueException: The function's execution role does not have permissions to call InvokeFunction on arn:aws:lambda:/);
+  });
+
   it('resolves the outputs', async () => {
     expect(stack.outputs[OUTPUTS.fleetRequestId]).toMatch(/^sfr-/);
     const lbArn = physicalIdOf('AWS::ElasticLoadBalancingV2::LoadBalancer');
@@ -246,3 +266,15 @@ describe('deployTemplate into moto (the real synthesized app)', () => {
     expect(stack.outputs[OUTPUTS.targetGroupArn]).toBe(physicalIdOf('AWS::ElasticLoadBalancingV2::TargetGroup'));
   });
 });
+
+/** `id` and every resource it depends on, directly or not: the part of a template that deploying it needs. */
+function neededBy(graph: ReadonlyMap<string, Iterable<string>>, id: string): Set<string> {
+  const needed = new Set<string>();
+  const visit = (at: string): void => {
+    if (needed.has(at)) return;
+    needed.add(at);
+    for (const dep of graph.get(at) ?? []) visit(dep);
+  };
+  visit(id);
+  return needed;
+}

@@ -1,12 +1,15 @@
 import {
   AddPermissionCommand,
   CreateFunctionCommand,
+  GetFunctionConfigurationCommand,
   PutFunctionEventInvokeConfigCommand,
   type Architecture,
   type Runtime,
 } from '@aws-sdk/client-lambda';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { identityPoliciesAllow, rolePolicies } from '../../iam/role-policies.js';
+import { roleNameOf } from '../../iam/role-sessions.js';
 import { createZip, zipAsset } from '../zip.js';
 import { ProvisionError, required, tagMap, type ProvisionContext, type Provisioner } from './types.js';
 
@@ -78,9 +81,46 @@ export function functionNameOf(ref: string): string {
   return /^arn:[^:]+:lambda:[^:]+:\d{12}:function:([^:]+)$/.exec(ref)?.[1] ?? ref;
 }
 
+/** The action the function's execution role needs to send a record to a destination, by the ARN's service. */
+const DESTINATION_ACTIONS: Readonly<Record<string, string>> = {
+  lambda: 'lambda:InvokeFunction',
+  sqs: 'sqs:SendMessage',
+  sns: 'sns:Publish',
+  events: 'events:PutEvents',
+  s3: 's3:PutObject',
+};
+
+/**
+ * Lambda checks, when the configuration is put, that the function's execution role may send to each destination,
+ * and refuses it otherwise (InvalidParameterValueException, "The function's execution role does not have
+ * permissions to call …"): records are delivered with that role (Lambda developer guide, "Capturing records of
+ * Lambda asynchronous invocations", execution role permissions). moto accepts any destination, so the deployer
+ * checks the role's identity policies itself (local/iam/role-policies.ts).
+ */
+async function checkDestinationPermissions(functionName: string, destinations: ReadonlyArray<string | undefined>, ctx: ProvisionContext): Promise<void> {
+  const wanted = destinations.filter((d): d is string => typeof d === 'string');
+  if (wanted.length === 0) return;
+  const role = (await ctx.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }))).Role;
+  if (!role) throw new ProvisionError(ctx, `function ${functionName} has no execution role`);
+  const policies = [...(await rolePolicies(ctx.clients.iam, roleNameOf(role))).values()];
+  for (const destination of wanted) {
+    const action = DESTINATION_ACTIONS[destination.split(':')[2] ?? ''];
+    if (action === undefined) throw new ProvisionError(ctx, `InvalidParameterValueException: ${destination} is not a destination Lambda supports`);
+    if (!identityPoliciesAllow(policies, action, destination)) {
+      throw new ProvisionError(
+        ctx,
+        `InvalidParameterValueException: The function's execution role does not have permissions to call ${action.split(':')[1]} on ${destination} ` +
+          `(grant ${action} on it to ${role})`,
+      );
+    }
+  }
+}
+
 export const eventInvokeConfig: Provisioner = async (props, ctx) => {
   const functionName = required(props, 'FunctionName', ctx);
   const qualifier = required(props, 'Qualifier', ctx);
+  const destinations = props.DestinationConfig as { OnSuccess?: { Destination?: string }; OnFailure?: { Destination?: string } } | undefined;
+  await checkDestinationPermissions(functionNameOf(functionName), [destinations?.OnSuccess?.Destination, destinations?.OnFailure?.Destination], ctx);
   await ctx.clients.lambda.send(
     new PutFunctionEventInvokeConfigCommand({
       FunctionName: functionNameOf(functionName),
