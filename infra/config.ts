@@ -108,7 +108,10 @@ export interface SpotWebConfig {
    * before that alarm fires; a multiple of 5. @default 15
    */
   readonly alarmCapacityShortfallMinutes: number;
-  /** Handler errors (AWS/Lambda Errors) in five minutes above which that alarm fires; 0 = any error. @default 0 */
+  /**
+   * Errors (AWS/Lambda Errors) in five minutes above which the handler's alarm, and the drain confirmation's, fires;
+   * 0 = any error. @default 0
+   */
   readonly alarmHandlerErrors: number;
   /** Session Manager access to the instances (their only IAM role); false leaves instances without a role. @default true */
   readonly sessionManager: boolean;

@@ -5,13 +5,13 @@ import { Construct } from 'constructs';
 import { CLAIM_TABLE_KEY, CLAIM_TABLE_TTL } from '../handlers/interruption/confirmations.js';
 
 /**
- * The interruption handler's record of which delivery confirms each drained instance: one item per instance id,
+ * The drain confirmation function's record of which delivery confirms each drained instance: one item per instance id,
  * written only with conditional UpdateItem calls (handlers/interruption/confirmations.ts has the state machine
  * and why it is not Powertools' idempotency utility).
  *
  * On-demand billing: a handful of writes per interruption, none otherwise. Items expire through TTL a day after
  * the last claim. Point-in-time recovery as cdk-nag (AwsSolutions-DDB3) asks; encrypted at rest with DynamoDB's
- * AWS-owned key (always on; an AWS-managed or customer key would add KMS calls and grants to the handler's path
+ * AWS-owned key (always on; an AWS-managed or customer key would add KMS calls and grants to the confirmation's path
  * for a table that only holds instance ids and claim states). Removed with the stack, like its other resources:
  * the records are worthless once the instances are gone.
  */
@@ -31,7 +31,7 @@ export class DrainConfirmations extends Construct {
   }
 
   /**
-   * The one action the handler calls (claim, mark sent, release are all conditional UpdateItem), on this table
+   * The one action the drain confirmation calls (claim, mark sent, release are all conditional UpdateItem), on this table
    * only: `grantReadWriteData` would add reads, PutItem, DeleteItem, batch writes and the table's indexes.
    */
   grantClaims(grantee: iam.IGrantable): iam.Grant {

@@ -43,6 +43,11 @@ const HANDLER_RETRY_ATTEMPTS = 2;
  */
 const HANDLER_MAX_EVENT_AGE = Duration.minutes(2);
 /**
+ * Lambda's retries of a failed confirmation (a Publish or claim refused past its own retries, a rejected record):
+ * the most Lambda allows, a minute and then two minutes after the failure, before the dead-letter queue.
+ */
+const CONFIRMATION_RETRY_ATTEMPTS = 2;
+/**
  * The confirmation is not bound to the warning: a message a few minutes late still tells a person what happened.
  * Its retries (a minute, then two) all fit; a record that outlives this goes to the dead-letter queue.
  */
@@ -96,15 +101,18 @@ export class InterruptionHandler extends Construct {
   constructor(scope: Construct, id: string, props: InterruptionHandlerProps) {
     super(scope, id);
     const confirmations = new DrainConfirmations(this, 'Confirmations');
+    const targetGroupArns = props.targetGroups.map((tg) => tg.targetGroupArn).join(',');
     const confirmation = bundledFunction(this, 'Confirmation', {
       entry: CONFIRMATION_ENTRY,
       name: 'drain confirmation',
       description: 'Tells a person once per instance that the interruption handler drained it (its on-success destination)',
       logRetention: props.logRetention,
-      retryAttempts: HANDLER_RETRY_ATTEMPTS,
+      retryAttempts: CONFIRMATION_RETRY_ATTEMPTS,
       maxEventAge: CONFIRMATION_MAX_EVENT_AGE,
       deadLetterQueue: props.deadLetterQueue,
       environment: {
+        // The handler's target groups: a record naming another is not the handler's (confirmation-record.ts).
+        TARGET_GROUP_ARNS: targetGroupArns,
         TOPIC_ARN: props.topic.topic.topicArn,
         CONFIRMATION_TABLE_NAME: confirmations.table.tableName,
         DEREGISTRATION_DELAY_SECONDS: String(props.deregistrationDelay.toSeconds()),
@@ -126,7 +134,7 @@ export class InterruptionHandler extends Construct {
       deadLetterQueue: props.deadLetterQueue,
       onSuccess: new FunctionDestination(confirmation.fn),
       environment: {
-        TARGET_GROUP_ARNS: props.targetGroups.map((tg) => tg.targetGroupArn).join(','),
+        TARGET_GROUP_ARNS: targetGroupArns,
         DRAIN_ON_REBALANCE: String(props.drainOnRebalance),
         POWERTOOLS_SERVICE_NAME: HANDLER_METRICS.service,
         POWERTOOLS_METRICS_NAMESPACE: HANDLER_METRICS.namespace,
@@ -139,7 +147,9 @@ export class InterruptionHandler extends Construct {
     // Locally (moto enforcing IAM, local/iam/) the handler runs with this role's session: a missing action fails
     // with AccessDenied, but the target group scope is not checked (moto matches every ELB call against "*", so the
     // local cloud widens the scope; a grant on another target group would pass locally).
-    // Nor is any scope or condition of the grants below (topic, key, log group).
+    // Nor is any scope or condition of the other grants (the confirmation's topic, key and table, the log groups).
+    // The on-success destination's lambda:InvokeFunction is checked when the local cloud deploys the
+    // EventInvokeConfig, as Lambda checks it then (local/deploy/provisioners/lambda.ts), not at each delivery.
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['elasticloadbalancing:DeregisterTargets'],

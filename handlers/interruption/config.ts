@@ -10,6 +10,8 @@ export interface HandlerConfig {
 
 /** What the stack tells the drain confirmation function (confirmation-handler.ts) through its environment. */
 export interface ConfirmationConfig {
+  /** The handler's target groups: a record naming any other is not the handler's (confirmation-record.ts). */
+  readonly targetGroupArns: readonly string[];
   /** Where the confirmation goes. */
   readonly topicArn: string;
   /** DynamoDB table that decides which invocation sends an instance's drain confirmation (confirmations.ts). */
@@ -29,7 +31,8 @@ export class ConfigError extends Error {
  */
 export const FUNCTION_TIMEOUT_SECONDS = 60;
 
-const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/;
+/** A target group ARN, as ELB writes it. */
+export const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -48,6 +51,7 @@ export function parseConfig(env: Environment): HandlerConfig {
 /** Reads the confirmation function's configuration; every variable is required. @throws ConfigError as parseConfig */
 export function parseConfirmationConfig(env: Environment): ConfirmationConfig {
   return {
+    targetGroupArns: parseTargetGroupArns(env.TARGET_GROUP_ARNS),
     topicArn: parseTopicArn(env.TOPIC_ARN),
     confirmationTableName: parseTableName(env.CONFIRMATION_TABLE_NAME),
     deregistrationDelaySeconds: parseDelay(env.DEREGISTRATION_DELAY_SECONDS),

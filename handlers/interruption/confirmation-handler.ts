@@ -7,7 +7,7 @@ import { FUNCTION_TIMEOUT_SECONDS, type ConfirmationConfig } from './config.js';
 import { parseConfirmationRecord, type ConfirmationRequest } from './confirmation-record.js';
 import type { DrainConfirmations } from './confirmations.js';
 import { formatDrainConfirmation, publishMessage } from './notify.js';
-import { retryBudgetMs, retryWithinBudget, RetryBudgetExhaustedError, type RetryBudgetOptions } from './retry-budget.js';
+import { causeOf, elapsedSince, invocationBudget, retryWithinBudget, type RetryBudgetOptions } from './retry-budget.js';
 
 export interface ConfirmationHandlerDeps {
   readonly config: ConfirmationConfig;
@@ -16,7 +16,7 @@ export interface ConfirmationHandlerDeps {
   readonly confirmations: DrainConfirmations;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  /** Retries inside one invocation (backoff, budget without a Lambda context). */
+  /** Retries inside one invocation (backoff, budget without a Lambda context). @default retry-budget.ts's defaults */
   readonly retry?: RetryBudgetOptions;
 }
 
@@ -27,15 +27,25 @@ export interface ConfirmationHandlerDeps {
  */
 export type ConfirmationStatus = 'published' | 'sent-earlier' | 'sending-elsewhere' | 'not-drained-by-handler' | 'ignored' | 'rejected';
 
+/** What the function returns and logs for one record. */
 export interface ConfirmationResult {
   readonly status: ConfirmationStatus;
+  /** The warning's EventBridge id, from the record's `requestPayload`. */
   readonly eventId: string | undefined;
+  /** The drained instance, for a record of an interruption acted on. */
   readonly instanceId?: string;
+  /** Why a record was ignored or rejected (bounded). */
   readonly reason?: string;
+  /** Time spent in this invocation, ms. */
   readonly elapsedMs: number;
 }
 
 export type ConfirmationHandler = (record: unknown, context?: Context) => Promise<ConfirmationResult>;
+
+/** A record that is not this stack's handler's: thrown after it is logged and counted (ConfirmationRejected). */
+export class RejectedRecordError extends Error {
+  override readonly name = 'RejectedRecordError';
+}
 
 /** The claim lease without a Lambda context (a direct call): the function's timeout. */
 const LEASE_WITHOUT_CONTEXT_MS = FUNCTION_TIMEOUT_SECONDS * 1000;
@@ -60,7 +70,9 @@ const METRIC_NAMES: Record<ConfirmationStatus | 'failed', string> = {
  * here, and one wins. A failed publish releases the claim and throws, so Lambda's retry of this record (a minute
  * later, then two; Lambda developer guide, "How Lambda handles errors and retries with asynchronous invocation")
  * takes the claim again and publishes; after the last retry the record goes to the dead-letter queue, whose alarm
- * tells a person. A record that is not the handler's resolves as `rejected`: retrying cannot fix it.
+ * tells a person. A record that is not the handler's is logged, counted (`rejected`) and thrown: retrying cannot
+ * fix it, but between two functions deployed together it means their contract broke (a half-finished update), and
+ * the dead-letter queue, where Lambda puts it after its two retries, is where a person is told.
  */
 export function createConfirmationHandler(deps: ConfirmationHandlerDeps): ConfirmationHandler {
   const { config, sns, confirmations, logger, metrics } = deps;
@@ -75,9 +87,7 @@ export function createConfirmationHandler(deps: ConfirmationHandlerDeps): Confir
 
   const confirm = async (request: Extract<ConfirmationRequest, { kind: 'confirm' }>, startedAt: number, context: Context | undefined) => {
     const { instanceId, eventId } = request;
-    const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-    const budgetMs = retryBudgetMs(remainingMs, retry);
-    const budgetLeft = () => (budgetMs === 0 ? 0 : Math.max(1, budgetMs - (performance.now() - startedAt)));
+    const { remainingMs, budgetMs, budgetLeft } = invocationBudget(context, startedAt, retry);
     // The claim is this invocation's until its deadline (epoch ms); Lambda's retry comes after it.
     const deadline = Date.now() + (remainingMs ?? LEASE_WITHOUT_CONTEXT_MS);
     const owner = randomUUID();
@@ -125,10 +135,11 @@ export function createConfirmationHandler(deps: ConfirmationHandlerDeps): Confir
     const startedAt = performance.now();
     if (context !== undefined) logger.addContext(context);
     try {
-      const request = parseConfirmationRecord(input);
+      const request = parseConfirmationRecord(input, config.targetGroupArns);
       switch (request.kind) {
         case 'malformed':
-          return record({ status: 'rejected', eventId: request.eventId, reason: request.reason, elapsedMs: elapsedSince(startedAt) });
+          record({ status: 'rejected', eventId: request.eventId, reason: request.reason, elapsedMs: elapsedSince(startedAt) });
+          throw new RejectedRecordError(`not a success record of this stack's interruption handler: ${request.reason}`);
         case 'nothing':
           return record({ status: 'ignored', eventId: request.eventId, reason: request.reason, elapsedMs: elapsedSince(startedAt) });
         case 'confirm':
@@ -138,13 +149,4 @@ export function createConfirmationHandler(deps: ConfirmationHandlerDeps): Confir
       metrics.publishStoredMetrics();
     }
   };
-}
-
-/** What the log and Lambda see: the AWS failure itself, not the budget that gave up on it. */
-function causeOf(thrown: unknown): Error {
-  return thrown instanceof RetryBudgetExhaustedError ? (thrown.lastError as Error) : (thrown as Error);
-}
-
-function elapsedSince(startedAt: number): number {
-  return Math.round((performance.now() - startedAt) * 10) / 10;
 }

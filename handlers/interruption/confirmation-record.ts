@@ -1,5 +1,6 @@
 import type { SpotAction } from '../../common/ec2-events.js';
 import type { ClaimBasis } from './confirmations.js';
+import { TARGET_GROUP_OUTCOMES } from './drain.js';
 import { bounded, isRecord, parseEvent, type EventOrigin } from './event.js';
 
 /**
@@ -12,7 +13,9 @@ import { bounded, isRecord, parseEvent, type EventOrigin } from './event.js';
  *   whether this delivery deregistered the instance itself or may only resume an earlier delivery's claim
  *   (confirmations.ts).
  * - `nothing`: a well-formed record with nothing to confirm (an ignored or rejected event).
- * - `malformed`: not a success record of the handler; retrying cannot fix it.
+ * - `malformed`: not a success record of this stack's handler (the confirmation function throws it, so it ends in
+ *   the dead-letter queue whose alarm tells a person: between two functions deployed together it means their
+ *   contract broke).
  */
 export type ConfirmationRequest =
   | {
@@ -28,11 +31,13 @@ export type ConfirmationRequest =
   | { readonly kind: 'nothing'; readonly eventId: string | undefined; readonly reason: string }
   | { readonly kind: 'malformed'; readonly eventId: string | undefined; readonly reason: string };
 
-const ACTED_ON = new Set(['deregistered', 'already-draining', 'not-registered']);
-const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/;
+const ACTED_ON: ReadonlySet<string> = new Set(TARGET_GROUP_OUTCOMES);
 
-/** Reads a destination record; never throws. Fields echoed into log lines are bounded (event.ts). */
-export function parseConfirmationRecord(record: unknown): ConfirmationRequest {
+/**
+ * Reads a destination record; never throws. `targetGroupArns` are the handler's own (its TARGET_GROUP_ARNS): a record
+ * that names another target group is not the handler's. Fields echoed into log lines are bounded (event.ts).
+ */
+export function parseConfirmationRecord(record: unknown, targetGroupArns: readonly string[]): ConfirmationRequest {
   if (!isRecord(record)) return { kind: 'malformed', eventId: undefined, reason: 'the record is not a JSON object' };
   const condition = isRecord(record.requestContext) ? record.requestContext.condition : undefined;
   const event = parseEvent(record.requestPayload);
@@ -52,8 +57,9 @@ export function parseConfirmationRecord(record: unknown): ConfirmationRequest {
     return { kind: 'malformed', eventId, reason: 'responsePayload.instanceId does not match the event\'s instance' };
   }
   const groups = Array.isArray(response.targetGroups) ? response.targetGroups : undefined;
-  if (groups === undefined || !groups.every((g) => isRecord(g) && typeof g.targetGroupArn === 'string' && TARGET_GROUP_ARN.test(g.targetGroupArn))) {
-    return { kind: 'malformed', eventId, reason: 'responsePayload.targetGroups is not a list of target group results' };
+  const ours = new Set(targetGroupArns);
+  if (groups === undefined || !groups.every((g) => isRecord(g) && typeof g.targetGroupArn === 'string' && ours.has(g.targetGroupArn))) {
+    return { kind: 'malformed', eventId, reason: "responsePayload.targetGroups is not a list of results for the handler's target groups" };
   }
   return {
     kind: 'confirm',

@@ -57,10 +57,11 @@ export type ClaimResult =
   | { readonly claimed: false; readonly state: ClaimState | undefined };
 
 /**
- * How long a record is kept (DynamoDB TTL): well past the last delivery that could still find the instance in a
- * target group. The instance is terminated two minutes after the warning; the handler's events live 2 minutes
- * (maxEventAge); the target drains for at most the deregistration delay (≤ 3600 s). TTL deletion itself runs
- * within a few days of expiry (DynamoDB developer guide, "Time to Live"), which does not matter here.
+ * How long a record is kept (DynamoDB TTL): well past the last record that could still claim. The instance is
+ * terminated two minutes after the warning; the handler's events live 2 minutes and the confirmation's records an
+ * hour (their maxEventAge, infra/interruption-handler.ts); the target drains for at most the deregistration delay
+ * (≤ 3600 s). TTL deletion itself runs within a few days of expiry (DynamoDB developer guide, "Time to Live"), which
+ * does not matter here.
  */
 export const CLAIM_RETENTION_SECONDS = 24 * 60 * 60;
 
@@ -115,13 +116,13 @@ export interface DrainConfirmations {
   claim(request: ClaimRequest, abortSignal?: AbortSignal): Promise<ClaimResult>;
   /** The holder published: later deliveries leave the instance alone. */
   markSent(instanceId: string, owner: string, abortSignal?: AbortSignal): Promise<void>;
-  /** The holder's publish failed: the next delivery (Lambda's retry) may claim again. */
+  /** The holder's publish failed: the next invocation (Lambda's retry of the record) may claim again. */
   release(instanceId: string, owner: string, abortSignal?: AbortSignal): Promise<void>;
 }
 
 /**
- * The store on a DynamoDB table keyed by `instanceId`. `client` is called on first use: the handler only needs
- * DynamoDB after a drain, so a container that never drains never builds the client.
+ * The store on a DynamoDB table keyed by `instanceId`. `client` is called on first use: the confirmation function
+ * needs DynamoDB only for a record of a drain, so a container that only sees ignored events never builds the client.
  */
 export function dynamoDbConfirmations(tableName: string, client: () => DynamoDBClient): DrainConfirmations {
   const byHolder = (instanceId: string, owner: string, set: ClaimState) => ({

@@ -6,7 +6,9 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { classifyMembership } from './target-state.js';
 
-export type TargetGroupOutcome = 'deregistered' | 'already-draining' | 'not-registered';
+/** What the handler found or did in one target group. */
+export const TARGET_GROUP_OUTCOMES = ['deregistered', 'already-draining', 'not-registered'] as const;
+export type TargetGroupOutcome = (typeof TARGET_GROUP_OUTCOMES)[number];
 
 export interface TargetGroupResult {
   readonly targetGroupArn: string;
@@ -18,6 +20,11 @@ export interface DrainOptions {
   readonly abortSignal?: AbortSignal;
   /** Told of each target group as soon as it is done, also when another one fails. */
   readonly onDrained?: (result: TargetGroupResult) => void;
+  /**
+   * Told of a target group whose DeregisterTargets failed without an answer from ELB (a timeout, a reset
+   * connection, an abort): the call may have landed all the same.
+   */
+  readonly onDeregisterUnanswered?: (targetGroupArn: string) => void;
 }
 
 /**
@@ -34,7 +41,7 @@ export async function drainInstance(
 ): Promise<TargetGroupResult[]> {
   const settled = await Promise.allSettled(
     targetGroupArns.map(async (arn) => {
-      const result = await drainFromTargetGroup(elbv2, arn, instanceId, options.abortSignal);
+      const result = await drainFromTargetGroup(elbv2, arn, instanceId, options);
       options.onDrained?.(result);
       return result;
     }),
@@ -49,7 +56,7 @@ async function drainFromTargetGroup(
   elbv2: ElasticLoadBalancingV2Client,
   targetGroupArn: string,
   instanceId: string,
-  abortSignal: AbortSignal | undefined,
+  { abortSignal, onDeregisterUnanswered }: DrainOptions,
 ): Promise<TargetGroupResult> {
   const membership = await describeMembership(elbv2, targetGroupArn, instanceId, abortSignal);
   if (membership.kind === 'not-registered') return { targetGroupArn, outcome: 'not-registered' };
@@ -63,6 +70,8 @@ async function drainFromTargetGroup(
     // local cloud, local/alb/deregister-targets-api.ts) answers success. Either way the instance is leaving the
     // group, which is all we need.
     if (error instanceof InvalidTargetException) return { targetGroupArn, outcome: 'already-draining' };
+    // A service error carries the HTTP status of ELB's answer; a timeout or a lost connection carries none.
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === undefined) onDeregisterUnanswered?.(targetGroupArn);
     throw error;
   }
 }

@@ -6,7 +6,7 @@ import type { HandlerConfig } from './config.js';
 import { drainInstance, summarize, type TargetGroupResult } from './drain.js';
 import { parseEvent, type ParsedEvent } from './event.js';
 import type { Outcome, OutcomeStatus } from './outcome.js';
-import { retryBudgetMs, retryWithinBudget, RetryBudgetExhaustedError, type RetryBudgetOptions } from './retry-budget.js';
+import { causeOf, elapsedSince, invocationBudget, retryWithinBudget, RetryBudgetExhaustedError, type RetryBudgetOptions } from './retry-budget.js';
 
 export interface HandlerDeps {
   readonly config: HandlerConfig;
@@ -59,20 +59,25 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
   const act = async (parsed: Extract<ParsedEvent, { instanceId: string }>, startedAt: number, context: Context | undefined): Promise<Outcome> => {
     const action: Outcome['action'] = parsed.kind === 'interruption' ? parsed.action : 'rebalance';
     const about = { eventId: parsed.eventId, instanceId: parsed.instanceId, action };
-    const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-    const budgetMs = retryBudgetMs(remainingMs, retry);
-    // 0 stays 0 (one pass, no deadline); a spent budget leaves 1 ms, so a late step is cut at once.
-    const budgetLeft = () => (budgetMs === 0 ? 0 : Math.max(1, budgetMs - (performance.now() - startedAt)));
+    const { budgetMs, budgetLeft } = invocationBudget(context, startedAt, retry);
     // Target groups already done survive a failed attempt: a retry only does the rest, and the verdict still says
     // "deregistered" for the ones this invocation deregistered.
     const done = new Map<string, TargetGroupResult>();
+    // Target groups whose DeregisterTargets got no answer (a timeout, an abort): it may have landed, and the next
+    // attempt then finds the target draining. That is this invocation's drain all the same, so it says
+    // `deregistered`, and the confirmation's claim is taken rather than lost as a resume with nothing to resume.
+    const unanswered = new Set<string>();
     let attempts = 0;
     try {
       const drained = await retryWithinBudget(
         async (abortSignal, attempt) => {
           attempts = attempt;
           const todo = config.targetGroupArns.filter((arn) => !done.has(arn));
-          await drainInstance(elbv2, todo, parsed.instanceId, { abortSignal, onDrained: (r) => done.set(r.targetGroupArn, r) });
+          await drainInstance(elbv2, todo, parsed.instanceId, {
+            abortSignal,
+            onDrained: (r) => done.set(r.targetGroupArn, unanswered.has(r.targetGroupArn) ? { ...r, outcome: 'deregistered' } : r),
+            onDeregisterUnanswered: (arn) => unanswered.add(arn),
+          });
         },
         budgetLeft(),
         retry,
@@ -88,7 +93,7 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
       });
     } catch (thrown) {
       // What the log and Lambda see is the AWS failure itself, with how long it was tried.
-      const error = thrown instanceof RetryBudgetExhaustedError ? (thrown.lastError as Error) : (thrown as Error);
+      const error = causeOf(thrown);
       logger.error('interruption event failed', {
         ...about,
         outcome: 'failed',
@@ -140,8 +145,4 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
       metrics.publishStoredMetrics();
     }
   };
-}
-
-function elapsedSince(startedAt: number): number {
-  return Math.round((performance.now() - startedAt) * 10) / 10;
 }

@@ -37,6 +37,33 @@ export function retryBudgetMs(remainingMs: number | undefined, options: RetryBud
   return Math.max(0, remainingMs - safetyMarginMs(remainingMs));
 }
 
+/** One invocation's time, read once from its Lambda context when it starts. */
+export interface InvocationBudget {
+  /** What the context reported at the start (ms), or undefined without a context (a direct call). */
+  readonly remainingMs: number | undefined;
+  /** How long the invocation may keep retrying in all (retryBudgetMs). */
+  readonly budgetMs: number;
+  /** What is left of it now (ms): 0 stays 0 (one pass, no deadline); a spent budget leaves 1 ms, so a late step is cut at once. */
+  budgetLeft(): number;
+}
+
+/** The retry budget of an invocation that started at `startedAt` (performance.now()). */
+export function invocationBudget(context: { getRemainingTimeInMillis?: () => number } | undefined, startedAt: number, options: RetryBudgetOptions = {}): InvocationBudget {
+  const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+  const budgetMs = retryBudgetMs(remainingMs, options);
+  return { remainingMs, budgetMs, budgetLeft: () => (budgetMs === 0 ? 0 : Math.max(1, budgetMs - (performance.now() - startedAt))) };
+}
+
+/** What a log line and Lambda should see: the AWS failure itself, not the budget that gave up on it. */
+export function causeOf(thrown: unknown): Error {
+  return thrown instanceof RetryBudgetExhaustedError ? (thrown.lastError as Error) : (thrown as Error);
+}
+
+/** Milliseconds since `startedAt` (performance.now()), to a tenth. */
+export function elapsedSince(startedAt: number): number {
+  return Math.round((performance.now() - startedAt) * 10) / 10;
+}
+
 /**
  * Failures another attempt can fix: throttling, server errors, network errors and per-request timeouts. A client
  * error (access denied, a target group that does not exist, a validation error) is not retried: it would fail the

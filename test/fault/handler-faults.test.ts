@@ -77,7 +77,7 @@ function productionHandler(): { handler: InterruptionHandler; logger: Logger } {
 /** The production drain confirmation function, fed the handler's on-success record as Lambda feeds it. */
 function productionConfirmation(): (event: unknown, outcome: unknown) => Promise<ConfirmationResult> {
   const confirm = createConfirmationHandler({
-    config: { topicArn, confirmationTableName: confirmationTable, deregistrationDelaySeconds: 120 },
+    config: { targetGroupArns: [fleet.targetGroupArn], topicArn, confirmationTableName: confirmationTable, deregistrationDelaySeconds: 120 },
     sns: createSnsClient(clientConfig()),
     confirmations: dynamoDbConfirmations(confirmationTable, lazily(() => createDynamoDbClient(clientConfig()))),
     logger: new Logger({ serviceName: 'fault-test', logLevel: 'SILENT' }),

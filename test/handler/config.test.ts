@@ -37,13 +37,19 @@ describe('parseConfig (the interruption handler)', () => {
 });
 
 describe('parseConfirmationConfig (the drain confirmation function)', () => {
-  const valid = { TOPIC_ARN: TOPIC, CONFIRMATION_TABLE_NAME: ' spotweb-Confirmations-1A2B3C ', DEREGISTRATION_DELAY_SECONDS: '90' };
+  const valid = { TARGET_GROUP_ARNS: `${TG_A},${TG_B}`, TOPIC_ARN: TOPIC, CONFIRMATION_TABLE_NAME: ' spotweb-Confirmations-1A2B3C ', DEREGISTRATION_DELAY_SECONDS: '90' };
 
   it('reads every variable', () => {
-    expect(parseConfirmationConfig(valid)).toEqual({ topicArn: TOPIC, confirmationTableName: 'spotweb-Confirmations-1A2B3C', deregistrationDelaySeconds: 90 });
+    expect(parseConfirmationConfig(valid)).toEqual({
+      targetGroupArns: [TG_A, TG_B],
+      topicArn: TOPIC,
+      confirmationTableName: 'spotweb-Confirmations-1A2B3C',
+      deregistrationDelaySeconds: 90,
+    });
   });
 
   it.each([
+    ['TARGET_GROUP_ARNS', /TARGET_GROUP_ARNS is required/],
     ['TOPIC_ARN', /TOPIC_ARN is required/],
     ['CONFIRMATION_TABLE_NAME', /CONFIRMATION_TABLE_NAME is required: the DynamoDB table that makes each drain confirmation go out once/],
     // The function keeps no default of its own: the stack states the delay once.

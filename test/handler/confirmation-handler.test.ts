@@ -13,7 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { lazily } from '../../handlers/interruption/clients.js';
 import type { ConfirmationConfig, HandlerConfig } from '../../handlers/interruption/config.js';
-import { createConfirmationHandler } from '../../handlers/interruption/confirmation-handler.js';
+import { createConfirmationHandler, RejectedRecordError } from '../../handlers/interruption/confirmation-handler.js';
 import { dynamoDbConfirmations } from '../../handlers/interruption/confirmations.js';
 import { createHandler } from '../../handlers/interruption/handler.js';
 import { interruptionWarning, rebalanceRecommendation } from '../../harness/ec2-events.js';
@@ -60,7 +60,14 @@ function setup(options: { handler?: Partial<HandlerConfig>; confirmation?: Parti
     retry: { budgetWithoutContextMs: 0 },
   });
   const confirm = createConfirmationHandler({
-    config: { topicArn: TOPIC, confirmationTableName: TABLE, deregistrationDelaySeconds: 120, ...options.confirmation },
+    config: {
+      // The handler's target groups, as the stack gives both functions the same list.
+      targetGroupArns: options.handler?.targetGroupArns ?? [TG_WEB],
+      topicArn: TOPIC,
+      confirmationTableName: TABLE,
+      deregistrationDelaySeconds: 120,
+      ...options.confirmation,
+    },
     sns: new SNSClient({ region: 'us-east-1' }),
     // As confirm.ts builds it: the client made on first use.
     confirmations: dynamoDbConfirmations(TABLE, lazily(dynamodb)),
@@ -269,27 +276,29 @@ describe('the drain confirmation (the handler\'s on-success destination)', () =>
 
 describe('records that are not the handler\'s', () => {
   const deregistered = { status: 'deregistered', eventId: 'e', instanceId: INSTANCE, action: 'terminate', targetGroups: [{ targetGroupArn: TG_WEB, outcome: 'deregistered' }], elapsedMs: 1 };
+  const FOREIGN_TG = 'arn:aws:elasticloadbalancing:us-east-1:210987654321:targetgroup/web/0123456789abcdef';
 
   it.each([
     ['not an object', 'just text', /not a JSON object/],
     ['a failure record', { ...successRecord(interruptionWarning(INSTANCE), deregistered), requestContext: { condition: 'RetriesExhausted' } }, /not a success record \(requestContext.condition: RetriesExhausted\)/],
     ['no outcome', successRecord(interruptionWarning(INSTANCE), null), /responsePayload is not the handler's outcome/],
     ['another instance', successRecord(interruptionWarning('i-0123456789abcdef0'), deregistered), /does not match the event's instance/],
-    ['a bad target group', successRecord(interruptionWarning(INSTANCE), { ...deregistered, targetGroups: [{ targetGroupArn: 'tg/web', outcome: 'deregistered' }] }), /targetGroups/],
+    ['a target group of another stack', successRecord(interruptionWarning(INSTANCE), { ...deregistered, targetGroups: [{ targetGroupArn: FOREIGN_TG, outcome: 'deregistered' }] }), /the handler's target groups/],
+    ['a target group that is no ARN', successRecord(interruptionWarning(INSTANCE), { ...deregistered, targetGroups: [{ targetGroupArn: 'tg/web', outcome: 'deregistered' }] }), /the handler's target groups/],
     ['an event that is not a warning', successRecord({ source: 'aws.ec2', 'detail-type': 'EC2 Instance State-change Notification' }, deregistered), /not the warning the handler acted on \(other\)/],
-  ])('rejects %s, without a call or a throw (retrying cannot fix it)', async (_what, record, reason) => {
+  ])('rejects %s without a call, and throws it so that it ends in the dead-letter queue', async (_what, record, reason) => {
     const { confirm, log, dynamodb, metricNames } = setup();
-    const result = await confirm(record);
-    expect(result).toMatchObject({ status: 'rejected', reason: expect.stringMatching(reason) });
-    expect(log.warn).toHaveBeenCalledWith('drain confirmation rejected', expect.objectContaining({ reason: result.reason }));
+    await expect(confirm(record)).rejects.toThrow(RejectedRecordError);
+    await expect(confirm(record)).rejects.toThrow(reason);
+    expect(log.warn).toHaveBeenCalledWith('drain confirmation rejected', expect.objectContaining({ reason: expect.stringMatching(reason) }));
     expect(dynamodb).not.toHaveBeenCalled();
     expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
-    expect(metricNames()).toEqual(['ConfirmationRejected']);
+    expect(metricNames()).toEqual(['ConfirmationRejected', 'ConfirmationRejected']);
   });
 
   it('bounds what it echoes from a record', async () => {
     const { confirm } = setup();
-    const result = await confirm({ requestContext: { condition: 'x'.repeat(10_000) } });
-    expect(result.reason!.length).toBeLessThan(200);
+    const error = (await confirm({ requestContext: { condition: 'x'.repeat(10_000) } }).catch((e: unknown) => e)) as Error;
+    expect(error.message.length).toBeLessThan(300);
   });
 });

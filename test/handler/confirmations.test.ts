@@ -144,7 +144,7 @@ describe('the handler under duplicate deliveries, with AWS DeregisterTargets sem
   /** The confirmation function over `confirmations`, fed what Lambda feeds it: the handler's success record. */
   function confirmationWith(confirmations: DrainConfirmations) {
     const confirm = createConfirmationHandler({
-      config: { topicArn: TOPIC, confirmationTableName: 'unused-here', deregistrationDelaySeconds: 120 },
+      config: { targetGroupArns: [TG_WEB], topicArn: TOPIC, confirmationTableName: 'unused-here', deregistrationDelaySeconds: 120 },
       sns: new SNSClient({ region: 'us-east-1' }),
       confirmations,
       ...quiet(),

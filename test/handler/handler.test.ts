@@ -308,6 +308,18 @@ describe('retries inside one invocation', () => {
     expect(elbv2Mock.commandCalls(DeregisterTargetsCommand, { TargetGroupArn: TG_WEB })).toHaveLength(1);
   });
 
+  it('counts a DeregisterTargets whose answer was lost as its own drain when the next attempt finds the target draining', async () => {
+    // The call lands at ELB, the answer never arrives (a timeout); the retry's describe finds the drain under way.
+    elbv2Mock.on(DescribeTargetHealthCommand).resolvesOnce(health('healthy')).resolves(health('draining', 'Target.DeregistrationInProgress'));
+    elbv2Mock.on(DeregisterTargetsCommand).rejectsOnce(Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} }));
+    const { handler } = setup({}, noWait);
+
+    const outcome = await handler(interruptionWarning(INSTANCE));
+    // Control: a delivery that sent nothing and finds the target draining says already-draining (the test above).
+    expect(outcome).toMatchObject({ status: 'deregistered', attempts: 2, targetGroups: [{ targetGroupArn: TG_WEB, outcome: 'deregistered' }] });
+    expect(elbv2Mock.commandCalls(DeregisterTargetsCommand)).toHaveLength(1);
+  });
+
   it('stops before the function timeout the context reports, with the AWS error, logged with its attempts', async () => {
     elbv2Mock.on(DescribeTargetHealthCommand).rejects(throttled());
     const { handler, log } = setup({}, { baseDelayMs: 20, maxDelayMs: 50 });

@@ -254,8 +254,10 @@ describe('SpotWeb stack (defaults)', () => {
       'DEREGISTRATION_DELAY_SECONDS',
       'POWERTOOLS_METRICS_NAMESPACE',
       'POWERTOOLS_SERVICE_NAME',
+      'TARGET_GROUP_ARNS',
       'TOPIC_ARN',
     ]);
+    expect(confirmation.Properties.Environment.Variables.TARGET_GROUP_ARNS).toEqual(fn.Properties.Environment.Variables.TARGET_GROUP_ARNS);
     expect(confirmation.Properties.Environment.Variables).toMatchObject({ DEREGISTRATION_DELAY_SECONDS: '120', POWERTOOLS_SERVICE_NAME: 'spotweb-drain-confirmation' });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     // Lambda's asynchronous retries (EventBridge invokes asynchronously), bounded by the warning's life; the
