@@ -113,6 +113,9 @@ async function withCloud<T>(kind: Kind, fleet: number, timeScale: number, run: (
     const fn = kind === 'floor' ? undefined : interruptionFunction(cloud);
     const destination = dropDestination ? undefined : fn?.eventInvokeConfig.onSuccessDestination;
     const endedOf = (arn: string | undefined) => (arn === undefined ? 0 : cloud.invocations.filter((i) => i.functionArn === arn).length);
+    // Records Lambda handed on: one per handler invocation that succeeded and whose record reached the destination.
+    const handedOn = () =>
+      cloud.invocations.filter((i) => i.functionArn === fn?.arn && i.outcome.status === 'succeeded' && i.outcome.destinationError === undefined).length;
     const reportsOf = (arn: string | undefined) => {
       const name = arn?.slice(arn.lastIndexOf(':') + 1);
       if (name === undefined) return [];
@@ -131,10 +134,11 @@ async function withCloud<T>(kind: Kind, fleet: number, timeScale: number, run: (
     return await run(cloud, {
       errors: () =>
         cloud.deliveries.filter((d) => d.result.status !== 'delivered').length +
-        cloud.invocations.filter((i) => i.outcome.status !== 'succeeded').length +
+        cloud.invocations.filter((i) => i.outcome.status !== 'succeeded' || i.outcome.destinationError !== undefined).length +
         (baseline?.errors.length ?? 0),
       handled: () => endedOf(fn?.arn),
-      settled: (events) => endedOf(fn?.arn) >= events && (destination === undefined || endedOf(destination) >= events),
+      // A handler invocation that failed hands nothing on: the destination's count only has to reach what was handed.
+      settled: (events) => endedOf(fn?.arn) >= events && (destination === undefined || endedOf(destination) >= Math.min(events, handedOn())),
       deregisterSentAt: (id) => deregisterCalls.get(id),
       reports: reportsOf(fn?.arn),
       destinationReports: reportsOf(destination),
