@@ -23,7 +23,8 @@ export interface ConfirmationHandlerDeps {
 /**
  * What became of one record: `published` by this invocation; `sent-earlier` or `sending-elsewhere` by another
  * invocation of ours; `not-drained-by-handler` when no delivery of ours drained the instance (a foreign one, or drained
- * by someone else); `ignored` when the handler acted on nothing; `rejected` for a record that is not the handler's.
+ * by someone else); `ignored` when the handler acted on nothing. `rejected`, a record that is not the handler's, is
+ * logged and counted but not returned: it is thrown (RejectedRecordError).
  */
 export type ConfirmationStatus = 'published' | 'sent-earlier' | 'sending-elsewhere' | 'not-drained-by-handler' | 'ignored' | 'rejected';
 

@@ -21,10 +21,11 @@ export interface DrainOptions {
   /** Told of each target group as soon as it is done, also when another one fails. */
   readonly onDrained?: (result: TargetGroupResult) => void;
   /**
-   * Told of a target group whose DeregisterTargets failed without an answer from ELB (a timeout, a reset
-   * connection, an abort): the call may have landed all the same.
+   * Told of a target group whose DeregisterTargets failed other than with InvalidTarget: the call may have landed
+   * all the same. A timeout or a reset connection says nothing of whether ELB applied it, and the SDK retries those
+   * itself, so the error that reaches here may be a later attempt's (a throttle, a 5xx) after an earlier one landed.
    */
-  readonly onDeregisterUnanswered?: (targetGroupArn: string) => void;
+  readonly onDeregisterFailed?: (targetGroupArn: string) => void;
 }
 
 /**
@@ -56,7 +57,7 @@ async function drainFromTargetGroup(
   elbv2: ElasticLoadBalancingV2Client,
   targetGroupArn: string,
   instanceId: string,
-  { abortSignal, onDeregisterUnanswered }: DrainOptions,
+  { abortSignal, onDeregisterFailed }: DrainOptions,
 ): Promise<TargetGroupResult> {
   const membership = await describeMembership(elbv2, targetGroupArn, instanceId, abortSignal);
   if (membership.kind === 'not-registered') return { targetGroupArn, outcome: 'not-registered' };
@@ -70,8 +71,7 @@ async function drainFromTargetGroup(
     // local cloud, local/alb/deregister-targets-api.ts) answers success. Either way the instance is leaving the
     // group, which is all we need.
     if (error instanceof InvalidTargetException) return { targetGroupArn, outcome: 'already-draining' };
-    // A service error carries the HTTP status of ELB's answer; a timeout or a lost connection carries none.
-    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === undefined) onDeregisterUnanswered?.(targetGroupArn);
+    onDeregisterFailed?.(targetGroupArn);
     throw error;
   }
 }

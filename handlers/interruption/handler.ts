@@ -63,10 +63,12 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
     // Target groups already done survive a failed attempt: a retry only does the rest, and the verdict still says
     // "deregistered" for the ones this invocation deregistered.
     const done = new Map<string, TargetGroupResult>();
-    // Target groups whose DeregisterTargets got no answer (a timeout, an abort): it may have landed, and the next
-    // attempt then finds the target draining. That is this invocation's drain all the same, so it says
-    // `deregistered`, and the confirmation's claim is taken rather than lost as a resume with nothing to resume.
-    const unanswered = new Set<string>();
+    // Target groups whose DeregisterTargets failed (drain.ts onDeregisterFailed): it may have landed, and the next
+    // attempt in this invocation then finds the target draining or gone. That is this invocation's drain all the
+    // same, so it says `deregistered`, and the confirmation's claim is taken rather than lost as a resume with nothing
+    // to resume. Should a concurrent duplicate have drained it instead, both records claim as `deregistered` and the
+    // conditional claim still sends one confirmation. Lambda's retry a minute later starts without this set.
+    const failedDeregistrations = new Set<string>();
     let attempts = 0;
     try {
       const drained = await retryWithinBudget(
@@ -75,8 +77,8 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
           const todo = config.targetGroupArns.filter((arn) => !done.has(arn));
           await drainInstance(elbv2, todo, parsed.instanceId, {
             abortSignal,
-            onDrained: (r) => done.set(r.targetGroupArn, unanswered.has(r.targetGroupArn) ? { ...r, outcome: 'deregistered' } : r),
-            onDeregisterUnanswered: (arn) => unanswered.add(arn),
+            onDrained: (r) => done.set(r.targetGroupArn, failedDeregistrations.has(r.targetGroupArn) ? { ...r, outcome: 'deregistered' } : r),
+            onDeregisterFailed: (arn) => failedDeregistrations.add(arn),
           });
         },
         budgetLeft(),

@@ -2,7 +2,7 @@ import type { SimulatedClock } from '../clock.js';
 import type { AwsClients } from '../deploy/clients.js';
 import type { DeployedStack } from '../deploy/deploy.js';
 import type { DeliveryReport } from '../events/bus.js';
-import type { InvocationAttempt } from '../events/stack-targets.js';
+import type { DestinationDeliveryFailure, InvocationAttempt } from '../events/stack-targets.js';
 import { resourcesOfType } from '../stack-reader.js';
 import { AlarmEngine, type AlarmStatus } from './alarm-engine.js';
 import type { AlarmChange } from './alarm-notification.js';
@@ -21,7 +21,7 @@ export interface LocalAlarmsProps {
   readonly fleetRequestId: string;
   readonly deliveries: readonly DeliveryReport[];
   readonly invocationAttempts: readonly InvocationAttempt[];
-  readonly destinationDeliveryFailures: readonly { readonly functionName: string }[];
+  readonly destinationDeliveryFailures: readonly DestinationDeliveryFailure[];
   /** The local cloud's simulated time: alarm periods are AWS durations. */
   readonly clock: SimulatedClock;
   readonly region: string;

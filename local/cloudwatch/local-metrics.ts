@@ -15,7 +15,7 @@
  */
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DeliveryReport } from '../events/bus.js';
-import type { InvocationAttempt } from '../events/stack-targets.js';
+import type { DestinationDeliveryFailure, InvocationAttempt } from '../events/stack-targets.js';
 import type { MetricStore } from './metric-store.js';
 
 export interface LoadBalancerSource {
@@ -38,7 +38,7 @@ export interface LocalMetricSources {
   /** The Lambda runtime's invocation attempts, oldest first (read incrementally). */
   readonly invocationAttempts: readonly InvocationAttempt[];
   /** Records the Lambda runtime could not deliver to a destination, oldest first (read incrementally). */
-  readonly destinationDeliveryFailures: readonly { readonly functionName: string }[];
+  readonly destinationDeliveryFailures: readonly DestinationDeliveryFailure[];
 }
 
 export class LocalMetrics {

@@ -43,7 +43,7 @@ export interface StackEventBus {
   /** Every finished invocation attempt, Lambda's retries included, oldest first (the AWS/Lambda metrics read it). */
   readonly attempts: readonly InvocationAttempt[];
   /** Every record Lambda could not deliver to a function's destination, oldest first (DestinationDeliveryFailures). */
-  readonly destinationDeliveryFailures: readonly { readonly functionName: string }[];
+  readonly destinationDeliveryFailures: readonly DestinationDeliveryFailure[];
   /**
    * UpdateFunctionCode, played by the local runtime: the function (name or ARN) runs the CommonJS bundle in
    * `assetDir` from its next cold start on; its environments of the previous code finish what they run, then stop.
@@ -53,11 +53,18 @@ export interface StackEventBus {
   updateFunctionCode(functionName: string, assetDir: string): Promise<void>;
   /**
    * PutFunctionEventInvokeConfig for `$LATEST`, played by the local runtime: the function's asynchronous retries,
-   * event age and destinations from now on (AsyncInvoker.putConfig).
+   * event age and destinations from now on (AsyncInvoker.putConfig). A hook for the bench and tests, not the API:
+   * unlike Lambda it does not check the execution role's permission for a destination (the deploy does), and moto's
+   * own copy of the configuration is left as deployed.
    * @throws ResourceNotFoundException when the stack has no such function; RangeError for a value Lambda refuses.
    */
   putFunctionEventInvokeConfig(functionName: string, config: EventInvokeConfig): void;
   close(): Promise<void>;
+}
+
+/** A record Lambda could not deliver to the destination of `functionName` (AWS/Lambda DestinationDeliveryFailures). */
+export interface DestinationDeliveryFailure {
+  readonly functionName: string;
 }
 
 /** One run of a function: `failed` when it returned an error or timed out. */
@@ -148,7 +155,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
 
   const invocations: AsyncInvocationReport[] = [];
   const attempts: InvocationAttempt[] = [];
-  const destinationDeliveryFailures: Array<{ readonly functionName: string }> = [];
+  const destinationDeliveryFailures: DestinationDeliveryFailure[] = [];
   const invokers = new Map<string, AsyncInvoker>();
   // Asynchronous invocation settings put after the stack (putFunctionEventInvokeConfig), by function ARN.
   const invokeConfigs = new Map<string, EventInvokeConfig>();
@@ -168,7 +175,8 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
         sinks: {
           sendToQueue,
           // Lambda invokes a function destination asynchronously, as the source function's execution role (which
-          // needs lambda:InvokeFunction on it: not checked here, moto cannot evaluate a policy on its own).
+          // needs lambda:InvokeFunction on it: checked when the EventInvokeConfig is deployed, as Lambda checks it
+          // then, local/deploy/provisioners/lambda.ts; not again here, so a grant removed later is not caught).
           invokeFunction: async (destinationArn, record) => {
             const destination = functions.find((f) => refersToFunction(destinationArn, f));
             if (!destination) throw awsError('ResourceNotFoundException', `Function not found: ${destinationArn}`);

@@ -82,8 +82,12 @@ export class LambdaPool {
 
   constructor(private readonly options: LambdaPoolOptions) {
     this.initSlots = options.initSlots ?? new InitSlots(options.maxInitializing ?? availableParallelism());
-    // A slot given back (by this pool or another): the first invocation waiting here may start an environment.
-    this.stopListening = this.initSlots.onFree(() => this.waiting.shift()?.(undefined));
+    // A slot given back (by this pool or another): the first invocation waiting here may start an environment, if
+    // this pool may still grow (otherwise it waits for a released one, keeping its place).
+    // A pool with no environment left wakes it too: shut down or retiring, it fails rather than waits forever.
+    this.stopListening = this.initSlots.onFree(() => {
+      if (this.canGrow() || this.workers.length === 0) this.waiting.shift()?.(undefined);
+    });
   }
 
   get size(): number {
@@ -143,14 +147,14 @@ export class LambdaPool {
 
   private async acquire(): Promise<{ worker: LambdaWorker; fresh: boolean }> {
     if (this.closed) throw new Error(`function ${this.options.functionName} is shut down`);
+    // Woken for a slot another invocation then took: it waits again at the head of the line, not at its end.
+    let woken = false;
     for (;;) {
       const idle = this.idle.pop();
       if (idle) return { worker: idle, fresh: false };
       // Shut down or retiring with no environment left: nothing will ever be handed over, so waiting would hang.
       if (this.closed && this.workers.length === 0) throw new Error(`function ${this.options.functionName} is shut down`);
-      // A retiring pool starts nothing more; what already waits is served by the environments it has.
-      const canGrow = !this.closed && this.workers.length < (this.options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
-      if (canGrow && this.initSlots.tryTake()) {
+      if (this.canGrow() && this.initSlots.tryTake()) {
         const starting = startLambdaWorker(this.options);
         this.workers.push(starting);
         try {
@@ -164,9 +168,15 @@ export class LambdaPool {
           this.initSlots.giveBack();
         }
       }
-      const handed = await new Promise<LambdaWorker | undefined>((resolve) => this.waiting.push(resolve));
+      const handed = await new Promise<LambdaWorker | undefined>((resolve) => (woken ? this.waiting.unshift(resolve) : this.waiting.push(resolve)));
       if (handed) return { worker: handed, fresh: false };
+      woken = true;
     }
+  }
+
+  /** Another environment may start: not shut down or retiring (those start nothing more), and under the limit. */
+  private canGrow(): boolean {
+    return !this.closed && this.workers.length < (this.options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
   }
 
   private release(worker: LambdaWorker): void {

@@ -308,14 +308,19 @@ describe('retries inside one invocation', () => {
     expect(elbv2Mock.commandCalls(DeregisterTargetsCommand, { TargetGroupArn: TG_WEB })).toHaveLength(1);
   });
 
-  it('counts a DeregisterTargets whose answer was lost as its own drain when the next attempt finds the target draining', async () => {
-    // The call lands at ELB, the answer never arrives (a timeout); the retry's describe finds the drain under way.
-    elbv2Mock.on(DescribeTargetHealthCommand).resolvesOnce(health('healthy')).resolves(health('draining', 'Target.DeregistrationInProgress'));
-    elbv2Mock.on(DeregisterTargetsCommand).rejectsOnce(Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} }));
+  it.each([
+    ['its answer lost (a timeout)', () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} }), health('draining', 'Target.DeregistrationInProgress')],
+    // The SDK retried a timeout itself and its second attempt was throttled: the first may have landed.
+    ['a throttle after the SDK retried a timeout', throttled, health('draining', 'Target.DeregistrationInProgress')],
+    // With nothing in flight ELB completes the drain at once: the next describe finds it gone.
+    ['its answer lost, the drain already complete', () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} }), NOT_REGISTERED],
+  ])('counts a failed DeregisterTargets (%s) as its own drain when the next attempt finds the target leaving', async (_what, error, found) => {
+    elbv2Mock.on(DescribeTargetHealthCommand).resolvesOnce(health('healthy')).resolves(found);
+    elbv2Mock.on(DeregisterTargetsCommand).rejectsOnce(error());
     const { handler } = setup({}, noWait);
 
     const outcome = await handler(interruptionWarning(INSTANCE));
-    // Control: a delivery that sent nothing and finds the target draining says already-draining (the test above).
+    // Control: a delivery that sent nothing and finds the target draining says already-draining (the idempotence tests).
     expect(outcome).toMatchObject({ status: 'deregistered', attempts: 2, targetGroups: [{ targetGroupArn: TG_WEB, outcome: 'deregistered' }] });
     expect(elbv2Mock.commandCalls(DeregisterTargetsCommand)).toHaveLength(1);
   });

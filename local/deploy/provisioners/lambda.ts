@@ -81,13 +81,13 @@ export function functionNameOf(ref: string): string {
   return /^arn:[^:]+:lambda:[^:]+:\d{12}:function:([^:]+)$/.exec(ref)?.[1] ?? ref;
 }
 
-/** The action the function's execution role needs to send a record to a destination, by the ARN's service. */
+/**
+ * The action the function's execution role needs to send a record to a destination, by the ARN's service: the kinds
+ * the local runtime plays (local/lambda/async-invocation.ts); another kind is refused there.
+ */
 const DESTINATION_ACTIONS: Readonly<Record<string, string>> = {
   lambda: 'lambda:InvokeFunction',
   sqs: 'sqs:SendMessage',
-  sns: 'sns:Publish',
-  events: 'events:PutEvents',
-  s3: 's3:PutObject',
 };
 
 /**
@@ -105,7 +105,7 @@ async function checkDestinationPermissions(functionName: string, destinations: R
   const policies = [...(await rolePolicies(ctx.clients.iam, roleNameOf(role))).values()];
   for (const destination of wanted) {
     const action = DESTINATION_ACTIONS[destination.split(':')[2] ?? ''];
-    if (action === undefined) throw new ProvisionError(ctx, `InvalidParameterValueException: ${destination} is not a destination Lambda supports`);
+    if (action === undefined) throw new ProvisionError(ctx, `${destination}: the local cloud plays SQS queue and Lambda function destinations only`);
     if (!identityPoliciesAllow(policies, action, destination)) {
       throw new ProvisionError(
         ctx,
