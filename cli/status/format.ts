@@ -69,6 +69,15 @@ function instanceTable(columns: readonly Column[], instances: readonly InstanceV
   return text;
 }
 
+/** How many alarms are in each state, ALARM first, then INSUFFICIENT_DATA, OK and any other, leaving out the empty ones. */
+export function alarmStateCounts(alarms: ReadonlyArray<{ readonly state: string }>): Array<[string, number]> {
+  const order = ['ALARM', 'INSUFFICIENT_DATA', 'OK'];
+  const counts = new Map<string, number>();
+  for (const a of alarms) counts.set(a.state, (counts.get(a.state) ?? 0) + 1);
+  const rank = (state: string) => (order.includes(state) ? order.indexOf(state) : order.length);
+  return [...counts].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
 /**
  * The `status` screen: fleet capacity, one row per instance, and (locally) the topic's last notifications.
  * `width`: the terminal's columns; every line fits it (the table drops columns, long lines are cut with …).
@@ -96,11 +105,15 @@ export function formatStatus(s: FleetSnapshot, style: Style = plain, width = Num
   lines.push(s.instances.length > 0 ? instanceTable(columns, s.instances, style, width) : style.yellow('No instances in the fleet.'));
   if (s.alarms && s.alarms.length > 0) {
     const paint: Record<string, (t: string) => string> = { OK: style.green, ALARM: style.red, INSUFFICIENT_DATA: style.yellow };
-    const stateWidth = Math.max(...s.alarms.map((a) => a.state.length));
-    lines.push('', style.bold('Alarms:'));
-    for (const a of s.alarms) {
-      const state = (paint[a.state] ?? ((t: string) => t))(a.state.padEnd(stateWidth));
-      lines.push(`  ${state}  ${printableLine(a.name, 100)}${a.state === 'ALARM' && a.reason ? style.dim(`  ${printableLine(a.reason, 100)}`) : ''}`);
+    const painted = (state: string, text = state) => (paint[state] ?? ((t: string) => t))(text);
+    // One line of counts, then only the alarms that are not OK: the stack has nine, and listing the quiet ones would
+    // push the instances off an 80×24 terminal (`--json` has them all).
+    const counts = alarmStateCounts(s.alarms);
+    lines.push('', `${style.bold('Alarms:')} ${counts.map(([state, n]) => painted(state, `${n} ${state}`)).join(', ')}`);
+    const loud = s.alarms.filter((a) => a.state !== 'OK');
+    const stateWidth = Math.max(0, ...loud.map((a) => a.state.length));
+    for (const a of loud) {
+      lines.push(`  ${painted(a.state, a.state.padEnd(stateWidth))}  ${printableLine(a.name, 100)}${a.state === 'ALARM' && a.reason ? style.dim(`  ${printableLine(a.reason, 100)}`) : ''}`);
     }
   }
   if (s.notifications) {

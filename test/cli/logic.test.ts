@@ -8,7 +8,7 @@ import { formatLoadSummary } from '../../cli/load/format.js';
 import { LoadTally, percentile } from '../../cli/load/stats.js';
 import { collectInstanceIds, parseDuration, parseFisDuration } from '../../cli/parse.js';
 import { OUTPUT_KEYS, stackFacts } from '../../cli/stack-facts.js';
-import { formatStatus } from '../../cli/status/format.js';
+import { alarmStateCounts, formatStatus } from '../../cli/status/format.js';
 import { isoDurationMs } from '../../local/fis/experiments.js';
 import { instance, snapshot } from '../support/snapshots.js';
 
@@ -141,7 +141,13 @@ describe('status table', () => {
     expect(text).toMatch(/00:00:01  Other: text$/m);
   });
 
-  it('lists the alarms, ALARM first with its reason, and shows an alarm notification as its subject and reason', () => {
+  it('counts alarm states ALARM first, then INSUFFICIENT_DATA, OK, and any other, without empty states', () => {
+    const states = ['OK', 'OK', 'INSUFFICIENT_DATA', 'ALARM', 'OK', 'PENDING'].map((state) => ({ state }));
+    expect(alarmStateCounts(states)).toEqual([['ALARM', 1], ['INSUFFICIENT_DATA', 1], ['OK', 3], ['PENDING', 1]]);
+    expect(alarmStateCounts([{ state: 'OK' }])).toEqual([['OK', 1]]);
+  });
+
+  it('counts the alarms by state and lists those not OK, ALARM with its reason; shows an alarm notification as its subject and reason', () => {
     const text = formatStatus({
       ...snapshot([instance('i-1')]),
       alarms: [
@@ -156,8 +162,9 @@ describe('status table', () => {
         },
       ],
     });
-    expect(text).toMatch(/Alarms:\n  ALARM  SpotWeb-DeadLetterQueue-Queue-Message-Count-Max-Critical  Threshold Crossed: 1 out/);
-    expect(text).toMatch(/  OK     SpotWeb-Handler-Fault-Count-Critical\n/);
+    expect(text).toMatch(/Alarms: 1 ALARM, 1 OK\n  ALARM  SpotWeb-DeadLetterQueue-Queue-Message-Count-Max-Critical  Threshold Crossed: 1 out/);
+    // The quiet ones are counted, not listed: nine lines of OK would push the instances off an 80×24 screen.
+    expect(text).not.toMatch(/SpotWeb-Handler-Fault-Count-Critical/);
     expect(text).toMatch(/ALARM: "SpotWeb-DeadLetterQueue-Queue-Message-Count-Max-Critical" in US East \(N\. Virginia\) — Threshold Crossed$/m);
   });
 });
