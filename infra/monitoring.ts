@@ -82,7 +82,8 @@ const FIVE_MINUTES = Duration.minutes(5);
  * OK, and one dashboard. Metrics per source:
  * - AWS/SQS ApproximateNumberOfMessagesVisible of the dead-letter queue (Maximum > 0);
  * - AWS/Lambda Errors of the handler and of the drain confirmation function (Sum > threshold in 5 min), and the
- *   handler's DestinationDeliveryFailures (Sum > 0 in 5 min): its record never reached the confirmation;
+ *   handler's DestinationDeliveryFailures (Sum > 0 in 5 min): its record never reached the confirmation; and
+ *   DeadLetterErrors of both (Sum > 0 in 5 min): a failed event could not even be dead-lettered;
  * - AWS/Events FailedInvocations per rule (Sum > 0): EventBridge could not invoke a target at all;
  * - AWS/ApplicationELB HealthyHostCount (Minimum < 1), UnHealthyHostCount (Maximum > 0) per target group,
  *   HTTPCode_ELB_5XX_Count (Sum > threshold per minute) per load balancer;
@@ -243,26 +244,30 @@ export class SpotWebMonitoring extends Construct {
           },
           { title: 'Handler outcomes', metrics: HANDLER_OUTCOME_METRICS.map((name) => outcomeMetric(props.handlerMetrics, name)) },
           {
-            title: 'Handler records to its drain confirmation',
+            title: 'Records Lambda could not hand on',
             metrics: [
               {
                 // Lambda publishes it for the source function when it cannot hand the on-success record to the
                 // destination (Lambda developer guide, "Capturing records of Lambda asynchronous invocations"):
                 // the drain happened, its confirmation never started, and no Errors metric says so.
-                metric: new cloudwatch.Metric({
-                  namespace: 'AWS/Lambda',
-                  metricName: 'DestinationDeliveryFailures',
-                  dimensionsMap: { FunctionName: props.handler.functionName },
-                  statistic: 'Sum',
-                  period: FIVE_MINUTES,
-                  label: 'DestinationDeliveryFailures',
-                }),
+                metric: lambdaCount(props.handler, 'DestinationDeliveryFailures', 'Handler'),
                 alarmFriendlyName: 'DestinationDeliveryFailures',
                 addAlarm: anyCountAlarm(
                   'Lambda could not hand a handler result to the drain confirmation function (its permission, the ' +
                     'function gone, a limit): an instance was drained and nobody was told.',
                 ),
               },
+              // Lambda publishes DeadLetterErrors when it cannot send a failed event to the function's dead-letter
+              // queue (Lambda developer guide, "Types of metrics for Lambda functions"): the event is then lost, and
+              // the DLQ alarm, which watches the queue, never sees it.
+              ...deadLetterSources(props).map(({ fn, name, what }) => ({
+                metric: lambdaCount(fn, 'DeadLetterErrors', name),
+                alarmFriendlyName: `DeadLetterErrors-${name}`,
+                addAlarm: anyCountAlarm(
+                  `${what} failed every attempt and Lambda could not put it in the dead-letter queue (its permission, ` +
+                    'the queue gone, its key): it is lost.',
+                ),
+              })),
             ],
           },
           { title: 'Drain confirmations', metrics: CONFIRMATION_OUTCOME_METRICS.map((name) => outcomeMetric(props.confirmationMetrics, name)) },
@@ -329,6 +334,26 @@ function anyCountAlarm(description: string) {
       alarmDescriptionOverride: description,
     },
   };
+}
+
+/** One of AWS/Lambda's counts for `fn` (labelled `<name> <metric>`), summed over five minutes. */
+function lambdaCount(fn: lambda.IFunction, metricName: string, name: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/Lambda',
+    metricName,
+    dimensionsMap: { FunctionName: fn.functionName },
+    statistic: 'Sum',
+    period: FIVE_MINUTES,
+    label: `${name} ${metricName}`,
+  });
+}
+
+/** The functions whose failed events go to the dead-letter queue, and what such an event is. */
+function deadLetterSources(props: SpotWebMonitoringProps): Array<{ readonly fn: lambda.IFunction; readonly name: string; readonly what: string }> {
+  return [
+    { fn: props.handler, name: 'Handler', what: 'An interruption event' },
+    { fn: props.confirmation, name: 'Confirmation', what: 'A drain confirmation record' },
+  ];
 }
 
 /** One of a function's own outcome counts (Powertools EMF), per minute. */

@@ -176,7 +176,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       fleetRequestId: view.fleet.requestId,
       deliveries: dataPlane.events.deliveries,
       invocationAttempts: dataPlane.events.attempts,
-      destinationDeliveryFailures: dataPlane.events.destinationDeliveryFailures,
+      deliveryFailures: dataPlane.events.deliveryFailures,
       clock,
       region,
       accountId: LOCAL_ACCOUNT_ID,

@@ -2,7 +2,7 @@ import type { SimulatedClock } from '../clock.js';
 import type { AwsClients } from '../deploy/clients.js';
 import type { DeployedStack } from '../deploy/deploy.js';
 import type { DeliveryReport } from '../events/bus.js';
-import type { DestinationDeliveryFailure, InvocationAttempt } from '../events/stack-targets.js';
+import type { DeliveryFailure, InvocationAttempt } from '../events/stack-targets.js';
 import { resourcesOfType } from '../stack-reader.js';
 import { AlarmEngine, type AlarmStatus } from './alarm-engine.js';
 import type { AlarmChange } from './alarm-notification.js';
@@ -21,7 +21,7 @@ export interface LocalAlarmsProps {
   readonly fleetRequestId: string;
   readonly deliveries: readonly DeliveryReport[];
   readonly invocationAttempts: readonly InvocationAttempt[];
-  readonly destinationDeliveryFailures: readonly DestinationDeliveryFailure[];
+  readonly deliveryFailures: readonly DeliveryFailure[];
   /** The local cloud's simulated time: alarm periods are AWS durations. */
   readonly clock: SimulatedClock;
   readonly region: string;
@@ -65,7 +65,7 @@ export async function startLocalAlarms(props: LocalAlarmsProps): Promise<LocalAl
       queues: resourcesOfType(deployed, 'AWS::SQS::Queue').map((q) => ({ name: String(q.attributes.QueueName), url: q.physicalId })),
       deliveries: props.deliveries,
       invocationAttempts: props.invocationAttempts,
-      destinationDeliveryFailures: props.destinationDeliveryFailures,
+      deliveryFailures: props.deliveryFailures,
     },
     store,
     now,

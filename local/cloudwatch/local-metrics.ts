@@ -8,14 +8,15 @@
  * - AWS/SQS ApproximateNumberOfMessagesVisible per QueueName (sampled through GetQueueAttributes, as SQS reports
  *   the queue's own count);
  * - AWS/Lambda Invocations and Errors per FunctionName, one datapoint per invocation attempt; DestinationDeliveryFailures
- *   per FunctionName, one datapoint per record Lambda could not deliver to the function's destination (Lambda
- *   developer guide, "Capturing records of Lambda asynchronous invocations"), only when there is one;
+ *   and DeadLetterErrors per FunctionName, one datapoint per record Lambda could not deliver to the function's
+ *   destination or event it could not put in its dead-letter queue (Lambda developer guide, "Capturing records of
+ *   Lambda asynchronous invocations", "Types of metrics for Lambda functions"), only when there is one;
  * - AWS/Events Invocations and FailedInvocations per RuleName, one datapoint per delivery outcome (FailedInvocations
  *   = the delivery failed for good: dead-lettered or dropped).
  */
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DeliveryReport } from '../events/bus.js';
-import type { DestinationDeliveryFailure, InvocationAttempt } from '../events/stack-targets.js';
+import type { DeliveryFailure, InvocationAttempt } from '../events/stack-targets.js';
 import type { MetricStore } from './metric-store.js';
 
 export interface LoadBalancerSource {
@@ -37,15 +38,15 @@ export interface LocalMetricSources {
   readonly deliveries: readonly DeliveryReport[];
   /** The Lambda runtime's invocation attempts, oldest first (read incrementally). */
   readonly invocationAttempts: readonly InvocationAttempt[];
-  /** Records the Lambda runtime could not deliver to a destination, oldest first (read incrementally). */
-  readonly destinationDeliveryFailures: readonly DestinationDeliveryFailure[];
+  /** Events and records the Lambda runtime could not send on, oldest first (read incrementally). */
+  readonly deliveryFailures: readonly DeliveryFailure[];
 }
 
 export class LocalMetrics {
   private lastCounters?: ReturnType<LoadBalancerSource['counters']>;
   private deliveriesSeen = 0;
   private attemptsSeen = 0;
-  private destinationFailuresSeen = 0;
+  private deliveryFailuresSeen = 0;
 
   constructor(
     private readonly sources: LocalMetricSources,
@@ -91,10 +92,10 @@ export class LocalMetrics {
     }
     this.attemptsSeen = s.invocationAttempts.length;
 
-    for (const failure of s.destinationDeliveryFailures.slice(this.destinationFailuresSeen)) {
-      this.store.put({ namespace: 'AWS/Lambda', metricName: 'DestinationDeliveryFailures', dimensions: { FunctionName: failure.functionName } }, 1, at);
+    for (const failure of s.deliveryFailures.slice(this.deliveryFailuresSeen)) {
+      this.store.put({ namespace: 'AWS/Lambda', metricName: failure.metric, dimensions: { FunctionName: failure.functionName } }, 1, at);
     }
-    this.destinationFailuresSeen = s.destinationDeliveryFailures.length;
+    this.deliveryFailuresSeen = s.deliveryFailures.length;
 
     await Promise.all(
       s.queues.map(async (q) => {

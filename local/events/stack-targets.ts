@@ -42,8 +42,8 @@ export interface StackEventBus {
   readonly invocations: readonly AsyncInvocationReport[];
   /** Every finished invocation attempt, Lambda's retries included, oldest first (the AWS/Lambda metrics read it). */
   readonly attempts: readonly InvocationAttempt[];
-  /** Every record Lambda could not deliver to a function's destination, oldest first (DestinationDeliveryFailures). */
-  readonly destinationDeliveryFailures: readonly DestinationDeliveryFailure[];
+  /** Every event or record Lambda could not send to a destination or dead-letter queue, oldest first. */
+  readonly deliveryFailures: readonly DeliveryFailure[];
   /**
    * UpdateFunctionCode, played by the local runtime: the function (name or ARN) runs the CommonJS bundle in
    * `assetDir` from its next cold start on; its environments of the previous code finish what they run, then stop.
@@ -62,9 +62,13 @@ export interface StackEventBus {
   close(): Promise<void>;
 }
 
-/** A record Lambda could not deliver to the destination of `functionName` (AWS/Lambda DestinationDeliveryFailures). */
-export interface DestinationDeliveryFailure {
+/**
+ * An event or record of `functionName` that Lambda could not send on, counted in AWS/Lambda as `metric`:
+ * DestinationDeliveryFailures (to a destination) or DeadLetterErrors (to the dead-letter queue).
+ */
+export interface DeliveryFailure {
   readonly functionName: string;
+  readonly metric: 'DestinationDeliveryFailures' | 'DeadLetterErrors';
 }
 
 /** One run of a function: `failed` when it returned an error or timed out. */
@@ -155,7 +159,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
 
   const invocations: AsyncInvocationReport[] = [];
   const attempts: InvocationAttempt[] = [];
-  const destinationDeliveryFailures: DestinationDeliveryFailure[] = [];
+  const deliveryFailures: DeliveryFailure[] = [];
   const invokers = new Map<string, AsyncInvoker>();
   // Asynchronous invocation settings put after the stack (putFunctionEventInvokeConfig), by function ARN.
   const invokeConfigs = new Map<string, EventInvokeConfig>();
@@ -204,7 +208,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
           const { outcome } = report;
           if (outcome.status === 'succeeded') {
             if (outcome.destinationError !== undefined) {
-              destinationDeliveryFailures.push({ functionName: fn.name });
+              deliveryFailures.push({ functionName: fn.name, metric: 'DestinationDeliveryFailures' });
               const why = outcome.destinationError instanceof Error ? outcome.destinationError.message : String(outcome.destinationError);
               log(`  lambda ${fn.name}: event ${report.eventId ?? report.requestId}: record not delivered to its on-success destination (${why})`);
             }
@@ -212,6 +216,8 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
           }
           const where = outcome.status === 'discarded' ? 'discarded (no dead-letter queue or destination)' : outcome.status;
           log(`  lambda ${fn.name}: event ${report.eventId ?? report.requestId} ${where} after ${outcome.attempts} attempt(s) (${outcome.condition})`);
+          if (outcome.deadLetterError !== undefined) deliveryFailures.push({ functionName: fn.name, metric: 'DeadLetterErrors' });
+          if (outcome.destinationError !== undefined) deliveryFailures.push({ functionName: fn.name, metric: 'DestinationDeliveryFailures' });
           if (outcome.sinkError !== undefined) {
             const why = outcome.sinkError instanceof Error ? outcome.sinkError.message : String(outcome.sinkError);
             log(`  lambda ${fn.name}: event ${report.eventId ?? report.requestId} LOST: sending it to its dead-letter queue failed (${why})`);
@@ -264,7 +270,7 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
     deliveries,
     invocations,
     attempts,
-    destinationDeliveryFailures,
+    deliveryFailures,
     putFunctionEventInvokeConfig: (functionName, config) => {
       const fn = functionNamed(functionName);
       validateEventInvokeConfig(config);

@@ -66,6 +66,10 @@ export type AsyncOutcome =
       readonly error: LambdaError;
       /** Set when sending the event to its dead-letter queue or destination failed: the event is lost. */
       readonly sinkError?: unknown;
+      /** Sending it to the dead-letter queue failed (AWS/Lambda DeadLetterErrors). */
+      readonly deadLetterError?: unknown;
+      /** Sending its record to the on-failure destination failed (AWS/Lambda DestinationDeliveryFailures). */
+      readonly destinationError?: unknown;
     };
 
 export interface AsyncInvocationReport {
@@ -251,15 +255,24 @@ export class AsyncInvoker {
     // Each configured sink receives it (the guide describes both without ranking them); with neither, Lambda
     // discards it.
     const destination = this.config.onFailureDestination;
-    const sends: Array<Promise<void>> = [];
-    if (props.deadLetterArn) sends.push(props.sinks.sendToQueue(props.deadLetterArn, JSON.stringify(event), lambdaDeadLetterAttributes(requestId, error)));
-    if (destination) {
-      const record = invocationRecord({ functionArn: props.functionArn, requestId, event, attempts, outcome: { condition, error }, at: new Date(props.clock.now()) });
-      sends.push(this.sendRecord(destination, record));
-    }
+    const failure = (send: Promise<void>) => send.then(() => undefined, (reason: unknown) => reason ?? new Error('send failed'));
+    const [deadLetterError, destinationError] = await Promise.all([
+      props.deadLetterArn ? failure(props.sinks.sendToQueue(props.deadLetterArn, JSON.stringify(event), lambdaDeadLetterAttributes(requestId, error))) : undefined,
+      destination
+        ? failure(this.sendRecord(destination, invocationRecord({ functionArn: props.functionArn, requestId, event, attempts, outcome: { condition, error }, at: new Date(props.clock.now()) })))
+        : undefined,
+    ]);
     const status = props.deadLetterArn ? 'dead-lettered' : destination ? 'sent-to-destination' : 'discarded';
-    const failed = (await Promise.allSettled(sends)).find((s) => s.status === 'rejected');
-    this.report(requestId, event, { status, attempts, condition, error, ...(failed && { sinkError: failed.reason as unknown }) });
+    const sinkError = deadLetterError ?? destinationError;
+    this.report(requestId, event, {
+      status,
+      attempts,
+      condition,
+      error,
+      ...(sinkError !== undefined && { sinkError }),
+      ...(deadLetterError !== undefined && { deadLetterError }),
+      ...(destinationError !== undefined && { destinationError }),
+    });
   }
 
   private async succeed(requestId: string, event: unknown, attempts: number, response: unknown): Promise<void> {

@@ -45,14 +45,14 @@ describe('alarms and notifications (local cloud)', () => {
 
   it('deploys every alarm of the template and evaluates it: a healthy stack settles in OK', async () => {
     const states = await describeAlarms();
-    expect(states.size).toBe(9);
+    expect(states.size).toBe(11);
     await waitFor(
       'every alarm in OK',
       // DescribeAlarms (moto) and the local status are written one after the other: wait for both.
       async () => [...(await describeAlarms()).values()].every((s) => s === 'OK') && cloud.status().alarms.every((a) => a.state === 'OK'),
       30_000,
     );
-    expect(cloud.status().alarms.map((a) => a.state)).toEqual(Array(9).fill('OK'));
+    expect(cloud.status().alarms.map((a) => a.state)).toEqual(Array(11).fill('OK'));
   }, 40_000);
 
   it('a message in the dead-letter queue raises the DLQ alarm and notifies the topic; emptying the queue brings it back to OK', async () => {

@@ -30,8 +30,8 @@ describe('alarms and dashboard (defaults)', () => {
     topicRef = { Ref: logicalIdOf(template, 'AWS::SNS::Topic') };
   }, 240_000);
 
-  it('has nine alarms, each notifying the interruption topic on ALARM and on OK', () => {
-    expect(alarms(template)).toHaveLength(9);
+  it('has eleven alarms, each notifying the interruption topic on ALARM and on OK', () => {
+    expect(alarms(template)).toHaveLength(11);
     for (const a of alarms(template)) {
       expect(a.Properties.ActionsEnabled).toBe(true);
       expect(a.Properties.AlarmActions).toEqual([topicRef]);
@@ -70,6 +70,10 @@ describe('alarms and dashboard (defaults)', () => {
       TreatMissingData: 'notBreaching',
       Metrics: [{ MetricStat: { Metric: { Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: { Ref: handler } }] }, Stat: 'Sum', Period: 300 } }],
     });
+    // A failed event Lambda could not dead-letter is lost: one alarm per function.
+    const deadLetterErrors = alarms(template).filter((a) => a.Properties.Metrics.some((m: any) => m.MetricStat?.Metric?.MetricName === 'DeadLetterErrors'));
+    expect(deadLetterErrors.map((a) => a.Properties.Metrics[0].MetricStat.Metric.Dimensions[0].Value.Ref).sort()).toEqual([...functions].sort());
+    for (const a of deadLetterErrors) expect(a.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
     expect(alarmOn(template, 'FailedInvocations').Properties).toMatchObject({
       Threshold: 0,
       Metrics: [{ MetricStat: { Metric: { Namespace: 'AWS/Events', Dimensions: [{ Name: 'RuleName', Value: { Ref: rule } }] }, Stat: 'Sum' } }],
@@ -128,7 +132,7 @@ describe('alarms and dashboard (defaults)', () => {
 describe('alarm thresholds are configuration', () => {
   it('takes thresholds from context and adds a FailedInvocations alarm for the rebalance rule', { timeout: 240_000 }, () => {
     const { template } = synthesize({ alarmElb5xxPerMinute: '20', alarmNoHealthyTargetMinutes: '4', alarmCapacityShortfallMinutes: '30', drainOnRebalance: 'true', capacityRebalance: 'true' });
-    expect(alarms(template)).toHaveLength(10);
+    expect(alarms(template)).toHaveLength(12);
     expect(alarmOn(template, 'HTTPCode_ELB_5XX_Count').Properties.Threshold).toBe(20);
     expect(alarmOn(template, 'HealthyHostCount').Properties.EvaluationPeriods).toBe(4);
     expect(alarmOn(template, 'FulfilledCapacity').Properties.EvaluationPeriods).toBe(6);

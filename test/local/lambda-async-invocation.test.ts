@@ -230,6 +230,9 @@ describe("Lambda's asynchronous invocation (what EventBridge hands a function er
     instance.enqueue(warning);
     await instance.idle();
     expect(reports[0]!.outcome).toMatchObject({ status: 'dead-lettered', sinkError: expect.objectContaining({ message: 'SQS is down' }) });
+    // Counted as AWS/Lambda DeadLetterErrors, not as a destination failure.
+    expect(reports[0]!.outcome).toMatchObject({ deadLetterError: expect.objectContaining({ message: 'SQS is down' }) });
+    expect(reports[0]!.outcome).not.toHaveProperty('destinationError');
   });
 
   it('validates the configuration as Lambda does', () => {
