@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LocalLoadBalancer, TargetStateChange } from './alb/index.js';
 import { SimulatedClock } from './clock.js';
+import { AlarmLog } from './cloudwatch/alarm-log.js';
 import { startLocalAlarms, type AlarmStatus } from './cloudwatch/index.js';
 import { DEFAULT_PORT, DEFAULT_REGION, DEFAULT_WORK_DIR, LOCAL_ACCOUNT_ID, type LocalCredentials, type LocalStatus } from './contract.js';
 import type { AwsClients } from './deploy/clients.js';
@@ -52,6 +53,12 @@ export interface LocalCloudOptions {
   readonly log?: (line: string) => void;
   /** Instance and Lambda log lines (noisy). */
   readonly verboseLog?: (line: string) => void;
+  /**
+   * The width of the terminal `log` prints to, read at each line: an alarm's state change and CloudWatch's
+   * notification of it are cut to fit (the full text stays in `status --json`). Either way the alarms' start-up
+   * settling (INSUFFICIENT_DATA → OK, with its OK notifications) is said in one line. @default undefined (whole lines)
+   */
+  readonly columns?: () => number | undefined;
   /**
    * Execution environments per function at most, an integer from 1 to 1,000. Lambda gives a function one per
    * concurrent invocation, up to the account's concurrency, 1,000 by default ("Understanding Lambda function
@@ -150,6 +157,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const stack = await deployStack({ workDir, region, context: options.context, enforceIam: options.enforceIam ?? true, log, verbose });
     teardown.add(() => stack.close());
     const view = readStackView(stack.deployed);
+    const alarmLog = new AlarmLog({ log, columns: options.columns ?? (() => undefined), clock, topicArn: view.topicArn });
+    teardown.add(() => alarmLog.close());
 
     const dataPlane = await startDataPlane({
       stack,
@@ -161,6 +170,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       handler: options.handler ?? true,
       ...(options.lambdaConcurrency !== undefined && { lambdaConcurrency: options.lambdaConcurrency }),
       spotWatcher: options.spotWatcher ?? true,
+      showNotification: (n) => alarmLog.notification(n),
       log,
       verbose,
     });
@@ -180,10 +190,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       clock,
       region,
       accountId: LOCAL_ACCOUNT_ID,
-      onChange: (c) => log(`  ALARM STATE ${c.alarmName}: ${c.oldState} → ${c.newState} (${c.reason})`),
+      onChange: (c) => alarmLog.change(c),
       log,
     });
     teardown.add(() => alarms.close());
+    alarmLog.start(alarms.statuses(), alarms.unevaluated);
 
     const published = await publishState({
       stack,

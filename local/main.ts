@@ -15,7 +15,7 @@ const USAGE = `Usage: npm start -- [options]
 Deploys the spotweb stack into a local cloud (moto + a local data plane) and serves it at http://127.0.0.1:<port>.
 
 Options:
-  --port <n>          port of the local load balancer (default ${DEFAULT_PORT})
+  --port <n>          port of the local load balancer (default ${DEFAULT_PORT}; 0 picks a free one)
   --time-scale <x>    multiply every AWS interval by x, 0 < x <= 1 (default 1 = real time;
                       0.05 makes the two-minute warning 6 s)
   --no-handler        do not deliver interruption events to the handler Lambda (shows what it prevents)
@@ -89,7 +89,7 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
   const { values } = parsed;
   if (values.help) return 'help';
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be a port number from 1 to 65535, got "${values.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number from 1 to 65535 (or 0 for a free one), got "${values.port}"`);
   const timeScale = Number(values['time-scale']);
   SimulatedClock.check(timeScale, '--time-scale', values['time-scale']);
   const context: Record<string, string> = {};
@@ -117,30 +117,31 @@ export class UsageError extends Error {
   }
 }
 
-/** What differs from the stack as deployed on AWS, said where the user looks first. */
+/** What differs from the stack as deployed on AWS, said where the user looks first (right above the URL). */
 function modeLines(clock: SimulatedClock, options: Pick<CliOptions, 'handler' | 'spotWatcher'>): string[] {
   const lines: string[] = [];
   if (clock.scale !== 1) {
     const round = (n: number): number => Math.round(n * 10) / 10;
-    lines.push(`  Time scale ${clock.scale}: every AWS interval runs ${round(clock.toAws(1))}× faster (the 120 s Spot warning takes ${round(clock.toReal(SPOT_WARNING_MS) / 1000)} s).`);
+    lines.push(`  Time scale ${clock.scale}: AWS intervals run ${round(clock.toAws(1))}× faster (the 120 s Spot warning: ${round(clock.toReal(SPOT_WARNING_MS) / 1000)} s).`);
   }
   if (!options.handler) lines.push('  Interruption handler OFF (--no-handler): warnings reach no Lambda, nothing deregisters a warned instance.');
   if (!options.spotWatcher) lines.push("  Instance Spot watcher OFF (--no-spot-watcher): the app's /health keeps passing after a warning.");
   if (!options.handler && !options.spotWatcher) lines.push('  A reclaimed instance keeps getting requests until the ALB health checks fail: the failures the handler prevents.');
-  return lines.length > 0 ? ['', ...lines] : [];
+  return lines;
 }
 
+/**
+ * What `npm start` prints once every instance serves. The lines a new user needs first (the URL, the live console,
+ * how to stop) come last, right above "Ready": they are what an 80×24 terminal still shows after the fleet and the
+ * AWS CLI lines have scrolled up, with the alarms' start-up line below them. Every line but the copy-paste
+ * commands fits 80 columns (a cut command would not run; the terminal wraps them).
+ */
 export function banner(cloud: LocalCloud, options: Pick<CliOptions, 'handler' | 'spotWatcher'>, consoleUrl?: string): string {
   const instances = cloud.fleet.instances();
   const lines = [
     '',
-    `  spotweb is up:  ${cloud.url}   (every instance healthy; reload to see them alternate)`,
-    ...(consoleUrl ? [`  Live console:   ${consoleUrl}`, '                  (the #token part lets the page interrupt instances: keep it to yourself)'] : []),
-    ...modeLines(cloud.clock, options),
-    '',
     `  Spot Fleet ${cloud.fleetRequestId} (target capacity ${cloud.fleet.capacity})`,
     ...instances.map((i) => `    ${i.instanceId}  ${i.instanceType.padEnd(10)} ${i.availabilityZone}`),
-    '',
     '  Reach the local cloud with any AWS client:',
     `    ${exportLine(localAwsEnvironment(cloud.endpoint, cloud.region, cloud.credentials))}`,
     `    aws ec2 describe-spot-fleet-instances --spot-fleet-request-id ${cloud.fleetRequestId}`,
@@ -148,8 +149,10 @@ export function banner(cloud: LocalCloud, options: Pick<CliOptions, 'handler' | 
     '  Interrupt an instance the workshop way (reduce the fleet by one):',
     `    aws ec2 modify-spot-fleet-request --spot-fleet-request-id ${cloud.fleetRequestId} --target-capacity ${Math.max(1, cloud.fleet.capacity - 1)}`,
     '',
+    ...modeLines(cloud.clock, options),
+    `  spotweb is up:  ${cloud.url}   (reload to see instances alternate)`,
+    ...(consoleUrl ? [`  Live console:   ${consoleUrl}`, '                  (the #token lets it interrupt instances: keep it to yourself)'] : []),
     '  Ctrl-C stops everything.',
-    '',
   ];
   return lines.join('\n');
 }
@@ -193,6 +196,8 @@ async function main(): Promise<void> {
       context: options.context,
       log,
       verboseLog: options.verbose ? log : undefined,
+      // A terminal's width, read at each line (the window may be resized); piped to a file, lines stay whole.
+      columns: () => (process.stdout.isTTY ? process.stdout.columns : undefined),
     });
   } catch (err) {
     console.error(`\nnpm start failed: ${err instanceof UserError ? err.message : (err as Error).stack}`);

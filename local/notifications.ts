@@ -2,12 +2,27 @@ import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { SimulatedClock } from './clock.js';
+import { alarmOfNotification, describeNotification } from './cloudwatch/alarm-notification.js';
+import { printableLine } from './printable.js';
+import { withRealTime } from './time-scale-text.js';
 
 export interface TopicNotification {
   readonly topicArn: string;
   readonly message: string;
   readonly subject?: string;
   readonly receivedAt: Date;
+}
+
+/**
+ * A notification as one printable line: `NOTIFICATION <text>`, an alarm's JSON shown as `ALARM: "name" … — reason`,
+ * simulated durations with their real time beside them. CloudWatch's alarm notifications are cut to `columns` (the
+ * terminal's width; the whole message stays in `status --json`); any other message, a drain confirmation, is what
+ * a person subscribed for and is shown whole.
+ */
+export function notificationLine(n: Pick<TopicNotification, 'message' | 'subject'>, clock: SimulatedClock, columns?: number): string {
+  const line = `NOTIFICATION ${withRealTime(printableLine(describeNotification(n.message, n.subject)), clock)}`;
+  return columns !== undefined && alarmOfNotification(n.message) ? printableLine(line, columns) : line;
 }
 
 /** SNS messages are at most 256 KiB; with the JSON envelope a delivery stays well under this. */

@@ -123,6 +123,7 @@ export class AlarmEngine {
 
   private async transition(tracked: Tracked, state: AlarmState, reason: string, now: number): Promise<void> {
     const { raw } = tracked;
+    const actions = raw.ActionsEnabled === false ? [] : ((state === 'ALARM' ? raw.AlarmActions : state === 'OK' ? raw.OKActions : raw.InsufficientDataActions) ?? []);
     const change: AlarmChange = {
       alarmName: raw.AlarmName!,
       alarmArn: raw.AlarmArn ?? `arn:aws:cloudwatch:${this.props.region}:${this.props.accountId}:alarm:${raw.AlarmName}`,
@@ -134,6 +135,7 @@ export class AlarmEngine {
       region: this.props.region,
       accountId: this.props.accountId,
       trigger: trigger(raw),
+      actions,
     };
     await this.props.cloudwatch.send(
       new SetAlarmStateCommand({ AlarmName: change.alarmName, StateValue: state, StateReason: reason.slice(0, 1023) }),
@@ -142,10 +144,8 @@ export class AlarmEngine {
     tracked.reason = reason;
     tracked.since = now;
     this.props.onChange?.(change);
-    if (raw.ActionsEnabled === false) return;
-    const actions = state === 'ALARM' ? raw.AlarmActions : state === 'OK' ? raw.OKActions : raw.InsufficientDataActions;
     const { subject, message } = alarmNotification(change);
-    for (const arn of actions ?? []) {
+    for (const arn of actions) {
       // Only SNS actions exist in this stack; others (Auto Scaling, EC2 actions) are not played locally.
       if (!arn.startsWith('arn:aws:sns:') && !/^arn:[a-z-]+:sns:/.test(arn)) continue;
       await this.props.sns.send(new PublishCommand({ TopicArn: arn, Subject: subject, Message: message }));

@@ -18,6 +18,8 @@ export interface AlarmChange {
   readonly region: string;
   readonly accountId: string;
   readonly trigger: Readonly<Record<string, unknown>>;
+  /** The new state's actions CloudWatch runs for this change (AlarmActions, OKActions…); none with ActionsEnabled false. */
+  readonly actions: readonly string[];
 }
 
 // The names CloudWatch writes in subjects and in the Region field; other regions are written by their code.
@@ -41,7 +43,7 @@ export function regionName(region: string): string {
 /** SNS refuses subjects over 100 characters. */
 const MAX_SUBJECT = 100;
 
-export function alarmNotification(change: AlarmChange): { readonly subject: string; readonly message: string } {
+export function alarmNotification(change: Omit<AlarmChange, 'actions'>): { readonly subject: string; readonly message: string } {
   const subject = `${change.newState}: "${change.alarmName}" in ${regionName(change.region)}`;
   const message = {
     AlarmName: change.alarmName,
@@ -73,6 +75,21 @@ export function describeNotification(message: string, subject?: string): string 
     // Plain text: shown as is.
   }
   return stripControl(text);
+}
+
+/**
+ * The alarm and the states an alarm notification's message names (`AlarmName`, `OldStateValue`, `NewStateValue`);
+ * undefined for any other message.
+ */
+export function alarmOfNotification(message: string): { readonly alarmName: string; readonly oldState: string; readonly newState: string } | undefined {
+  try {
+    const parsed = JSON.parse(message) as Record<string, unknown>;
+    const { AlarmName: alarmName, OldStateValue: oldState, NewStateValue: newState } = parsed;
+    if (typeof alarmName === 'string' && typeof oldState === 'string' && typeof newState === 'string') return { alarmName, oldState, newState };
+  } catch {
+    // Not JSON: not CloudWatch's.
+  }
+  return undefined;
 }
 
 export function stripControl(text: string): string {

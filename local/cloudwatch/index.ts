@@ -11,7 +11,6 @@ import { MetricStore } from './metric-store.js';
 
 export type { AlarmStatus } from './alarm-engine.js';
 export type { AlarmChange } from './alarm-notification.js';
-export { describeNotification } from './alarm-notification.js';
 
 export interface LocalAlarmsProps {
   readonly deployed: DeployedStack;
@@ -32,6 +31,8 @@ export interface LocalAlarmsProps {
 
 export interface LocalAlarms {
   statuses(): AlarmStatus[];
+  /** Alarms the local cloud cannot evaluate (each said in a `note:` line): they keep their deployed state. */
+  readonly unevaluated: readonly string[];
   /** Samples and evaluates now (tests; the timer does it once per simulated minute). */
   evaluateNow(): Promise<void>;
   close(): Promise<void>;
@@ -93,6 +94,7 @@ export async function startLocalAlarms(props: LocalAlarmsProps): Promise<LocalAl
   for (const u of unsupported) props.log(`  note: ${u.reason}`);
   return {
     statuses: () => engine.statuses(),
+    unevaluated: unsupported.map((u) => u.name),
     evaluateNow: () => engine.evaluateNow(),
     close: async () => {
       clearInterval(sampler);

@@ -4,7 +4,7 @@ import type { StackView } from '../stack-reader.js';
 import { startPhase, type Started } from '../teardown.js';
 import type { PhaseContext } from './phase-context.js';
 import { startLoadBalancer, type LoadBalancerPhase } from './load-balancer.js';
-import { startMessaging, type Messaging } from './messaging.js';
+import { startMessaging, type Messaging, type MessagingProps } from './messaging.js';
 import { createSpotService, type SpotService } from './spot-service.js';
 
 export interface DataPlaneProps extends PhaseContext {
@@ -18,6 +18,8 @@ export interface DataPlaneProps extends PhaseContext {
   readonly spotWatcher: boolean;
   /** Execution environments per function at most. @default 8 (DEFAULT_MAX_CONCURRENCY) */
   readonly lambdaConcurrency?: number;
+  /** @default one `NOTIFICATION …` line on `log` */
+  readonly showNotification?: MessagingProps['showNotification'];
 }
 
 export type DataPlane = Messaging & SpotService & LoadBalancerPhase;
@@ -32,7 +34,13 @@ export function startDataPlane(props: DataPlaneProps): Promise<Started<DataPlane
   const { stack, view, clock, log } = props;
   const context: PhaseContext = { stack, clock, region: props.region, log, verbose: props.verbose };
   return startPhase(async (teardown) => {
-    const messaging = await startMessaging({ ...context, topicArn: view.topicArn, invokeFunctions: props.handler, ...(props.lambdaConcurrency !== undefined && { lambdaConcurrency: props.lambdaConcurrency }) });
+    const messaging = await startMessaging({
+      ...context,
+      topicArn: view.topicArn,
+      invokeFunctions: props.handler,
+      ...(props.lambdaConcurrency !== undefined && { lambdaConcurrency: props.lambdaConcurrency }),
+      ...(props.showNotification && { showNotification: props.showNotification }),
+    });
     teardown.add(() => messaging.close());
     const spot = await createSpotService({ ...context, fleet: view.fleet, bus: messaging.events.bus, workDir: props.workDir, spotWatcher: props.spotWatcher });
     teardown.add(() => spot.close());

@@ -1,9 +1,6 @@
-import { describeNotification } from '../cloudwatch/index.js';
 import { createStackEventBus, type StackEventBus } from '../events/stack-targets.js';
-import { NotificationInbox } from '../notifications.js';
-import { printableLine } from '../printable.js';
+import { NotificationInbox, notificationLine, type TopicNotification } from '../notifications.js';
 import { startPhase, type Started } from '../teardown.js';
-import { withRealTime } from '../time-scale-text.js';
 import type { PhaseContext } from './phase-context.js';
 
 export interface MessagingProps extends PhaseContext {
@@ -13,6 +10,11 @@ export interface MessagingProps extends PhaseContext {
   readonly invokeFunctions: boolean;
   /** Execution environments per function at most. @default 8 (DEFAULT_MAX_CONCURRENCY) */
   readonly lambdaConcurrency?: number;
+  /**
+   * Shows a notification the topic's subscriber received (the local cloud folds the alarms' start-up OK notifications).
+   * @default one `NOTIFICATION …` line on `log` (notificationLine)
+   */
+  readonly showNotification?: (notification: TopicNotification) => void;
 }
 
 export interface Messaging {
@@ -44,7 +46,7 @@ export function startMessaging(props: MessagingProps): Promise<Started<Messaging
     });
     teardown.add(() => events.close());
     // The message came from outside (whoever published): one printable line.
-    const notifications = new NotificationInbox((n) => log(`NOTIFICATION ${withRealTime(printableLine(describeNotification(n.message, n.subject)), clock)}`));
+    const notifications = new NotificationInbox(props.showNotification ?? ((n) => log(notificationLine(n, clock))));
     teardown.add(() => notifications.close());
     await notifications.subscribe(stack.clients.sns, props.topicArn);
     return { events, notifications };

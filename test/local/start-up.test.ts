@@ -18,6 +18,7 @@ describe('npm start options', () => {
       verbose: false,
     });
     expect(parseCli(['--help'])).toBe('help');
+    expect(parseCli(['--port', '0'])).toMatchObject({ port: 0 });
   });
 
   it.each([
@@ -28,7 +29,7 @@ describe('npm start options', () => {
     [['--bogus'], /^unknown option --bogus$/],
     [['--time-sacle', '0.05'], /^unknown option --time-sacle \(did you mean --time-scale\?\)$/],
     // A negative value is the option's value (node's parser would call it "ambiguous"), and wrong.
-    [['--port', '-5'], /^--port must be a port number from 1 to 65535, got "-5"$/],
+    [['--port', '-5'], /^--port must be a port number from 1 to 65535 \(or 0 for a free one\), got "-5"$/],
     [['--time-scale', '-1'], /^--time-scale must be a number greater than 0 and at most 1, got "-1"$/],
   ])('rejects %j with a clear message', (argv, message) => {
     expect(() => parseCli(argv)).toThrow(message);
@@ -39,7 +40,7 @@ describe('npm start usage errors (real process)', () => {
   it('prints one line and where the options are, not the whole help, and exits 2', () => {
     const result = spawnSync('npx', ['tsx', 'local/main.ts', '--port', '-5'], { encoding: 'utf8' });
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe('npm start: --port must be a port number from 1 to 65535, got "-5"\n(npm start -- --help lists the options)\n');
+    expect(result.stderr).toBe('npm start: --port must be a port number from 1 to 65535 (or 0 for a free one), got "-5"\n(npm start -- --help lists the options)\n');
   });
 });
 

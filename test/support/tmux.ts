@@ -27,13 +27,20 @@ export interface TmuxPane {
   close(): Promise<void>;
 }
 
-export async function openPane(command: string, size: { columns: number; rows: number }, env: Record<string, string> = {}): Promise<TmuxPane> {
+/** `cwd`: the directory the command starts in. @default this process's */
+export async function openPane(
+  command: string,
+  size: { columns: number; rows: number },
+  env: Record<string, string> = {},
+  options: { readonly cwd?: string } = {},
+): Promise<TmuxPane> {
   // The server's socket lives in the test run's temporary directory and is removed with the pane.
   const socket = join(tmpdir(), `spotweb-tmux-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   const tmux = (...args: string[]): Promise<{ stdout: string }> => run('tmux', ['-S', socket, '-f', '/dev/null', ...args]);
   const exports = Object.entries(env).map(([k, v]) => `${k}='${v.replace(/'/g, "'\\''")}'`).join(' ');
   // remain-on-exit: the pane (and what the command printed last) stays for reading after the command ends.
-  await tmux('new-session', '-d', '-s', 'test', '-x', String(size.columns), '-y', String(size.rows), `env ${exports} ${command}`, ';', 'set-option', '-w', '-t', 'test', 'remain-on-exit', 'on');
+  const cwd = options.cwd ? ['-c', options.cwd] : [];
+  await tmux('new-session', '-d', '-s', 'test', ...cwd, '-x', String(size.columns), '-y', String(size.rows), `env ${exports} ${command}`, ';', 'set-option', '-w', '-t', 'test', 'remain-on-exit', 'on');
   const capture = async (): Promise<string> => (await tmux('capture-pane', '-p', '-J', '-t', 'test')).stdout.replace(/\n$/, '');
   return {
     screen: async () => {
