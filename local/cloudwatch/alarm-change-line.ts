@@ -1,14 +1,17 @@
 /**
  * An alarm's state change as one terminal line: `  ALARM STATE <name>: <old> → <new> (<reason>)`. CloudWatch's
  * reasons run to a few hundred characters (the datapoints with their times), so on a terminal the reason is cut
- * to fit; the name and both states never are. Where a long name leaves the reason less than a few characters, the
- * "ALARM STATE" label goes first (the states say what the line is). The full reason stays in DescribeAlarms and
+ * to fit; the name and both states never are. Where a long name leaves the reason less than a few words, the
+ * "ALARM STATE" label goes first (the states say what the line is); only a name and states wider than the terminal
+ * themselves make a line that wraps. The full reason stays in DescribeAlarms and
  * `npm run cli -- status --json`. Pure.
  */
 import { printableLine } from '../printable.js';
 
-/** The least of the reason a cut line keeps: enough to tell "Threshold Crossed" from "Insufficient Data". */
+/** The "ALARM STATE" label stays while it leaves the reason this much: enough to tell "Threshold Crossed" from "Insufficient Data". */
 const MIN_REASON = 12;
+/** The reason's start a line keeps when the name and states alone fill the terminal (the line then wraps). */
+const MIN_START = 8;
 
 export interface AlarmChangeText {
   readonly alarmName: string;
@@ -29,5 +32,6 @@ export function alarmChangeLine(change: AlarmChangeText, columns?: number): stri
   // " (" + reason + ")"; printableLine counts its "…" within the length it is given.
   const room = (prefix: string): number => columns - prefix.length - 3;
   const prefix = room(labelled) >= Math.min(MIN_REASON, reason.length) ? labelled : `  ${head}`;
-  return `${prefix} (${printableLine(reason, Math.max(MIN_REASON, room(prefix)))})`;
+  // Two characters are a letter and the "…": below that the line cannot fit, and keeps a readable start instead.
+  return `${prefix} (${printableLine(reason, room(prefix) >= 2 ? room(prefix) : MIN_START)})`;
 }

@@ -102,7 +102,11 @@ describe('an alarm state change as one terminal line', () => {
     expect(line.length).toBeLessThanOrEqual(100);
     // Too narrow for even that: the name and states stay whole, with the reason's first words; wider than the terminal.
     const narrow = alarmChangeLine({ ...long, oldState: 'INSUFFICIENT_DATA' }, 60);
-    expect(narrow).toBe('  SpotWeb-Interruptions-FailedInvocations-WarningRule-Critical: INSUFFICIENT_DATA → ALARM (Threshold C…)');
+    expect(narrow).toBe('  SpotWeb-Interruptions-FailedInvocations-WarningRule-Critical: INSUFFICIENT_DATA → ALARM (Thresho…)');
+    // The DLQ alarm at 80 columns (as seen in a terminal): no label, what room is left for the reason, and it fits.
+    const dlq = alarmChangeLine({ ...change, alarmName: 'SpotWeb-DeadLetterQueue-Queue-Message-Count-Max-Critical' }, 80);
+    expect(dlq).toBe('  SpotWeb-DeadLetterQueue-Queue-Message-Count-Max-Critical: OK → ALARM (Thresh…)');
+    expect(dlq).toHaveLength(80);
   });
 
   it('strips control characters and folds a multi-line reason onto the one line', () => {
