@@ -125,14 +125,15 @@ describe('alarms and notifications (local cloud)', () => {
     const name = await alarmNamed('DestinationDeliveryFailures');
     await waitForState(name, 'OK', 30_000);
     const handler = lambdaFunctions(cloud.deployed, '').find((f) => f.name === cloud.outputs[OUTPUTS.handlerFunctionName])!;
-    const instanceId = await waitFor('a healthy target', () => cloud.loadBalancer.targets().find((t) => t.state === 'healthy')?.id, 20_000);
+    // The cases before this one interrupted instances: the fleet's replacements boot first (slowly on a loaded machine).
+    const instanceId = await waitFor('a healthy target', () => cloud.loadBalancer.targets().find((t) => t.state === 'healthy')?.id, 60_000);
     // The destination names a function that is gone (as after a half-finished delete): the handler still drains.
     const gone = `${handler.arn.slice(0, handler.arn.lastIndexOf(':'))}:gone`;
     cloud.putFunctionEventInvokeConfig(handler.name, { ...handler.eventInvokeConfig, onSuccessDestination: gone });
     try {
       const event = interruptionWarning(instanceId);
       await cloud.publish(event);
-      const ended = await waitFor('the handler invocation', () => cloud.invocations.find((i) => i.eventId === event.id && i.functionArn === handler.arn), 10_000);
+      const ended = await waitFor('the handler invocation', () => cloud.invocations.find((i) => i.eventId === event.id && i.functionArn === handler.arn), 30_000);
       expect(ended.outcome).toMatchObject({ status: 'succeeded', destinationError: expect.objectContaining({ name: 'ResourceNotFoundException' }) });
       expect(cloud.loadBalancer.targets().find((t) => t.id === instanceId)?.state).not.toBe('healthy');
       await waitForState(name, 'ALARM', 40_000);
@@ -141,5 +142,5 @@ describe('alarms and notifications (local cloud)', () => {
       cloud.putFunctionEventInvokeConfig(handler.name, handler.eventInvokeConfig);
     }
     await waitForState(name, 'OK', 40_000);
-  }, 120_000);
+  }, 180_000);
 });
