@@ -8,6 +8,9 @@
 //  - the Lambda-path floor: the same function with its code replaced the same way by the least a handler can do
 //    (bench/floors/deregister-only.ts: one bundled ELBv2 client, one DeregisterTargets), because EventBridge
 //    delivery, asynchronous invocation and cold execution environments are paid by any function behind the rule;
+//  - ours without its destination (the control for ours): the same code, the drain confirmation taken away as for
+//    the baseline, so what the confirmation function costs the handler on the same moto and cores shows apart (on
+//    AWS the two functions share neither; locally both call the one moto process);
 //  - the (direct) floor: the same DeregisterTargets calls made straight at the AWS endpoint, moto's own cost, which
 //    no handler can beat.
 // The three functions are measured the same way, in three scenarios:
@@ -59,10 +62,10 @@ const print = console.log.bind(console);
 console.log = () => undefined;
 
 /** The kinds that run as the stack's function behind its rule, measured the same way. */
-const FUNCTIONS = ['ours', 'baseline', 'pathFloor'] as const;
+const FUNCTIONS = ['ours', 'oursAlone', 'baseline', 'pathFloor'] as const;
 type FunctionKind = (typeof FUNCTIONS)[number];
 type Kind = FunctionKind | 'floor';
-const NAMES: Record<FunctionKind, string> = { ours: 'ours', baseline: 'workshop baseline', pathFloor: 'Lambda-path floor' };
+const NAMES: Record<FunctionKind, string> = { ours: 'ours', oursAlone: 'ours, no confirmation (control)', baseline: 'workshop baseline', pathFloor: 'Lambda-path floor' };
 /** What ours is divided by in the ratios, and the short name each ratio gives it. */
 const AGAINST = { baseline: 'baseline', pathFloor: 'Lambda-path floor', floor: 'floor' } as const;
 
@@ -107,8 +110,9 @@ async function withCloud<T>(kind: Kind, fleet: number, timeScale: number, run: (
   try {
     const baseline = kind === 'baseline' ? await deployWorkshopBaseline(cloud, built.baselineAssetDir) : undefined;
     if (kind === 'pathFloor') await replaceInterruptionCode(cloud, pathFloorAssetDir);
-    // Neither the workshop's handler nor the least a handler can do has a confirmation to hand on.
-    const dropDestination = kind === 'baseline' || kind === 'pathFloor';
+    // Neither the workshop's handler nor the least a handler can do has a confirmation to hand on; the control is ours
+    // without it.
+    const dropDestination = kind !== 'ours';
     if (dropDestination) dropInterruptionDestinations(cloud);
     const fn = kind === 'floor' ? undefined : interruptionFunction(cloud);
     const destination = dropDestination ? undefined : fn?.eventInvokeConfig.onSuccessDestination;
@@ -307,9 +311,18 @@ const describeBreakdown = (b: Breakdown | undefined) =>
 
 /** `ours/baseline …, ours/Lambda-path floor …, ours/floor …` from one figure of each kind. */
 const ratios = (figures: Record<Kind, number | undefined>, floorNote = '') =>
-  (Object.keys(AGAINST) as Array<keyof typeof AGAINST>).map((k) => `ours/${AGAINST[k]}${k === 'floor' ? floorNote : ''} ${x(figures.ours, figures[k])}`).join(', ');
+  [
+    ...(Object.keys(AGAINST) as Array<keyof typeof AGAINST>).map((k) => `ours/${AGAINST[k]}${k === 'floor' ? floorNote : ''} ${x(figures.ours, figures[k])}`),
+    `control/baseline ${x(figures.oursAlone, figures.baseline)}`,
+  ].join(', ');
 /** Something of each kind: `of` each function kind's, and the direct floor's. */
-const kindsOf = <T>(of: (kind: FunctionKind) => T, floor: T): Record<Kind, T> => ({ ours: of('ours'), baseline: of('baseline'), pathFloor: of('pathFloor'), floor });
+const kindsOf = <T>(of: (kind: FunctionKind) => T, floor: T): Record<Kind, T> => ({
+  ours: of('ours'),
+  oursAlone: of('oursAlone'),
+  baseline: of('baseline'),
+  pathFloor: of('pathFloor'),
+  floor,
+});
 const rowName = (name: string) => `    ${name.padEnd(34)}`;
 
 function printRun(index: number, r: RunResult): void {
@@ -359,6 +372,7 @@ print(`Interruption path on the local cloud, instance watcher off, up to ${LAMBD
 const p99 = (s: Serial) => p(s.latencies, 99);
 const COLUMNS: Record<Kind, string> = {
   ours: 'ours (EventBridge → Lambda)',
+  oursAlone: 'ours without the confirmation (control)',
   baseline: 'workshop baseline (same path)',
   pathFloor: 'Lambda-path floor',
   floor: 'floor (DeregisterTargets alone)',
@@ -379,13 +393,18 @@ const ratioOf = (a: Figure, b: Figure): Figure => (r) => {
 const tableRow = (cells: readonly string[]) => print(`|${cells.map((c) => (c === '' ? ' ' : ` ${c} `)).join('|')}|`);
 print('median (min–max) over the runs; each ratio is taken within a run');
 print('');
-tableRow(['', ...KINDS.map((k) => COLUMNS[k]), ...DIVISORS.map((k) => `ours / ${AGAINST[k]}`)]);
-print(`|${'---|'.repeat(1 + KINDS.length + DIVISORS.length)}`);
+tableRow(['', ...KINDS.map((k) => COLUMNS[k]), ...DIVISORS.map((k) => `ours / ${AGAINST[k]}`), 'control / baseline']);
+print(`|${'---|'.repeat(2 + KINDS.length + DIVISORS.length)}`);
 for (const [name, figure] of rows) {
-  tableRow([name, ...KINDS.map((k) => cell(figure[k], msCell)), ...DIVISORS.map((k) => cell(ratioOf(figure.ours, figure[k]), ratioCell))]);
+  tableRow([
+    name,
+    ...KINDS.map((k) => cell(figure[k], msCell)),
+    ...DIVISORS.map((k) => cell(ratioOf(figure.ours, figure[k]), ratioCell)),
+    cell(ratioOf(figure.oursAlone, figure.baseline), ratioCell),
+  ]);
 }
 const floorOneAfterAnother = cell((r) => r.floor.oneAfterAnotherMs, msCell);
-tableRow([`${FLEET} DeregisterTargets one after another (floor): last out of service`, ...KINDS.map((k) => (k === 'floor' ? floorOneAfterAnother : '')), ...DIVISORS.map(() => '')]);
+tableRow([`${FLEET} DeregisterTargets one after another (floor): last out of service`, ...KINDS.map((k) => (k === 'floor' ? floorOneAfterAnother : '')), ...DIVISORS.map(() => ''), '']);
 const missedOrFailed = results.reduce((n, r) => n + r.mass.ours.missed + r.mass.ours.errors + r.serial.ours.missed + r.serial.ours.errors + r.backToBack.ours.missed + r.backToBack.ours.errors, 0);
 print('');
 const metRuns = results.filter((r) => p99(r.serial.ours) <= 200 && p99(r.backToBack.ours) <= 200).length;
