@@ -4,6 +4,7 @@
  * `ALARM: "<name>" in <region name>` (CloudWatch user guide, "Using Amazon CloudWatch alarms" → notifications;
  * the fields are those of the JSON that alarm e-mails and SNS subscribers receive).
  */
+import { printableLine } from '../printable.js';
 import type { AlarmState } from './alarm-evaluation.js';
 
 export interface AlarmChange {
@@ -62,7 +63,7 @@ export function alarmNotification(change: Omit<AlarmChange, 'actions'>): { reado
 
 /**
  * One terminal line for a notification: an alarm's JSON becomes `ALARM: "name" … — reason`; any other message is
- * shown as sent. Control characters are stripped (the text came from outside).
+ * shown as sent, on one line. Control characters are stripped (the text came from outside: `printableLine`).
  */
 export function describeNotification(message: string, subject?: string): string {
   let text = message;
@@ -74,7 +75,7 @@ export function describeNotification(message: string, subject?: string): string 
   } catch {
     // Plain text: shown as is.
   }
-  return stripControl(text);
+  return printableLine(text);
 }
 
 /**
@@ -90,9 +91,4 @@ export function alarmOfNotification(message: string): { readonly alarmName: stri
     // Not JSON: not CloudWatch's.
   }
   return undefined;
-}
-
-export function stripControl(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
 }

@@ -151,6 +151,6 @@ describe('alarm notification', () => {
       Region: 'US East (N. Virginia)',
     });
     expect(describeNotification(message, subject)).toBe('ALARM: "SpotWeb-DeadLetterQueue" in US East (N. Virginia) — Threshold Crossed: 1 datapoint');
-    expect(describeNotification('plain\u001b[31m text\n')).toBe('plain [31m text ');
+    expect(describeNotification('plain\u001b[31m text\n')).toBe('plain[31m text');
   });
 });
