@@ -118,15 +118,17 @@ export class UsageError extends Error {
 }
 
 /** What differs from the stack as deployed on AWS, said where the user looks first (right above the URL). */
-function modeLines(clock: SimulatedClock, options: Pick<CliOptions, 'handler' | 'spotWatcher'>): string[] {
+export function modeLines(clock: SimulatedClock, options: Pick<CliOptions, 'handler' | 'spotWatcher'>): string[] {
   const lines: string[] = [];
   if (clock.scale !== 1) {
     const round = (n: number): number => Math.round(n * 10) / 10;
-    lines.push(`  Time scale ${clock.scale}: AWS intervals run ${round(clock.toAws(1))}× faster (the 120 s Spot warning: ${round(clock.toReal(SPOT_WARNING_MS) / 1000)} s).`);
+    lines.push(`  Time scale ${clock.scale}: AWS time runs ${round(clock.toAws(1))}× faster (120 s warning: ${round(clock.toReal(SPOT_WARNING_MS) / 1000)} s).`);
   }
-  if (!options.handler) lines.push('  Interruption handler OFF (--no-handler): warnings reach no Lambda, nothing deregisters a warned instance.');
-  if (!options.spotWatcher) lines.push("  Instance Spot watcher OFF (--no-spot-watcher): the app's /health keeps passing after a warning.");
-  if (!options.handler && !options.spotWatcher) lines.push('  A reclaimed instance keeps getting requests until the ALB health checks fail: the failures the handler prevents.');
+  if (!options.handler) lines.push('  Handler OFF (--no-handler): no Lambda deregisters a warned instance.');
+  if (!options.spotWatcher) lines.push("  Spot watcher OFF (--no-spot-watcher): /health passes after a Spot warning.");
+  if (!options.handler && !options.spotWatcher) {
+    lines.push('  A reclaimed instance gets requests until the ALB health checks fail:', '  the failures the handler prevents.');
+  }
   return lines;
 }
 

@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startLocalCloud } from '../../local/cloud.js';
-import { parseCli } from '../../local/main.js';
+import { modeLines, parseCli } from '../../local/main.js';
+import { SimulatedClock } from '../../local/clock.js';
 import { PortInUseError } from '../../local/ports.js';
 import { LocalSetupError } from '../../local/preflight.js';
 import { spawnSync } from 'node:child_process';
@@ -33,6 +34,22 @@ describe('npm start options', () => {
     [['--time-scale', '-1'], /^--time-scale must be a number greater than 0 and at most 1, got "-1"$/],
   ])('rejects %j with a clear message', (argv, message) => {
     expect(() => parseCli(argv)).toThrow(message);
+  });
+});
+
+describe('npm start mode lines', () => {
+  it('say each switch that differs from AWS, every line within 80 columns (they sit right above the URL)', () => {
+    for (const scale of [1, 0.05, 0.001, 0.0001234, 0.123456789]) {
+      for (const handler of [true, false]) {
+        for (const spotWatcher of [true, false]) {
+          const lines = modeLines(new SimulatedClock(scale), { handler, spotWatcher });
+          expect(lines.some((l) => l.includes('--no-handler'))).toBe(!handler);
+          expect(lines.some((l) => l.includes('--no-spot-watcher'))).toBe(!spotWatcher);
+          expect(lines.some((l) => l.includes('Time scale'))).toBe(scale !== 1);
+          for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80);
+        }
+      }
+    }
   });
 });
 
