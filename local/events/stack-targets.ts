@@ -54,8 +54,8 @@ export interface StackEventBus {
   /**
    * PutFunctionEventInvokeConfig for `$LATEST`, played by the local runtime: the function's asynchronous retries,
    * event age and destinations from now on (AsyncInvoker.putConfig). A hook for the bench and tests, not the API:
-   * unlike Lambda it does not check the execution role's permission for a destination (the deploy does), and moto's
-   * own copy of the configuration is left as deployed.
+   * unlike Lambda it does not check the execution role's permission for a destination when it is put (each delivery
+   * is checked, as Lambda checks it then too), and moto's own copy of the configuration is left as deployed.
    * @throws ResourceNotFoundException when the stack has no such function; RangeError for a value Lambda refuses.
    */
   putFunctionEventInvokeConfig(functionName: string, config: EventInvokeConfig): void;
@@ -157,6 +157,15 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageAttributes: attributes }));
   };
 
+  /** Rejects with AccessDeniedException, as AWS words it, unless `fn`'s execution role may do `action` on `resource`. */
+  const authorizeDelivery = async (fn: LambdaFunctionSpec, action: string, resource: string): Promise<void> => {
+    // Without role sessions the local cloud enforces no IAM (a moto that does not), here as for the functions' calls.
+    if (!props.roleSessions) return;
+    if (!fn.roleArn || !(await props.roleSessions.roleAllows(fn.roleArn, action, resource))) {
+      throw awsError('AccessDeniedException', `${fn.roleArn ?? fn.name} is not authorized to perform: ${action} on resource: ${resource}`);
+    }
+  };
+
   const invocations: AsyncInvocationReport[] = [];
   const attempts: InvocationAttempt[] = [];
   const deliveryFailures: DeliveryFailure[] = [];
@@ -176,12 +185,18 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
         config: invokeConfigs.get(fn.arn) ?? fn.eventInvokeConfig,
         ...(fn.deadLetterArn && { deadLetterArn: fn.deadLetterArn }),
         clock: props.clock,
+        // Lambda sends to a dead-letter queue or a destination as the function's execution role, at each delivery
+        // (Lambda developer guide, "Capturing records of Lambda asynchronous invocations" and "Adding a dead-letter
+        // queue": the role needs sqs:SendMessage / lambda:InvokeFunction on it). A grant removed after the deploy
+        // (which checks it, local/deploy/provisioners/lambda.ts) fails the delivery, counted in DeadLetterErrors or
+        // DestinationDeliveryFailures.
         sinks: {
-          sendToQueue,
-          // Lambda invokes a function destination asynchronously, as the source function's execution role (which
-          // needs lambda:InvokeFunction on it: checked when the EventInvokeConfig is deployed, as Lambda checks it
-          // then, local/deploy/provisioners/lambda.ts; not again here, so a grant removed later is not caught).
+          sendToQueue: async (queueArn, body, attributes) => {
+            await authorizeDelivery(fn, 'sqs:SendMessage', queueArn);
+            await sendToQueue(queueArn, body, attributes);
+          },
           invokeFunction: async (destinationArn, record) => {
+            await authorizeDelivery(fn, 'lambda:InvokeFunction', destinationArn);
             const destination = functions.find((f) => refersToFunction(destinationArn, f));
             if (!destination) throw awsError('ResourceNotFoundException', `Function not found: ${destinationArn}`);
             invokerFor(destination).enqueue(record);

@@ -11,9 +11,9 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { LocalCredentials } from '../contract.js';
-import { parsePolicyDocument } from './policy-document.js';
+import { parsePolicyDocument, type PolicyDocument } from './policy-document.js';
 import { projectForMoto } from './policy-projection.js';
-import { rolePolicies } from './role-policies.js';
+import { identityPoliciesAllow, rolePolicies } from './role-policies.js';
 import { trustAdmits, type ServiceAssumeRequest } from './trust-policy.js';
 
 /** Credentials of a role session, as STS issues them and Lambda hands them to a function. */
@@ -76,6 +76,8 @@ export class RoleSessions {
   private readonly syncing = new Map<string, Promise<unknown>>();
   /** The sessions handed out, by access key id (the gateway re-signs a rewritten request with them). */
   private readonly sessions = new Map<string, SessionCredentials>();
+  /** Each synced role's identity policies as last read from IAM (what its stand-in was given, before projection). */
+  private readonly documents = new Map<string, ReadonlyMap<string, PolicyDocument>>();
 
   constructor(private readonly props: RoleSessionsProps) {
     const config = { endpoint: props.endpoint, region: props.region, credentials: props.credentials, maxAttempts: 2 };
@@ -118,6 +120,21 @@ export class RoleSessions {
    */
   roleChanged(roleName: string): void {
     if (this.syncing.has(roleName)) void this.sync(roleName).catch(() => undefined);
+  }
+
+  /**
+   * Whether the role's identity policies allow `action` on `resource` (identityPoliciesAllow: resources and explicit
+   * denies as IAM evaluates them, which moto cannot), read as last synced: at the first ask, at each AssumeRole and
+   * after each change through the gateway (`roleChanged`). For what a service does with the role without a call of
+   * the role's own that moto could authorize, such as Lambda sending an asynchronous invocation's record to a
+   * destination. Rejects when the role cannot be read.
+   */
+  async roleAllows(roleArn: string, action: string, resource: string): Promise<boolean> {
+    const roleName = roleNameOf(roleArn);
+    const pending = this.syncing.get(roleName);
+    // A sync that failed (IAM unreachable for a moment) is tried again, not held against every later ask.
+    await (pending ? pending.catch(() => this.sync(roleName)) : this.sync(roleName));
+    return identityPoliciesAllow(this.documents.get(roleName)?.values() ?? [], action, resource);
   }
 
   /** Resolves once every stand-in sync started so far has ended. */
@@ -173,6 +190,7 @@ export class RoleSessions {
       arn = (await this.iam.send(new GetRoleCommand({ RoleName: standIn }))).Role!.Arn!;
     }
     const wanted = await rolePolicies(this.iam, roleName);
+    this.documents.set(roleName, wanted);
     const existing = (await this.iam.send(new ListRolePoliciesCommand({ RoleName: standIn }))).PolicyNames ?? [];
     for (const name of existing.filter((n) => !wanted.has(n))) {
       await this.iam.send(new DeleteRolePolicyCommand({ RoleName: standIn, PolicyName: name }));

@@ -31,14 +31,16 @@ describe('IAM enforced in the local cloud', () => {
         const rest = listOf(s.Action).filter((a) => a !== action);
         return rest.length > 0 ? [{ ...s, Action: rest }] : [];
       });
-      await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: name, PolicyDocument: JSON.stringify({ ...doc, Statement: statements }) }));
       // IAM is eventually consistent, on AWS and here: wait until the role's stand-in (what moto evaluates) follows.
-      await waitFor(`${action} gone from ${standInName(roleName)}`, async () => {
+      const standInGrants = async () => {
         const standIn = await iam.send(new GetRolePolicyCommand({ RoleName: standInName(roleName), PolicyName: `inline.${name}` }));
-        return !statementsOf(parsePolicyDocument(standIn.PolicyDocument!)).some(grants);
-      });
+        return statementsOf(parsePolicyDocument(standIn.PolicyDocument!)).some(grants);
+      };
+      await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: name, PolicyDocument: JSON.stringify({ ...doc, Statement: statements }) }));
+      await waitFor(`${action} gone from ${standInName(roleName)}`, async () => !(await standInGrants()));
       return async () => {
         await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: name, PolicyDocument: JSON.stringify(doc) }));
+        await waitFor(`${action} back in ${standInName(roleName)}`, standInGrants);
       };
     }
     throw new Error(`no inline policy of ${roleName} grants ${action}`);
@@ -115,4 +117,32 @@ describe('IAM enforced in the local cloud', () => {
     // The role as the template has it: the fleet launches the instance it could not.
     await waitFor('the launch with the role restored', () => cloud.fleet.instances().length === before + 1, 30_000);
   }, 60_000);
+
+  it("Lambda hands the handler's record to the drain confirmation as the handler's role: without lambda:InvokeFunction the instance drains, nobody is told, and the failure is counted", async () => {
+    const handler = lambdaFunctions(cloud.deployed, '').find((f) => f.name === cloud.outputs[OUTPUTS.handlerFunctionName])!;
+    const healthy = () => cloud.loadBalancer.targets().filter((t) => t.state === 'healthy').map((t) => t.id);
+    const [denied, allowed] = await waitFor('two healthy targets', () => (healthy().length >= 2 ? healthy() : undefined), 60_000);
+    const handlerOutcome = (eventId: string) => cloud.invocations.find((i) => i.eventId === eventId && i.functionArn === handler.arn)?.outcome;
+    const confirmed = (id: string) => cloud.notifications.some((n) => n.message.startsWith(`spotweb drained Spot instance ${id}:`));
+
+    const restore = await withoutAction(roleNameOf(handler.roleArn!), 'lambda:InvokeFunction');
+    try {
+      const event = interruptionWarning(denied!);
+      await cloud.publish(event);
+      const outcome = await waitFor('the handler invocation', () => handlerOutcome(event.id), 30_000);
+      expect(outcome).toMatchObject({ status: 'succeeded', destinationError: expect.objectContaining({ name: 'AccessDeniedException' }) });
+      expect(String((outcome as { destinationError: Error }).destinationError.message)).toContain('lambda:InvokeFunction');
+      expect(cloud.loadBalancer.targets().find((t) => t.id === denied)?.state).not.toBe('healthy');
+      expect(lines.some((l) => l.includes(`event ${event.id}: record not delivered to its on-success destination`) && l.includes('not authorized to perform: lambda:InvokeFunction'))).toBe(true);
+      expect(confirmed(denied!)).toBe(false);
+    } finally {
+      await restore();
+    }
+    // The control, the role as the template has it again: the change reaches the next delivery, which goes through.
+    const event = interruptionWarning(allowed!);
+    await cloud.publish(event);
+    await waitFor(`the confirmation for ${allowed}`, () => confirmed(allowed!), 30_000);
+    expect(handlerOutcome(event.id)).toMatchObject({ status: 'succeeded' });
+    expect(handlerOutcome(event.id)).not.toHaveProperty('destinationError');
+  }, 120_000);
 });

@@ -131,14 +131,15 @@ describe('alarms and notifications (local cloud)', () => {
     // One of the two instances is still in service (the duplicate-delivery case drained the other). A health check
     // times out after 200 ms at this time scale: on a loaded machine it may be unhealthy for a moment.
     const instanceId = await waitFor('a healthy target', () => cloud.loadBalancer.targets().find((t) => t.state === 'healthy')?.id, 30_000);
-    // The destination names a function that is gone (as after a half-finished delete): the handler still drains.
+    // The destination names a function that is not there, and that the handler's role may not invoke (its grant names
+    // the confirmation only): Lambda's delivery as that role is denied. The handler still drains.
     const gone = `${handler.arn.slice(0, handler.arn.lastIndexOf(':'))}:gone`;
     cloud.putFunctionEventInvokeConfig(handler.name, { ...handler.eventInvokeConfig, onSuccessDestination: gone });
     try {
       const event = interruptionWarning(instanceId);
       await cloud.publish(event);
       const ended = await waitFor('the handler invocation', () => cloud.invocations.find((i) => i.eventId === event.id && i.functionArn === handler.arn), 30_000);
-      expect(ended.outcome).toMatchObject({ status: 'succeeded', destinationError: expect.objectContaining({ name: 'ResourceNotFoundException' }) });
+      expect(ended.outcome).toMatchObject({ status: 'succeeded', destinationError: expect.objectContaining({ name: 'AccessDeniedException' }) });
       expect(cloud.loadBalancer.targets().find((t) => t.id === instanceId)?.state).not.toBe('healthy');
       await waitForState(name, 'ALARM', 40_000);
       expect(messages().some((m) => m.startsWith(`spotweb drained Spot instance ${instanceId}:`))).toBe(false);

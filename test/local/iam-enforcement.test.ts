@@ -136,6 +136,34 @@ describe('IAM enforced by moto (access-control mode)', () => {
     }
   });
 
+  it("roleAllows reads the role's resources and denies as IAM does, where moto checks actions only; a change through the gateway reaches it", async () => {
+    const queue = `arn:aws:sqs:${REGION}:${ACCOUNT}:dlq`;
+    const destination = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:confirm`;
+    const arn = await role('delivering', trustsLambda, [
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: destination },
+      { Effect: 'Allow', Action: 'sqs:*', Resource: '*' },
+      { Effect: 'Deny', Action: 'sqs:SendMessage', Resource: queue },
+    ]);
+    expect(await iam.sessions.roleAllows(arn, 'lambda:InvokeFunction', destination)).toBe(true);
+    // The control: the same action on another function, which moto (actions only) would let through.
+    expect(await iam.sessions.roleAllows(arn, 'lambda:InvokeFunction', `${destination}-other`)).toBe(false);
+    expect(await iam.sessions.roleAllows(arn, 'sqs:SendMessage', queue)).toBe(false);
+    expect(await iam.sessions.roleAllows(arn, 'sqs:SendMessage', `${queue}-other`)).toBe(true);
+
+    const gateway = new AwsGateway({ upstream: moto.endpoint, resign: (original, rewritten) => iam.resign(original, rewritten) });
+    gateway.observe(iam.onRolePolicyChanged);
+    const viaGateway = new IAMClient(cfg(iam.credentials, await gateway.start()));
+    try {
+      const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queue }] };
+      await viaGateway.send(new PutRolePolicyCommand({ RoleName: 'delivering', PolicyName: 'Policy', PolicyDocument: JSON.stringify(policy) }));
+      expect(await iam.sessions.roleAllows(arn, 'lambda:InvokeFunction', destination)).toBe(false);
+      expect(await iam.sessions.roleAllows(arn, 'sqs:SendMessage', queue)).toBe(true);
+    } finally {
+      viaGateway.destroy();
+      await gateway.close();
+    }
+  });
+
   /** DescribeVpcs through a gateway that rewrites it as local/spot/fleet-calls.ts rewrites ModifySpotFleetRequest. */
   const describeVpcsRewritten = async (credentials: LocalCredentials, resign: boolean): Promise<string> => {
     const gateway = new AwsGateway({ upstream: moto.endpoint, ...(resign && { resign: (original, rewritten) => iam.resign(original, rewritten) }) });
