@@ -86,10 +86,15 @@ describe('IAM enforced in the local cloud', () => {
     // The same role without the action: AccessDenied from the local AWS, the instance keeps serving.
     const restore = await withoutAction(roleName, 'elasticloadbalancing:DeregisterTargets');
     try {
-      await cloud.publish(interruptionWarning(second!));
+      const event = interruptionWarning(second!);
+      await cloud.publish(event);
       const failure = await waitFor('the handler to fail', () => lines.find((l) => l.includes('attempt 1 failed')), 20_000);
       expect(failure).toMatch(/AccessDenied/);
       expect(failure).toContain('elasticloadbalancing:DeregisterTargets');
+      // The role stays without the action until Lambda has given up on the event: its retry (a scaled minute later)
+      // with the role restored would drain `second`, and the cases below need it in service.
+      const final = await waitFor('Lambda to give up on the event', () => cloud.invocations.find((i) => i.eventId === event.id)?.outcome, 30_000);
+      expect(final.status).toBe('dead-lettered');
       expect(cloud.loadBalancer.targets().find((t) => t.id === second)?.state).toBe('healthy');
     } finally {
       await restore();
