@@ -231,31 +231,45 @@ describe('deployTemplate into moto (the real synthesized app)', () => {
     expect(((refused as Error).cause as Error).name).toBe('ValidationException');
   });
 
-  it("refuses an on-success destination the function's role may not invoke, as Lambda does (the stack itself, with the grant, deployed above)", async () => {
+  /** The stack up to `targetId`, its roles' policies without any statement granting `action`: the deploy's error. */
+  async function deployWithout(action: string, targetId: string, stackName: string): Promise<unknown> {
     const resources = template.Resources as Record<string, { Type: string; Properties: any; DependsOn?: string | string[] }>;
-    const [configId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::EventInvokeConfig' && r.Properties.DestinationConfig?.OnSuccess)!;
-    // The handler role's policy without its lambda:InvokeFunction statement.
     const withoutGrant = Object.fromEntries(
       Object.entries(resources).map(([id, r]) => {
         if (r.Type !== 'AWS::IAM::Policy') return [id, r];
-        const statements = (r.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).filter((st) => ![st.Action].flat().includes('lambda:InvokeFunction'));
+        const statements = (r.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).filter((st) => ![st.Action].flat().includes(action));
         return [id, { ...r, Properties: { ...r.Properties, PolicyDocument: { ...r.Properties.PolicyDocument, Statement: statements } } }];
       }),
     );
-    const needed = neededBy(dependencyGraph(withoutGrant), configId);
-    const refused = await deployTemplate({
+    const needed = neededBy(dependencyGraph(withoutGrant), targetId);
+    return deployTemplate({
       template: { ...template, Outputs: {}, Resources: Object.fromEntries([...needed].map((id) => [id, withoutGrant[id]])) },
       assemblyDir: outdir,
-      stackName: 'NoDestinationGrant',
+      stackName,
       endpoint: moto.endpoint,
       region: REGION,
     }).then(
       () => undefined,
       (err: unknown) => err,
     );
+  }
+
+  it("refuses an on-success destination the function's role may not invoke, as Lambda does (the stack itself, with the grant, deployed above)", async () => {
+    const resources = template.Resources as Record<string, { Type: string; Properties: any }>;
+    const [configId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::EventInvokeConfig' && r.Properties.DestinationConfig?.OnSuccess)!;
+    const refused = await deployWithout('lambda:InvokeFunction', configId, 'NoDestinationGrant');
     expect(refused).toBeInstanceOf(DeployError);
     expect((refused as DeployError).logicalId).toBe(configId);
     expect((refused as Error).message).toMatch(/InvalidParameterValueException: The function's execution role does not have permissions to call InvokeFunction on arn:aws:lambda:/);
+  });
+
+  it("refuses a function whose role may not send to its dead-letter queue, as Lambda's CreateFunction does", async () => {
+    const resources = template.Resources as Record<string, { Type: string; Properties: any }>;
+    const [functionId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.DeadLetterConfig?.TargetArn)!;
+    const refused = await deployWithout('sqs:SendMessage', functionId, 'NoDeadLetterGrant');
+    expect(refused).toBeInstanceOf(DeployError);
+    expect((refused as DeployError).logicalId).toBe(functionId);
+    expect((refused as Error).message).toMatch(/InvalidParameterValueException: The provided execution role does not have permissions to call SendMessage on SQS \(grant sqs:SendMessage on arn:aws:sqs:/);
   });
 
   it('resolves the outputs', async () => {

@@ -50,6 +50,11 @@ function assetLocation(code: Record<string, unknown>, ctx: ProvisionContext): st
 export const lambdaFunction: Provisioner = async (props, ctx) => {
   const name = (props.FunctionName as string | undefined) ?? ctx.physicalName(64);
   const environment = props.Environment as { Variables?: Record<string, string> } | undefined;
+  const deadLetterArn = (props.DeadLetterConfig as { TargetArn?: unknown } | undefined)?.TargetArn;
+  if (typeof deadLetterArn === 'string') {
+    // Lambda refuses CreateFunction when the role may not send to the dead-letter queue; moto does not check.
+    await checkRoleMaySend(required(props, 'Role', ctx), deadLetterArn, ctx, () => 'The provided execution role does not have permissions to call SendMessage on SQS');
+  }
   const out = await ctx.clients.lambda.send(
     new CreateFunctionCommand({
       FunctionName: name,
@@ -102,17 +107,22 @@ async function checkDestinationPermissions(functionName: string, destinations: R
   if (wanted.length === 0) return;
   const role = (await ctx.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }))).Role;
   if (!role) throw new ProvisionError(ctx, `function ${functionName} has no execution role`);
-  const policies = [...(await rolePolicies(ctx.clients.iam, roleNameOf(role))).values()];
   for (const destination of wanted) {
-    const action = DESTINATION_ACTIONS[destination.split(':')[2] ?? ''];
-    if (action === undefined) throw new ProvisionError(ctx, `${destination}: the local cloud plays SQS queue and Lambda function destinations only`);
-    if (!identityPoliciesAllow(policies, action, destination)) {
-      throw new ProvisionError(
-        ctx,
-        `InvalidParameterValueException: The function's execution role does not have permissions to call ${action.split(':')[1]} on ${destination} ` +
-          `(grant ${action} on it to ${role})`,
-      );
-    }
+    await checkRoleMaySend(role, destination, ctx, (action) => `The function's execution role does not have permissions to call ${action.split(':')[1]} on ${destination}`);
+  }
+}
+
+/**
+ * Throws Lambda's InvalidParameterValueException with `message` unless the role's identity policies allow sending
+ * to `target` (`lambda:InvokeFunction` on a function, `sqs:SendMessage` on a queue), as Lambda checks a dead-letter
+ * queue at CreateFunction and a destination at PutFunctionEventInvokeConfig (local/iam/role-policies.ts evaluates).
+ */
+async function checkRoleMaySend(roleArn: string, target: string, ctx: ProvisionContext, message: (action: string) => string): Promise<void> {
+  const action = DESTINATION_ACTIONS[target.split(':')[2] ?? ''];
+  if (action === undefined) throw new ProvisionError(ctx, `${target}: the local cloud plays SQS queue and Lambda function destinations only`);
+  const policies = [...(await rolePolicies(ctx.clients.iam, roleNameOf(roleArn))).values()];
+  if (!identityPoliciesAllow(policies, action, target)) {
+    throw new ProvisionError(ctx, `InvalidParameterValueException: ${message(action)} (grant ${action} on ${target} to ${roleArn})`);
   }
 }
 
