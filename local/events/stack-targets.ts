@@ -7,7 +7,8 @@ import type { DeployedStack } from '../deploy/deploy.js';
 import { AsyncInvoker, validateEventInvokeConfig, type AsyncInvocationReport, type EventInvokeConfig } from '../lambda/async-invocation.js';
 import { InitSlots, LambdaPool } from '../lambda/pool.js';
 import { runnerBundlePath } from '../lambda/runner-bundle.js';
-import type { RoleSessions } from '../iam/role-sessions.js';
+import { roleNameOf, type RoleSessions } from '../iam/role-sessions.js';
+import { accessDeniedMessage } from '../iam/role-policies.js';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { lambdaFunctions, rulesOf, type LambdaFunctionSpec } from '../stack-reader.js';
 import { LocalEventBus, type DeliveryReport } from './bus.js';
@@ -157,13 +158,19 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageAttributes: attributes }));
   };
 
-  /** Rejects with AccessDeniedException, as AWS words it, unless `fn`'s execution role may do `action` on `resource`. */
+  /**
+   * Rejects unless `fn`'s execution role may do `action` on `resource`: with the service's own error name
+   * (`AccessDeniedException` from Lambda, `AccessDenied` from SQS) and IAM's message, naming the role session Lambda
+   * acts as (`assumed-role/<role>/<function>`, as executionRoleSession names it).
+   */
   const authorizeDelivery = async (fn: LambdaFunctionSpec, action: string, resource: string): Promise<void> => {
     // Without role sessions the local cloud enforces no IAM (a moto that does not), here as for the functions' calls.
     if (!props.roleSessions) return;
-    if (!fn.roleArn || !(await props.roleSessions.roleAllows(fn.roleArn, action, resource))) {
-      throw awsError('AccessDeniedException', `${fn.roleArn ?? fn.name} is not authorized to perform: ${action} on resource: ${resource}`);
-    }
+    if (!fn.roleArn) throw awsError('InvalidParameterValueException', `function ${fn.name} has no execution role`);
+    const decision = await props.roleSessions.roleDecision(fn.roleArn, action, resource);
+    if (decision === 'allow') return;
+    const session = `arn:aws:sts::${fn.roleArn.split(':')[4]}:assumed-role/${roleNameOf(fn.roleArn)}/${fn.name}`;
+    throw awsError(action.startsWith('sqs:') ? 'AccessDenied' : 'AccessDeniedException', accessDeniedMessage(session, action, resource, decision));
   };
 
   const invocations: AsyncInvocationReport[] = [];
@@ -186,10 +193,10 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
         ...(fn.deadLetterArn && { deadLetterArn: fn.deadLetterArn }),
         clock: props.clock,
         // Lambda sends to a dead-letter queue or a destination as the function's execution role, at each delivery
-        // (Lambda developer guide, "Capturing records of Lambda asynchronous invocations" and "Adding a dead-letter
-        // queue": the role needs sqs:SendMessage / lambda:InvokeFunction on it). A grant removed after the deploy
-        // (which checks it, local/deploy/provisioners/lambda.ts) fails the delivery, counted in DeadLetterErrors or
-        // DestinationDeliveryFailures.
+        // (the role needs sqs:SendMessage / lambda:InvokeFunction on it; DeadLetterErrors and
+        // DestinationDeliveryFailures "can occur due to permissions errors": Lambda developer guide, "Types of metrics
+        // for Lambda functions", https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html). A grant
+        // removed after the deploy (which checks both, local/deploy/provisioners/lambda.ts) fails the delivery.
         sinks: {
           sendToQueue: async (queueArn, body, attributes) => {
             await authorizeDelivery(fn, 'sqs:SendMessage', queueArn);
@@ -233,10 +240,14 @@ export function createStackEventBus(props: StackEventBusProps): StackEventBus {
           log(`  lambda ${fn.name}: event ${report.eventId ?? report.requestId} ${where} after ${outcome.attempts} attempt(s) (${outcome.condition})`);
           if (outcome.deadLetterError !== undefined) deliveryFailures.push({ functionName: fn.name, metric: 'DeadLetterErrors' });
           if (outcome.destinationError !== undefined) deliveryFailures.push({ functionName: fn.name, metric: 'DestinationDeliveryFailures' });
-          if (outcome.sinkError !== undefined) {
-            const why = outcome.sinkError instanceof Error ? outcome.sinkError.message : String(outcome.sinkError);
-            log(`  lambda ${fn.name}: event ${report.eventId ?? report.requestId} LOST: sending it to its dead-letter queue failed (${why})`);
+          const event = report.eventId ?? report.requestId;
+          for (const [sink, error] of [
+            ['sending it to its dead-letter queue', outcome.deadLetterError],
+            ['sending its record to its on-failure destination', outcome.destinationError],
+          ] as const) {
+            if (error !== undefined) log(`  lambda ${fn.name}: event ${event}: ${sink} failed (${error instanceof Error ? error.message : String(error)})`);
           }
+          if (outcome.sinkError !== undefined) log(`  lambda ${fn.name}: event ${event} LOST: neither its dead-letter queue nor a destination took it`);
         },
       });
       invokers.set(fn.arn, invoker);

@@ -35,8 +35,28 @@ export async function rolePolicies(iam: IAMClient, roleName: string): Promise<Ma
  * taken as matching, so a conditional Deny denies and a conditional Allow allows (the stack's grants carry none).
  */
 export function identityPoliciesAllow(documents: Iterable<PolicyDocument>, action: string, resource: string): boolean {
+  return identityPolicyDecision(documents, action, resource) === 'allow';
+}
+
+/** IAM's three outcomes for one request: allowed, an explicit deny, or the implicit deny (no Allow matched). */
+export type PolicyDecision = 'allow' | 'explicit-deny' | 'implicit-deny';
+
+/** The decision `identityPoliciesAllow` reads, with the kind of deny, which IAM's AccessDenied message names. */
+export function identityPolicyDecision(documents: Iterable<PolicyDocument>, action: string, resource: string): PolicyDecision {
   const matching = [...documents].flatMap((d) => statementsOf(d)).filter((s) => coversAction(s, action) && coversResource(s, resource));
-  return !matching.some((s) => s.Effect === 'Deny') && matching.some((s) => s.Effect === 'Allow');
+  if (matching.some((s) => s.Effect === 'Deny')) return 'explicit-deny';
+  return matching.some((s) => s.Effect === 'Allow') ? 'allow' : 'implicit-deny';
+}
+
+/**
+ * IAM's message for a denied request ("Troubleshoot access denied error messages", IAM user guide,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html): `User: <principal> is not
+ * authorized to perform: <action> on resource: <arn> because no identity-based policy allows the <action> action`,
+ * or `… with an explicit deny in an identity-based policy`.
+ */
+export function accessDeniedMessage(principalArn: string, action: string, resource: string, decision: Exclude<PolicyDecision, 'allow'>): string {
+  const why = decision === 'explicit-deny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
+  return `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
 }
 
 function coversAction(statement: PolicyStatement, action: string): boolean {

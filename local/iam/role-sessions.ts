@@ -13,7 +13,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import type { LocalCredentials } from '../contract.js';
 import { parsePolicyDocument, type PolicyDocument } from './policy-document.js';
 import { projectForMoto } from './policy-projection.js';
-import { identityPoliciesAllow, rolePolicies } from './role-policies.js';
+import { identityPolicyDecision, rolePolicies, type PolicyDecision } from './role-policies.js';
 import { trustAdmits, type ServiceAssumeRequest } from './trust-policy.js';
 
 /** Credentials of a role session, as STS issues them and Lambda hands them to a function. */
@@ -123,18 +123,19 @@ export class RoleSessions {
   }
 
   /**
-   * Whether the role's identity policies allow `action` on `resource` (identityPoliciesAllow: resources and explicit
-   * denies as IAM evaluates them, which moto cannot), read as last synced: at the first ask, at each AssumeRole and
+   * Whether the role's identity policies allow `action` on `resource` (identityPolicyDecision: resources and explicit
+   * denies as IAM evaluates them, which moto cannot; conditions are not evaluated), read as last synced: at the first ask, at each AssumeRole and
    * after each change through the gateway (`roleChanged`). For what a service does with the role without a call of
    * the role's own that moto could authorize, such as Lambda sending an asynchronous invocation's record to a
    * destination. Rejects when the role cannot be read.
    */
-  async roleAllows(roleArn: string, action: string, resource: string): Promise<boolean> {
+  async roleDecision(roleArn: string, action: string, resource: string): Promise<PolicyDecision> {
     const roleName = roleNameOf(roleArn);
-    const pending = this.syncing.get(roleName);
-    // A sync that failed (IAM unreachable for a moment) is tried again, not held against every later ask.
-    await (pending ? pending.catch(() => this.sync(roleName)) : this.sync(roleName));
-    return identityPoliciesAllow(this.documents.get(roleName)?.values() ?? [], action, resource);
+    const pending = this.syncing.get(roleName) ?? this.sync(roleName);
+    // A sync that failed (IAM unreachable for a moment) is tried again, not held against every later ask; once only,
+    // however many deliveries were waiting on it.
+    await pending.catch(() => (this.syncing.get(roleName) === pending ? this.sync(roleName) : this.syncing.get(roleName)));
+    return identityPolicyDecision(this.documents.get(roleName)?.values() ?? [], action, resource);
   }
 
   /** Resolves once every stand-in sync started so far has ended. */

@@ -136,7 +136,7 @@ describe('IAM enforced by moto (access-control mode)', () => {
     }
   });
 
-  it("roleAllows reads the role's resources and denies as IAM does, where moto checks actions only; a change through the gateway reaches it", async () => {
+  it("roleDecision reads the role's resources and denies as IAM does, where moto checks actions only; a change through the gateway reaches it", async () => {
     const queue = `arn:aws:sqs:${REGION}:${ACCOUNT}:dlq`;
     const destination = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:confirm`;
     const arn = await role('delivering', trustsLambda, [
@@ -144,11 +144,11 @@ describe('IAM enforced by moto (access-control mode)', () => {
       { Effect: 'Allow', Action: 'sqs:*', Resource: '*' },
       { Effect: 'Deny', Action: 'sqs:SendMessage', Resource: queue },
     ]);
-    expect(await iam.sessions.roleAllows(arn, 'lambda:InvokeFunction', destination)).toBe(true);
+    expect(await iam.sessions.roleDecision(arn, 'lambda:InvokeFunction', destination)).toBe('allow');
     // The control: the same action on another function, which moto (actions only) would let through.
-    expect(await iam.sessions.roleAllows(arn, 'lambda:InvokeFunction', `${destination}-other`)).toBe(false);
-    expect(await iam.sessions.roleAllows(arn, 'sqs:SendMessage', queue)).toBe(false);
-    expect(await iam.sessions.roleAllows(arn, 'sqs:SendMessage', `${queue}-other`)).toBe(true);
+    expect(await iam.sessions.roleDecision(arn, 'lambda:InvokeFunction', `${destination}-other`)).toBe('implicit-deny');
+    expect(await iam.sessions.roleDecision(arn, 'sqs:SendMessage', queue)).toBe('explicit-deny');
+    expect(await iam.sessions.roleDecision(arn, 'sqs:SendMessage', `${queue}-other`)).toBe('allow');
 
     const gateway = new AwsGateway({ upstream: moto.endpoint, resign: (original, rewritten) => iam.resign(original, rewritten) });
     gateway.observe(iam.onRolePolicyChanged);
@@ -156,8 +156,8 @@ describe('IAM enforced by moto (access-control mode)', () => {
     try {
       const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queue }] };
       await viaGateway.send(new PutRolePolicyCommand({ RoleName: 'delivering', PolicyName: 'Policy', PolicyDocument: JSON.stringify(policy) }));
-      expect(await iam.sessions.roleAllows(arn, 'lambda:InvokeFunction', destination)).toBe(false);
-      expect(await iam.sessions.roleAllows(arn, 'sqs:SendMessage', queue)).toBe(true);
+      expect(await iam.sessions.roleDecision(arn, 'lambda:InvokeFunction', destination)).toBe('implicit-deny');
+      expect(await iam.sessions.roleDecision(arn, 'sqs:SendMessage', queue)).toBe('allow');
     } finally {
       viaGateway.destroy();
       await gateway.close();
