@@ -64,7 +64,7 @@ export type AsyncOutcome =
       /** Why Lambda gave up, in the destination record's terms. */
       readonly condition: 'RetriesExhausted' | 'EventAgeExceeded';
       readonly error: LambdaError;
-      /** Set when sending the event to its dead-letter queue or destination failed: the event is lost. */
+      /** Set when sending the event to every sink it has (dead-letter queue, destination) failed: the event is lost. */
       readonly sinkError?: unknown;
       /** Sending it to the dead-letter queue failed (AWS/Lambda DeadLetterErrors). */
       readonly deadLetterError?: unknown;
@@ -263,7 +263,9 @@ export class AsyncInvoker {
         : undefined,
     ]);
     const status = props.deadLetterArn ? 'dead-lettered' : destination ? 'sent-to-destination' : 'discarded';
-    const sinkError = deadLetterError ?? destinationError;
+    // Lost only when no configured sink took it: one that failed beside one that succeeded loses nothing.
+    const tried = [...(props.deadLetterArn ? [deadLetterError] : []), ...(destination ? [destinationError] : [])];
+    const sinkError = tried.length > 0 && tried.every((e) => e !== undefined) ? (deadLetterError ?? destinationError) : undefined;
     this.report(requestId, event, {
       status,
       attempts,

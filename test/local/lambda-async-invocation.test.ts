@@ -214,14 +214,15 @@ describe("Lambda's asynchronous invocation (what EventBridge hands a function er
     });
   });
 
-  it('reports an event it could not dead-letter as lost', async () => {
+  /** The outcome of an event whose only attempt fails, with a dead-letter queue and `config`'s sinks behind `sendToQueue`. */
+  async function givenUp(config: EventInvokeConfig, sendToQueue: (arn: string) => Promise<void>): Promise<AsyncInvocationReport['outcome']> {
     const reports: AsyncInvocationReport[] = [];
     const clock = fakeClock();
     const instance = new AsyncInvoker({
       functionArn: FUNCTION,
-      config: { ...STACK_CONFIG, maximumRetryAttempts: 0 },
+      config: { ...config, maximumRetryAttempts: 0 },
       deadLetterArn: DLQ,
-      sinks: { sendToQueue: async () => Promise.reject(new Error('SQS is down')) },
+      sinks: { sendToQueue },
       run: async () => FAILED,
       onOutcome: (r) => reports.push(r),
       clock: new SimulatedClock(1, { now: clock.now }),
@@ -229,10 +230,28 @@ describe("Lambda's asynchronous invocation (what EventBridge hands a function er
     });
     instance.enqueue(warning);
     await instance.idle();
-    expect(reports[0]!.outcome).toMatchObject({ status: 'dead-lettered', sinkError: expect.objectContaining({ message: 'SQS is down' }) });
+    return reports[0]!.outcome;
+  }
+
+  it('reports an event it could not dead-letter as lost', async () => {
+    const outcome = await givenUp(STACK_CONFIG, async () => Promise.reject(new Error('SQS is down')));
+    expect(outcome).toMatchObject({ status: 'dead-lettered', sinkError: expect.objectContaining({ message: 'SQS is down' }) });
     // Counted as AWS/Lambda DeadLetterErrors, not as a destination failure.
-    expect(reports[0]!.outcome).toMatchObject({ deadLetterError: expect.objectContaining({ message: 'SQS is down' }) });
-    expect(reports[0]!.outcome).not.toHaveProperty('destinationError');
+    expect(outcome).toMatchObject({ deadLetterError: expect.objectContaining({ message: 'SQS is down' }) });
+    expect(outcome).not.toHaveProperty('destinationError');
+  });
+
+  it('an event is lost only when every sink it has failed: a dead-letter queue that failed beside a destination that took it loses nothing', async () => {
+    const run = (destinationUp: boolean) =>
+      givenUp({ ...STACK_CONFIG, onFailureDestination: DESTINATION }, async (arn) =>
+        arn === DESTINATION && destinationUp ? undefined : Promise.reject(new Error(`${arn} is down`)),
+      );
+    const oneUp = await run(true);
+    expect(oneUp).toMatchObject({ deadLetterError: expect.objectContaining({ message: `${DLQ} is down` }) });
+    expect(oneUp).not.toHaveProperty('destinationError');
+    expect(oneUp).not.toHaveProperty('sinkError');
+    // The control: both down, the event is lost.
+    expect(await run(false)).toMatchObject({ sinkError: expect.any(Error), deadLetterError: expect.any(Error), destinationError: expect.any(Error) });
   });
 
   it('validates the configuration as Lambda does', () => {
