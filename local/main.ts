@@ -121,8 +121,11 @@ export class UsageError extends Error {
 export function modeLines(clock: SimulatedClock, options: Pick<CliOptions, 'handler' | 'spotWatcher'>): string[] {
   const lines: string[] = [];
   if (clock.scale !== 1) {
-    const round = (n: number): number => Math.round(n * 10) / 10;
-    lines.push(`  Time scale ${clock.scale}: AWS time runs ${round(clock.toAws(1))}× faster (120 s warning: ${round(clock.toReal(SPOT_WARNING_MS) / 1000)} s).`);
+    // Four significant digits at most, so a long decimal typed by the user cannot push the line past 80 columns.
+    const short = (n: number): number => Number(n.toPrecision(4));
+    const warningMs = clock.toReal(SPOT_WARNING_MS);
+    const warning = warningMs >= 1000 ? `${short(warningMs / 1000)} s` : `${short(warningMs)} ms`;
+    lines.push(`  Time scale ${short(clock.scale)}: AWS time runs ${short(clock.toAws(1))}× faster (120 s warning: ${warning}).`);
   }
   if (!options.handler) lines.push('  Handler OFF (--no-handler): no Lambda deregisters a warned instance.');
   if (!options.spotWatcher) lines.push("  Spot watcher OFF (--no-spot-watcher): /health passes after a Spot warning.");

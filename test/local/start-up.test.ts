@@ -39,7 +39,7 @@ describe('npm start options', () => {
 
 describe('npm start mode lines', () => {
   it('say each switch that differs from AWS, every line within 80 columns (they sit right above the URL)', () => {
-    for (const scale of [1, 0.05, 0.001, 0.0001234, 0.123456789]) {
+    for (const scale of [1, 0.05, 0.001, 0.0001234, 0.123456789, 0.12345678901234568, 1e-9]) {
       for (const handler of [true, false]) {
         for (const spotWatcher of [true, false]) {
           const lines = modeLines(new SimulatedClock(scale), { handler, spotWatcher });
@@ -47,6 +47,8 @@ describe('npm start mode lines', () => {
           expect(lines.some((l) => l.includes('--no-spot-watcher'))).toBe(!spotWatcher);
           expect(lines.some((l) => l.includes('Time scale'))).toBe(scale !== 1);
           for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80);
+          if (scale === 0.05) expect(lines[0]).toBe('  Time scale 0.05: AWS time runs 20× faster (120 s warning: 6 s).');
+          if (scale === 0.0001234) expect(lines[0]).toContain('(120 s warning: 14.81 ms)');
         }
       }
     }
