@@ -1,4 +1,4 @@
-// The interruption path on the local cloud, four kinds, each on its own local cloud with the instance watcher off
+// The interruption path on the local cloud, five kinds, each on its own local cloud with the instance watcher off
 // (so only the handler takes instances out of service):
 //  - ours: the stack's function behind its EventBridge rule, with its on-success destination (the drain
 //    confirmation function) as deployed;
@@ -13,7 +13,7 @@
 //    AWS the two functions share neither; locally both call the one moto process);
 //  - the (direct) floor: the same DeregisterTargets calls made straight at the AWS endpoint, moto's own cost, which
 //    no handler can beat.
-// The three functions are measured the same way, in three scenarios:
+// The four functions are measured the same way, in three scenarios:
 //  - mass interruption: a fleet of 50 warned at once, in real time (time scale 1: the full 120 s warning); time
 //    until every instance is out of service; an instance still in service at the reclaim counts as missed. Direct
 //    floor: 50 DeregisterTargets all at once, and one after another;
@@ -25,7 +25,7 @@
 //    Direct floor: DeregisterTargets one after another, call → target out of service.
 // "Out of service" is the moment the local ALB stops routing new requests to the target: a DeregisterTargets that
 // the gateway hands to the ALB as soon as moto has applied it.
-// The whole comparison runs BENCH_RUNS times (3 by default), each run measuring the four kinds one after another,
+// The whole comparison runs BENCH_RUNS times (3 by default), each run measuring the five kinds one after another,
 // so every ratio comes from one run; then median / min / max over the runs, and the README's table rows.
 // Run: npm run bench -- interruption   (BENCH_RUNS=3 BENCH_FLEET=50 BENCH_INTERRUPTIONS=100 BENCH_SERIAL_FLEET=10
 // BENCH_LAMBDA_CONCURRENCY=8: execution environments per function, the local default)
@@ -309,10 +309,14 @@ const describeBreakdown = (b: Breakdown | undefined) =>
     : `cold starts ${b.coldStarts} (init median ${fmt(b.initMs)}), invocation median ${fmt(b.durationMs)}, warning → DeregisterTargets at the endpoint median ${fmt(b.toDeregisterMs?.[0])} max ${fmt(b.toDeregisterMs?.[1])}` +
       (b.destination === undefined ? '' : `; then its confirmation: cold starts ${b.destination.coldStarts}, invocation median ${fmt(b.destination.durationMs)}`);
 
-/** `ours/baseline …, ours/Lambda-path floor …, ours/floor …` from one figure of each kind. */
+/**
+ * `ours/baseline …, ours/Lambda-path floor …, ours/floor …, ours/control …, control/baseline …` from one figure of each
+ * kind: ours / control is what the drain confirmation costs the path here, control / baseline the handlers like for like.
+ */
 const ratios = (figures: Record<Kind, number | undefined>, floorNote = '') =>
   [
     ...(Object.keys(AGAINST) as Array<keyof typeof AGAINST>).map((k) => `ours/${AGAINST[k]}${k === 'floor' ? floorNote : ''} ${x(figures.ours, figures[k])}`),
+    `ours/control ${x(figures.ours, figures.oursAlone)}`,
     `control/baseline ${x(figures.oursAlone, figures.baseline)}`,
   ].join(', ');
 /** Something of each kind: `of` each function kind's, and the direct floor's. */
@@ -357,7 +361,7 @@ type Figure = (r: RunResult) => number | undefined;
 const started = Date.now();
 const results: RunResult[] = [];
 for (let i = 0; i < RUNS; i++) {
-  // Each run measures all four, so its ratios come from one stretch of the machine's load.
+  // Each run measures all five, so its ratios come from one stretch of the machine's load.
   const mass = await eachFunction((kind) => withCloud(kind, FLEET, 1, massInterruption));
   const floorFigures = await withCloud('floor', FLEET, SERIAL_TIME_SCALE, floor);
   const perEvents = await eachFunction((kind) => withCloud(kind, SERIAL_FLEET, SERIAL_TIME_SCALE, perEvent));
@@ -393,18 +397,19 @@ const ratioOf = (a: Figure, b: Figure): Figure => (r) => {
 const tableRow = (cells: readonly string[]) => print(`|${cells.map((c) => (c === '' ? ' ' : ` ${c} `)).join('|')}|`);
 print('median (min–max) over the runs; each ratio is taken within a run');
 print('');
-tableRow(['', ...KINDS.map((k) => COLUMNS[k]), ...DIVISORS.map((k) => `ours / ${AGAINST[k]}`), 'control / baseline']);
-print(`|${'---|'.repeat(2 + KINDS.length + DIVISORS.length)}`);
+tableRow(['', ...KINDS.map((k) => COLUMNS[k]), ...DIVISORS.map((k) => `ours / ${AGAINST[k]}`), 'ours / control', 'control / baseline']);
+print(`|${'---|'.repeat(3 + KINDS.length + DIVISORS.length)}`);
 for (const [name, figure] of rows) {
   tableRow([
     name,
     ...KINDS.map((k) => cell(figure[k], msCell)),
     ...DIVISORS.map((k) => cell(ratioOf(figure.ours, figure[k]), ratioCell)),
+    cell(ratioOf(figure.ours, figure.oursAlone), ratioCell),
     cell(ratioOf(figure.oursAlone, figure.baseline), ratioCell),
   ]);
 }
 const floorOneAfterAnother = cell((r) => r.floor.oneAfterAnotherMs, msCell);
-tableRow([`${FLEET} DeregisterTargets one after another (floor): last out of service`, ...KINDS.map((k) => (k === 'floor' ? floorOneAfterAnother : '')), ...DIVISORS.map(() => ''), '']);
+tableRow([`${FLEET} DeregisterTargets one after another (floor): last out of service`, ...KINDS.map((k) => (k === 'floor' ? floorOneAfterAnother : '')), ...DIVISORS.map(() => ''), '', '']);
 const missedOrFailed = results.reduce((n, r) => n + r.mass.ours.missed + r.mass.ours.errors + r.serial.ours.missed + r.serial.ours.errors + r.backToBack.ours.missed + r.backToBack.ours.errors, 0);
 print('');
 const metRuns = results.filter((r) => p99(r.serial.ours) <= 200 && p99(r.backToBack.ours) <= 200).length;
