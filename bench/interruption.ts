@@ -293,10 +293,14 @@ interface RunResult {
   readonly floor: Floor;
 }
 
-/** `measure` for each function kind, one after another (never two local clouds at once). */
-async function eachFunction<T>(measure: (kind: FunctionKind) => Promise<T>): Promise<Record<FunctionKind, T>> {
+/**
+ * `measure` for each function kind, one after another (never two local clouds at once), starting with a different
+ * kind in each run (`run`), so no kind is always the first on a freshly quiet machine or the last after the others.
+ */
+async function eachFunction<T>(run: number, measure: (kind: FunctionKind) => Promise<T>): Promise<Record<FunctionKind, T>> {
   const out: Partial<Record<FunctionKind, T>> = {};
-  for (const kind of FUNCTIONS) out[kind] = await measure(kind);
+  const order = FUNCTIONS.map((_, i) => FUNCTIONS[(i + run) % FUNCTIONS.length]!);
+  for (const kind of order) out[kind] = await measure(kind);
   return out as Record<FunctionKind, T>;
 }
 
@@ -362,9 +366,9 @@ const started = Date.now();
 const results: RunResult[] = [];
 for (let i = 0; i < RUNS; i++) {
   // Each run measures all five, so its ratios come from one stretch of the machine's load.
-  const mass = await eachFunction((kind) => withCloud(kind, FLEET, 1, massInterruption));
+  const mass = await eachFunction(i, (kind) => withCloud(kind, FLEET, 1, massInterruption));
   const floorFigures = await withCloud('floor', FLEET, SERIAL_TIME_SCALE, floor);
-  const perEvents = await eachFunction((kind) => withCloud(kind, SERIAL_FLEET, SERIAL_TIME_SCALE, perEvent));
+  const perEvents = await eachFunction(i, (kind) => withCloud(kind, SERIAL_FLEET, SERIAL_TIME_SCALE, perEvent));
   const schedule = (at: 0 | 1) => Object.fromEntries(FUNCTIONS.map((kind) => [kind, perEvents[kind][at]])) as Record<FunctionKind, Serial>;
   const result: RunResult = { mass, serial: schedule(0), backToBack: schedule(1), floor: floorFigures };
   results.push(result);
