@@ -12,8 +12,10 @@ export { LOCAL_IDENTITY_BOOTSTRAP_CALLS };
 /** The service principal Spot Fleet assumes its `IamFleetRole` as. */
 const SPOT_FLEET_PRINCIPAL = 'spotfleet.amazonaws.com';
 
-/** IAM calls after which a role's permissions are different. */
+/** IAM calls after which a role's permissions are different: the role's name is in the call. */
 const ROLE_POLICY_ACTIONS = new Set(['PutRolePolicy', 'DeleteRolePolicy', 'AttachRolePolicy', 'DetachRolePolicy']);
+/** IAM calls that change a managed policy's default version: every role it is attached to changes, so all are re-read. */
+const POLICY_VERSION_ACTIONS = new Set(['CreatePolicyVersion', 'SetDefaultPolicyVersion', 'DeletePolicyVersion']);
 
 export interface LocalIam {
   /** The local cloud's own identity: its deployer and services, and what the banner prints. */
@@ -50,8 +52,15 @@ export async function startLocalIam(props: { readonly motoEndpoint: string; read
     sessions,
     resign: (original, rewritten) => resignAsCaller(original, rewritten, secretOf),
     onRolePolicyChanged: queryObserver(
-      (params) => (ROLE_POLICY_ACTIONS.has(params.get('Action') ?? '') ? (params.get('RoleName') ?? undefined) : undefined),
-      (roleName) => sessions.roleChanged(roleName),
+      (params) => {
+        const action = params.get('Action') ?? '';
+        if (POLICY_VERSION_ACTIONS.has(action)) return { every: true } as const;
+        return ROLE_POLICY_ACTIONS.has(action) ? { roleName: params.get('RoleName') ?? undefined } : undefined;
+      },
+      (changed) => {
+        if ('every' in changed) sessions.everyRoleChanged();
+        else if (changed.roleName !== undefined) sessions.roleChanged(changed.roleName);
+      },
     ),
     fleetRoleClients: ({ endpoint, roleArn, fleetRequestArn, account }) => {
       const options: AssumeOptions = { service: SPOT_FLEET_PRINCIPAL, sourceAccount: account, sourceArn: fleetRequestArn, sessionName: 'SpotFleet' };

@@ -138,6 +138,11 @@ export class RoleSessions {
     return identityPolicyDecision(this.documents.get(roleName)?.values() ?? [], action, resource);
   }
 
+  /** A managed policy changed (a new default version): every role synced so far is read again, as `roleChanged`. */
+  everyRoleChanged(): void {
+    for (const roleName of this.syncing.keys()) this.roleChanged(roleName);
+  }
+
   /** Resolves once every stand-in sync started so far has ended. */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.syncing.values()]);

@@ -2,7 +2,7 @@
 // it cannot evaluate (the reasons for local/iam/), and the role sessions and re-signing built on it.
 import { DeregisterTargetsCommand, ElasticLoadBalancingV2Client, CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AttachRolePolicyCommand, CreatePolicyCommand, CreatePolicyVersionCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, type LocalCredentials } from '../../local/contract.js';
@@ -158,6 +158,14 @@ describe('IAM enforced by moto (access-control mode)', () => {
       await viaGateway.send(new PutRolePolicyCommand({ RoleName: 'delivering', PolicyName: 'Policy', PolicyDocument: JSON.stringify(policy) }));
       expect(await iam.sessions.roleDecision(arn, 'lambda:InvokeFunction', destination)).toBe('implicit-deny');
       expect(await iam.sessions.roleDecision(arn, 'sqs:SendMessage', queue)).toBe('allow');
+
+      // A managed policy's new default version reaches every role it is attached to (the call names no role).
+      const invoke = (resource: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: resource }] });
+      const managed = (await viaGateway.send(new CreatePolicyCommand({ PolicyName: 'delivering-managed', PolicyDocument: invoke(destination) }))).Policy!.Arn!;
+      await viaGateway.send(new AttachRolePolicyCommand({ RoleName: 'delivering', PolicyArn: managed }));
+      expect(await iam.sessions.roleDecision(arn, 'lambda:InvokeFunction', destination)).toBe('allow');
+      await viaGateway.send(new CreatePolicyVersionCommand({ PolicyArn: managed, PolicyDocument: invoke(`${destination}-other`), SetAsDefault: true }));
+      expect(await iam.sessions.roleDecision(arn, 'lambda:InvokeFunction', destination)).toBe('implicit-deny');
     } finally {
       viaGateway.destroy();
       await gateway.close();
