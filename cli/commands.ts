@@ -52,7 +52,10 @@ export async function statusCommand(options: CommonOptions & { watch?: boolean; 
     const style = styleFor(io.stdout);
     if (!options.watch) {
       const snapshot = await readFleetSnapshot(target);
-      println(io.stdout, options.json ? JSON.stringify(snapshot, null, 2) : formatStatus(snapshot, style));
+      // On a terminal, fitted to its width as --watch is (the table drops columns, long lines end in …; --json has
+      // everything); piped, every line whole.
+      const columns = io.stdout.isTTY ? ((io.stdout as { columns?: number }).columns ?? 80) : undefined;
+      println(io.stdout, options.json ? JSON.stringify(snapshot, null, 2) : formatStatus(snapshot, style, columns));
       return 0;
     }
     const interval = options.intervalMs ?? (target.kind === 'local' ? 500 : 2000);

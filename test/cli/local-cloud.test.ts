@@ -179,6 +179,25 @@ describe('spotweb CLI against the local cloud', () => {
   });
 
 
+  // In a real terminal (tmux): the one-shot status fits the terminal as --watch does; `-J` joins a wrapped line, so a
+  // line wider than the pane shows as one long line here.
+  it.each([
+    { columns: 80, rows: 24 },
+    { columns: 200, rows: 50 },
+  ])('status (one shot) at $columns×$rows fits the terminal', async ({ columns, rows }) => {
+    const pane = await openPane(`npx tsx cli/main.ts status --local ${project}`, { columns, rows });
+    try {
+      await waitFor('status to print and exit', () => pane.exited(), 60_000);
+      const screen = await pane.screen();
+      expect(screen.some((l) => l.startsWith('Fleet capacity')), screen.join('\n')).toBe(true);
+      for (const line of screen) expect([...line].length, line).toBeLessThanOrEqual(columns);
+      // The wide terminal keeps every column the narrow one drops.
+      if (columns === 200) expect(screen.some((l) => l.includes('requests'))).toBe(true);
+    } finally {
+      await pane.close();
+    }
+  }, 90_000);
+
   // In a real terminal (tmux): the watch view redraws one frame at a time at any size, through an interruption
   // (reclaim rows, draining, a notification, an instance that leaves), with nothing printed into it; and it shows
   // the sequence AWS shows: warned (reclaim in) → draining with seconds left → shutting-down / unused → gone.
