@@ -22,7 +22,7 @@ export function explainAwsError(err: unknown, context: { stackName: string; regi
     return new CliError('no AWS credentials found: configure them the usual way (aws configure / aws sso login, AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or use --local for the local cloud');
   }
   if (/Region is missing/i.test(err.message)) {
-    return new CliError('no AWS region set: pass --region, or set AWS_REGION (or AWS_DEFAULT_REGION) or a region in your AWS profile');
+    return new CliError('no AWS region set: pass --region, or set AWS_REGION (or AWS_DEFAULT_REGION) or a region in your AWS profile; or use --local for the local cloud that npm start runs');
   }
   if (err.name === 'ValidationError' && /does not exist/i.test(err.message)) {
     return new CliError(`stack ${context.stackName} not found${where}: deploy it with \`npx cdk deploy\`, or pass --stack-name / --region`);

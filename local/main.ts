@@ -10,15 +10,18 @@ import { SPOT_WARNING_MS } from '../common/ec2-events.js';
 import { closestName } from '../infra/closest-name.js';
 import { DEFAULT_PORT, DEFAULT_REGION, exportLine, localAwsEnvironment } from './contract.js';
 
-const USAGE = `Usage: npm start -- [options]
+export const USAGE = `Usage: npm start -- [options]
 
-Deploys the spotweb stack into a local cloud (moto + a local data plane) and serves it at http://127.0.0.1:<port>.
+Deploys the spotweb stack into a local cloud (moto + a local data plane) and
+serves it at http://127.0.0.1:<port>.
 
 Options:
-  --port <n>          port of the local load balancer (default ${DEFAULT_PORT}; 0 picks a free one)
-  --time-scale <x>    multiply every AWS interval by x, 0 < x <= 1 (default 1 = real time;
-                      0.05 makes the two-minute warning 6 s)
-  --no-handler        do not deliver interruption events to the handler Lambda (shows what it prevents)
+  --port <n>          port of the local load balancer (default ${DEFAULT_PORT};
+                      0 picks a free one)
+  --time-scale <x>    multiply every AWS interval by x, 0 < x <= 1 (default 1 =
+                      real time; 0.05 makes the two-minute warning 6 s)
+  --no-handler        do not deliver interruption events to the handler Lambda
+                      (shows what it prevents)
   --no-spot-watcher   turn off the instance app's own Spot watcher
   --region <r>        region of the local cloud (default ${DEFAULT_REGION})
   -c, --context k=v   CDK context value, as with cdk synth (repeatable)
@@ -186,7 +189,7 @@ async function main(): Promise<void> {
     log(`\n${signal}: shutting the local cloud down…`);
     await liveConsole?.close();
     await cloud?.close();
-    log('Stopped: instances, load balancer, Lambda workers and moto are gone, ports freed.');
+    log('Stopped: instances, load balancer, Lambda workers, moto: gone; ports freed.');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -200,14 +200,14 @@ function explainExit(
     return new MotoStartError(
       'PYTHON_NOT_FOUND',
       `'${python}' was not found on PATH: install Python 3 (3.9 or newer), then run ` +
-        '`pip install -r requirements-dev.txt`.',
+        `\`${python} -m pip install -r requirements-dev.txt\`.`,
     );
   }
   const stderr = stderrTail.join('\n');
   if (/No module named '?(moto|werkzeug|flask|flask_cors)\b/.test(stderr)) {
     return new MotoStartError(
       'MOTO_NOT_INSTALLED',
-      `moto's server cannot be imported by '${python}': run \`pip install -r requirements-dev.txt\` ` +
+      `moto's server cannot be imported by '${python}': run \`${python} -m pip install -r requirements-dev.txt\` ` +
         '(it pins moto[server]).',
     );
   }

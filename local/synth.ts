@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { readFileSync } from 'node:fs';
 import { buildApp } from '../infra/build-app.js';
+import { ConfigError } from '../infra/config.js';
 import { UserError } from '../common/user-error.js';
 
 export interface SynthesizedStack {
@@ -14,7 +15,10 @@ export class SynthError extends UserError {
   constructor(cause: unknown) {
     super(
       `Synthesizing the CDK app failed: ${cause instanceof Error ? cause.message : String(cause)}\n` +
-        'Run `npx cdk synth` to see the full error; fix it, then run `npm start` again.',
+        // A configuration error is whole as it stands; `cdk synth` without the same -c values would not even show it.
+        (cause instanceof ConfigError
+          ? 'Fix that -c value (README, Configuration), then run `npm start` again.'
+          : 'Run `npx cdk synth` with the same -c values to see the full error; fix it, then run `npm start` again.'),
       { cause },
     );
     this.name = 'SynthError';

@@ -54,7 +54,7 @@ describe('npm start in a real terminal', () => {
       }
       await pane.keys('C-c');
       await waitFor('npm start to stop on Ctrl-C', () => pane.exited(), 30_000);
-      expect(await screenText()).toMatch(/Stopped: instances, load balancer, Lambda workers and moto are gone/);
+      expect(await screenText()).toMatch(/Stopped: instances, load balancer, Lambda workers, moto: gone; ports freed\./);
     } finally {
       await pane.close();
       rmSync(cwd, { recursive: true, force: true });

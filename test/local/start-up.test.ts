@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startLocalCloud } from '../../local/cloud.js';
-import { modeLines, parseCli } from '../../local/main.js';
+import { modeLines, parseCli, USAGE } from '../../local/main.js';
 import { SimulatedClock } from '../../local/clock.js';
 import { PortInUseError } from '../../local/ports.js';
 import { LocalSetupError } from '../../local/preflight.js';
@@ -34,6 +34,12 @@ describe('npm start options', () => {
     [['--time-scale', '-1'], /^--time-scale must be a number greater than 0 and at most 1, got "-1"$/],
   ])('rejects %j with a clear message', (argv, message) => {
     expect(() => parseCli(argv)).toThrow(message);
+  });
+});
+
+describe('npm start --help', () => {
+  it('fits 80 columns', () => {
+    for (const line of USAGE.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
   });
 });
 
@@ -96,5 +102,8 @@ describe('start-up errors', () => {
     const error = await startLocalCloud({ port: 0, workDir: '.local-cloud/synth-test', context: { minCapacity: '5', maxCapacity: '2' } }).catch((e: unknown) => e);
     expect((error as Error).name).toBe('SynthError');
     expect((error as Error).message).toMatch(/Invalid configuration "minCapacity": must not exceed maxCapacity/);
+    // The error is whole: no pointer to `cdk synth`, which without the same -c would synthesize fine.
+    expect((error as Error).message).toContain('Fix that -c value');
+    expect((error as Error).message).not.toContain('npx cdk synth');
   });
 });
