@@ -68,7 +68,7 @@ export function createSpotService(props: SpotServiceProps): Promise<Started<Spot
     fleet.on('launched', (i) => log(`  instance ${i.instanceId} launched (${i.instanceType}, ${i.availabilityZone})`));
     fleet.on('warned', (w) => {
       warnedAt.set(w.instanceId, new Date());
-      log(`  Spot interruption warning → ${w.instanceId} (${w.action} at ${w.reclaimAt.toISOString()})`);
+      log(`  Spot interruption warning → ${w.instanceId} (${w.action} at ${w.reclaimAt.toISOString()}${w.reason ? `; ${w.reason}` : ''})`);
     });
     fleet.on('terminated', (t) => {
       warnedAt.delete(t.instanceId);

@@ -88,7 +88,8 @@ export interface SpotFleetEmulatorProps {
 export interface FleetEmulatorEvents {
   launched: [{ instanceId: string; instanceType: string; availabilityZone: string }];
   serving: [{ instanceId: string }];
-  warned: [{ instanceId: string; action: SpotAction; reclaimAt: Date }];
+  /** `reason`: why the Spot service reclaims it, when the fleet decided it (excess capacity), for the log. */
+  warned: [{ instanceId: string; action: SpotAction; reclaimAt: Date; reason?: string }];
   'rebalance-recommended': [{ instanceId: string; replaced: boolean; terminateAt?: Date }];
   terminated: [{ instanceId: string }];
   /** The instance powered itself off (its app given up on); with shutdown behaviour terminate, it terminates. */
@@ -232,14 +233,14 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
   }
 
   /** Sends one instance the interruption warning and terminates it when the warning period ends. */
-  interrupt(instanceId: string, action: SpotAction = 'terminate'): Date {
+  interrupt(instanceId: string, action: SpotAction = 'terminate', reason?: string): Date {
     const member = this.members.get(instanceId);
     if (!member) throw new Error(`${instanceId} is not an instance of fleet ${this.props.fleetRequestId}`);
     if (member.reclaimAt) return member.reclaimAt;
     const reclaimAt = new Date(this.props.clock.now() + this.props.clock.toReal(SPOT_WARNING_MS));
     member.reclaimAt = reclaimAt;
     member.host?.warn(action, reclaimAt);
-    this.emit('warned', { instanceId, action, reclaimAt });
+    this.emit('warned', { instanceId, action, reclaimAt, ...(reason !== undefined && { reason }) });
     void this.props
       .publishEvent(this.interruptionEvent(instanceId, action))
       .catch((err: Error) => this.emit('error', new Error(`EventBridge delivery for ${instanceId} failed: ${err.message}`)));
@@ -461,7 +462,9 @@ export class SpotFleetEmulator extends EventEmitter<FleetEmulatorEvents> {
       return;
     }
     this.lastPlanKey = '';
-    for (const instanceId of plan.reclaim) this.interrupt(instanceId);
+    for (const instanceId of plan.reclaim) {
+      this.interrupt(instanceId, 'terminate', `excess capacity: ${active.length} active for target capacity ${fleet.targetCapacity}`);
+    }
     for (const pool of plan.launch) {
       const spec = specs.find((s) => poolOf(s.InstanceType!, s.SubnetId!) === pool)!;
       await this.launch(spec);

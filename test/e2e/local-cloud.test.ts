@@ -37,11 +37,14 @@ interface InterruptionRun {
 /** Reduces the fleet 2 → 1 under concurrent load and follows the interrupted instance until it is gone. */
 async function interruptUnderLoad(cloud: LocalCloud): Promise<InterruptionRun> {
   const since = Date.now();
-  const warned = new Promise<string>((resolve) => cloud.fleet.once('warned', (w) => resolve(w.instanceId)));
+  const warned = new Promise<{ instanceId: string; reason?: string }>((resolve) => cloud.fleet.once('warned', resolve));
   const load = startLoad(cloud.url, CONCURRENCY, PAUSE_MS);
   await new Promise((r) => setTimeout(r, 1000));
   await setCapacity(cloud, 1);
-  const interrupted = await warned;
+  const warning = await warned;
+  const interrupted = warning.instanceId;
+  // The log says why the Spot service reclaims it: the fleet's own decision, with the counts it decided on.
+  expect(warning.reason).toBe('excess capacity: 2 active for target capacity 1');
   const terminated = new Promise<void>((resolve) =>
     cloud.fleet.on('terminated', (t) => t.instanceId === interrupted && resolve()),
   );
