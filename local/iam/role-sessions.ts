@@ -123,11 +123,11 @@ export class RoleSessions {
   }
 
   /**
-   * Whether the role's identity policies allow `action` on `resource` (identityPolicyDecision: resources and explicit
-   * denies as IAM evaluates them, which moto cannot; conditions are not evaluated), read as last synced: at the first ask, at each AssumeRole and
-   * after each change through the gateway (`roleChanged`). For what a service does with the role without a call of
-   * the role's own that moto could authorize, such as Lambda sending an asynchronous invocation's record to a
-   * destination. Rejects when the role cannot be read.
+   * IAM's decision on the role doing `action` on `resource` (identityPolicyDecision: resources and explicit denies as
+   * IAM evaluates them, which moto cannot; conditions are not evaluated), from its policies as last synced: at the
+   * first ask, at each AssumeRole and after each change through the gateway (`roleChanged`, `everyRoleChanged`). For
+   * what a service does with the role without a call of the role's own that moto could authorize, such as Lambda
+   * sending an asynchronous invocation's record to a destination. Rejects when the role cannot be read.
    */
   async roleDecision(roleArn: string, action: string, resource: string): Promise<PolicyDecision> {
     const roleName = roleNameOf(roleArn);
