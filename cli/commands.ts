@@ -46,6 +46,11 @@ function liveArea(stream: Io['stderr']): { draw(text: string): void; done(): voi
   return { draw: (text) => update(fitFrame(text, tty.columns ?? 80, Math.max(1, (tty.rows ?? 24) - 1)).join('\n')), done: () => update.done() };
 }
 
+/** The terminal's width when `stream` is one, which a report is fitted to; undefined when piped: lines stay whole. */
+function terminalColumns(stream: Io['stdout']): number | undefined {
+  return stream.isTTY ? ((stream as { columns?: number }).columns ?? 80) : undefined;
+}
+
 /** `status [--watch]`. Returns the exit code. */
 export async function statusCommand(options: CommonOptions & { watch?: boolean; intervalMs?: number }, io: Io): Promise<number> {
   return withTarget(options, async (target) => {
@@ -53,9 +58,8 @@ export async function statusCommand(options: CommonOptions & { watch?: boolean; 
     if (!options.watch) {
       const snapshot = await readFleetSnapshot(target);
       // On a terminal, fitted to its width as --watch is (the table drops columns, long lines end in …; --json has
-      // everything); piped, every line whole.
-      const columns = io.stdout.isTTY ? ((io.stdout as { columns?: number }).columns ?? 80) : undefined;
-      println(io.stdout, options.json ? JSON.stringify(snapshot, null, 2) : formatStatus(snapshot, style, columns));
+      // everything).
+      println(io.stdout, options.json ? JSON.stringify(snapshot, null, 2) : formatStatus(snapshot, style, terminalColumns(io.stdout)));
       return 0;
     }
     const interval = options.intervalMs ?? (target.kind === 'local' ? 500 : 2000);
@@ -92,7 +96,7 @@ export async function interruptCommand(options: CommonOptions & Omit<InterruptOp
     } finally {
       area.done();
     }
-    println(io.stdout, options.json ? JSON.stringify(report, null, 2) : formatInterruptReport(report, styleFor(io.stdout)));
+    println(io.stdout, options.json ? JSON.stringify(report, null, 2) : formatInterruptReport(report, styleFor(io.stdout), terminalColumns(io.stdout)));
     return report.complete ? 0 : 1;
   });
 }

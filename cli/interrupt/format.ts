@@ -1,4 +1,5 @@
 import type { FleetSnapshot } from '../fleet-snapshot.js';
+import { visibleWidth } from '../screen.js';
 import { plain, type Style } from '../style.js';
 import { describeInterruption, describeNow, drainNote, fromReport, type Interruption } from './plan.js';
 import type { InterruptReport } from './run.js';
@@ -23,7 +24,30 @@ function noteLines(i: Interruption, startedAt: number, style: Style): string[] {
   return note ? [style.dim(`    ${note}`)] : [];
 }
 
-export function formatInterruptReport(r: InterruptReport, style: Style = plain): string {
+/**
+ * `text` cut into pieces at `separator` (which ends each line it breaks), packed into lines of at most `width` visible
+ * columns, every line after the first starting with `indent`. A piece wider than a line gets one of its own.
+ */
+export function wrapAt(text: string, separator: string, width: number, indent: string): string[] {
+  const pieces = text.split(separator);
+  const lines: string[] = [];
+  let line = pieces[0]!;
+  for (const piece of pieces.slice(1)) {
+    const joined = `${line}${separator}${piece}`;
+    if (visibleWidth(joined) <= width) line = joined;
+    else {
+      lines.push(`${line}${separator}`.trimEnd());
+      line = `${indent}${piece}`;
+    }
+  }
+  return [...lines, line];
+}
+
+/**
+ * The report after following: per instance its steps in order and the verdict, then the note on the drain. On a
+ * terminal (`width`), steps break at their arrows and the note at its words, so the report reads whole at 80 columns.
+ */
+export function formatInterruptReport(r: InterruptReport, style: Style = plain, width = Number.POSITIVE_INFINITY): string {
   const how =
     r.method === 'fis'
       ? `FIS experiment ${r.experimentId}${r.experimentStatus ? ` (${r.experimentStatus})` : ''}`
@@ -32,7 +56,9 @@ export function formatInterruptReport(r: InterruptReport, style: Style = plain):
   for (const i of r.instances) {
     const verdict = i.goneAt === undefined ? style.yellow('still there') : i.drained ? style.green('drained, then gone') : style.red('gone without draining');
     const steps = fromReport(i);
-    lines.push(`  ${describeInterruption(steps, Date.parse(r.startedAt))}  ${verdict}`, ...noteLines(steps, Date.parse(r.startedAt), style));
+    lines.push(...wrapAt(`  ${describeInterruption(steps, Date.parse(r.startedAt))}  ${verdict}`, ' → ', width, '      '));
+    const note = drainNote(steps, Date.parse(r.startedAt));
+    if (note) lines.push(...wrapAt(`    ${note}`, ' ', width, '    ').map((l) => style.dim(l)));
   }
   if (!r.complete) lines.push(style.yellow(`  stopped following after ${(r.durationMs / 1000).toFixed(0)} s before every instance was gone`));
   return lines.join('\n');

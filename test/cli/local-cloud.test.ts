@@ -287,16 +287,22 @@ describe('spotweb CLI against the local cloud', () => {
         frames.push(await pane.screen());
         return pane.exited();
       }, 90_000);
-      const screen = (await pane.screen()).join('\n');
-      // The report: one line per instance with its steps in order, then the note on the drain.
-      const line = /(i-[0-9a-f]+): (warned \+[\d.]+ s → draining \+[\d.]+ s → .*gone \+[\d.]+ s)\s+drained, then gone/.exec(screen);
+      const lines = await pane.screen();
+      // The report (below the live view's last frame) breaks its steps at the arrows and its note at the words to
+      // fit the terminal: read flat.
+      const report = lines.slice(lines.findIndex((l) => l.startsWith('Interrupted ')));
+      expect(report.length, lines.join('\n')).toBeGreaterThan(1);
+      for (const l of report) expect(l.length, `a report line wider than ${columns}: ${l}`).toBeLessThanOrEqual(columns);
+      const screen = report.join('\n').replace(/\s+/g, ' ');
+      // The report: per instance its steps in order and the verdict, then the note on the drain.
+      const line = /(i-[0-9a-f]+): (warned \+[\d.]+ s → draining \+[\d.]+ s → .*?gone \+[\d.]+ s) drained, then gone/.exec(screen);
       expect(line, screen).not.toBeNull();
       console.log(`interrupt at ${columns}×${rows}: ${line![0]}`);
       if (fis) expect(line![1]).toBe(victim);
       expect(screen).toMatch(/drain complete \+[\d.]+ s(, before a poll saw the target draining)? \(no request in flight, no connection open\); ELB shows draining until the deregistration delay ends/);
       // The live view showed the draining target with its seconds left.
       expect(frames.some((f) => f.some((l) => /^ +now: (running|shutting-down), target draining \d+\.\d s left/.test(l)))).toBe(true);
-      // The live view fits the terminal (a wrapped line would break its redraw); the report after it may wrap.
+      // The live view fits the terminal too (a wrapped line would break its redraw).
       for (const frame of frames) {
         const live = frame.slice(0, Math.max(0, frame.findIndex((l) => l.startsWith('Interrupted '))) || frame.length);
         for (const l of live) expect(l.length, `a line wider than ${columns}: ${l}`).toBeLessThanOrEqual(columns);

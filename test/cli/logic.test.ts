@@ -5,6 +5,7 @@ import { chooseInstances, describeInterruption, drained, drainNote, interruptedS
 import { fleetSnapshot } from '../../cli/fleet-snapshot.js';
 import type { LocalStatus } from '../../local/contract.js';
 import { formatLoadSummary } from '../../cli/load/format.js';
+import { wrapAt } from '../../cli/interrupt/format.js';
 import { LoadTally, percentile } from '../../cli/load/stats.js';
 import { collectInstanceIds, parseDuration, parseFisDuration } from '../../cli/parse.js';
 import { OUTPUT_KEYS, stackFacts } from '../../cli/stack-facts.js';
@@ -71,6 +72,19 @@ describe('interrupt planning', () => {
     expect(drained(i1)).toBe(true);
     expect(drained({ instanceId: 'i-3', goneAt: 1 })).toBe(false);
   });
+  it('wraps a report line at its separators to the width, indenting the rest, and keeps a piece too wide for any line whole', () => {
+    const steps = '  i-0123456789abcdef0: warned +0.1 s → draining +0.9 s → shutting-down +6.4 s → deregistered +6.6 s → gone +7.4 s  drained, then gone';
+    const wrapped = wrapAt(steps, ' → ', 80, '      ');
+    expect(wrapped).toEqual([
+      '  i-0123456789abcdef0: warned +0.1 s → draining +0.9 s → shutting-down +6.4 s →',
+      '      deregistered +6.6 s → gone +7.4 s  drained, then gone',
+    ]);
+    for (const l of wrapped) expect(l.length).toBeLessThanOrEqual(80);
+    // The control: wide enough, one line as before.
+    expect(wrapAt(steps, ' → ', 200, '      ')).toEqual([steps]);
+    expect(wrapAt('a verylongword b', ' ', 5, ' ')).toEqual(['a', ' verylongword', ' b']);
+  });
+
   it('prints the steps in the order they happened, and says plainly when the drain completed early or was never seen', () => {
     const at = (s: number) => Date.parse('2025-01-01T00:00:00Z') + s * 1000;
     const early: Interruption = { instanceId: 'i-1', warnedAt: at(0.5), drainingAt: at(0.9), drainCompletedAt: at(0.9), shuttingDownAt: at(6.1), deregisteredAt: at(6.9), goneAt: at(8) };
