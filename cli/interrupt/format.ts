@@ -19,9 +19,10 @@ export function formatFollow(snapshot: FleetSnapshot, followed: readonly Interru
   ].join('\n');
 }
 
-function noteLines(i: Interruption, startedAt: number, style: Style): string[] {
+/** The drain note, dimmed; broken at its words to `width` (the live view leaves cutting to its frame). */
+function noteLines(i: Interruption, startedAt: number, style: Style, width = Number.POSITIVE_INFINITY): string[] {
   const note = drainNote(i, startedAt);
-  return note ? [style.dim(`    ${note}`)] : [];
+  return note ? wrapAt(`    ${note}`, ' ', width, '    ').map((l) => style.dim(l)) : [];
 }
 
 /**
@@ -56,9 +57,10 @@ export function formatInterruptReport(r: InterruptReport, style: Style = plain, 
   for (const i of r.instances) {
     const verdict = i.goneAt === undefined ? style.yellow('still there') : i.drained ? style.green('drained, then gone') : style.red('gone without draining');
     const steps = fromReport(i);
-    lines.push(...wrapAt(`  ${describeInterruption(steps, Date.parse(r.startedAt))}  ${verdict}`, ' → ', width, '      '));
-    const note = drainNote(steps, Date.parse(r.startedAt));
-    if (note) lines.push(...wrapAt(`    ${note}`, ' ', width, '    ').map((l) => style.dim(l)));
+    lines.push(
+      ...wrapAt(`  ${describeInterruption(steps, Date.parse(r.startedAt))}  ${verdict}`, ' → ', width, '      '),
+      ...noteLines(steps, Date.parse(r.startedAt), style, width),
+    );
   }
   if (!r.complete) lines.push(style.yellow(`  stopped following after ${(r.durationMs / 1000).toFixed(0)} s before every instance was gone`));
   return lines.join('\n');
