@@ -1,11 +1,9 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { LocalLoadBalancer, onTargetsChanged, readTargetGroupSettings, TargetGroupSync, type TargetGroupSettings, type TargetStateChange } from '../alb/index.js';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LocalLoadBalancer, readTargetGroupSettings, type TargetGroupSettings, type TargetStateChange } from '../alb/index.js';
 import { readIdleTimeoutMs } from '../alb/load-balancer-settings.js';
-import { deregisterTargetsInterceptor, instancesInVpc } from '../alb/deregister-targets-api.js';
-import { targetHealthInterceptor } from '../alb/target-health-api.js';
+import { serveTargetGroupApi } from '../alb/target-group-api.js';
 import { motoClientConfig } from '../moto-server.js';
-import { onInstancesChanged } from '../spot/fleet-calls.js';
 import type { StackView } from '../stack-reader.js';
 import { startPhase, type Started } from '../teardown.js';
 import type { PhaseContext } from './phase-context.js';
@@ -63,62 +61,21 @@ export function startLoadBalancer(props: LoadBalancerPhaseProps): Promise<Starte
     const url = await loadBalancer.start();
     teardown.add(() => loadBalancer.close());
 
-    // The sync reads moto itself: through the gateway it would read the data plane's own answer back.
+    // The target group's API reads moto itself: through the gateway it would read the data plane's own answer back.
     const motoElbv2 = new ElasticLoadBalancingV2Client(motoClientConfig(stack.moto.endpoint, props.region, stack.iam.credentials));
     teardown.add(() => motoElbv2.destroy());
     const motoEc2 = new EC2Client(motoClientConfig(stack.moto.endpoint, props.region, stack.iam.credentials));
     teardown.add(() => motoEc2.destroy());
-    let vpcOfTargetGroup: Promise<string | undefined> | undefined;
-    // Asked once; a failed ask is not kept, so the next deregistration that needs it asks again.
-    const targetGroupVpc = (): Promise<string | undefined> =>
-      (vpcOfTargetGroup ??= motoElbv2
-        .send(new DescribeTargetGroupsCommand({ TargetGroupArns: [view.targetGroupArn] }))
-        .then((out) => out.TargetGroups?.[0]?.VpcId)
-        .catch((error: unknown) => {
-          vpcOfTargetGroup = undefined;
-          throw error;
-        }));
-    // Pushed changes (below) make the poll a safety net only, so it can be slow and spare moto's CPU.
-    const sync = new TargetGroupSync({ elbv2: motoElbv2, targetGroupArn: view.targetGroupArn, loadBalancer, pollMs: 1000 });
-    const syncNow = (): Promise<void> => sync.syncNow().then(() => undefined);
-    teardown.add(
-      gateway.intercept(
-        targetHealthInterceptor({
-          targetGroupArn: view.targetGroupArn,
-          port: view.targetGroupPort,
-          dataPlane: () => loadBalancer.targets(),
-          terminated: props.terminated,
-          upstream: (req) => gateway.forwardToUpstream(req),
-        }),
-      ),
-      gateway.intercept(
-        deregisterTargetsInterceptor({
-          targetGroupArn: view.targetGroupArn,
-          registeredInMoto: async () => {
-            const health = await motoElbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: view.targetGroupArn }));
-            return new Set((health.TargetHealthDescriptions ?? []).flatMap((d) => (d.Target?.Id ? [d.Target.Id] : [])));
-          },
-          instancesInTargetGroupVpc: (ids) => instancesInVpc(motoEc2, ids, targetGroupVpc),
-          send: (original, rewritten) => gateway.sendObserved(original, rewritten),
-          accepted: (original) => gateway.notifyObservers(original, 200),
-        }),
-      ),
-      // A change through the gateway is applied at once, then confirmed against moto.
-      gateway.observe(
-        onTargetsChanged((change) => {
-          if (change.targetGroupArn !== view.targetGroupArn) return;
-          for (const id of change.targetIds) {
-            if (change.action === 'DeregisterTargets') loadBalancer.deregister(id);
-            else loadBalancer.register(id);
-          }
-          void syncNow().catch(() => undefined);
-        }),
-      ),
-      // moto drops a terminated instance from its target group.
-      gateway.observe(onInstancesChanged(() => void syncNow().catch(() => undefined))),
-    );
-    sync.start();
-    teardown.add(() => sync.stop());
+    const api = serveTargetGroupApi({
+      gateway,
+      moto: { elbv2: motoElbv2, ec2: motoEc2 },
+      targetGroupArn: view.targetGroupArn,
+      port: view.targetGroupPort,
+      loadBalancer,
+      terminated: props.terminated,
+    });
+    teardown.add(() => api.stop());
+    const syncNow = api.syncNow;
     return { loadBalancer, url, settings, targetChanges, syncNow };
   });
 }
