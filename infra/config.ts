@@ -3,6 +3,7 @@
  * synth-time error naming the context key. Pure: it reads a plain record, so the app entry reads CDK
  * context once and everything below receives typed values.
  */
+import { FUNCTION_TIMEOUT_SECONDS } from '../handlers/interruption/config.js';
 import { closestName } from './closest-name.js';
 
 import { DEFAULT_IDLE_TIMEOUT_SECONDS, IDLE_TIMEOUT_RANGE_SECONDS } from '../userdata/app/keep-alive.js';
@@ -331,6 +332,14 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
     );
   }
   const deregistrationDelaySeconds = integer(raw, 'deregistrationDelaySeconds', 0, 3600, DEFAULT_CONFIG.deregistrationDelaySeconds);
+  if (deregistrationDelaySeconds < FUNCTION_TIMEOUT_SECONDS) {
+    throw new ConfigError(
+      'deregistrationDelaySeconds',
+      `${deregistrationDelaySeconds} s is too short: the interruption handler tells a target it took out (ELB shows it ` +
+        `draining for this long) from one that was never registered, and may take up to its ${FUNCTION_TIMEOUT_SECONDS} s ` +
+        `timeout to ask; use ${FUNCTION_TIMEOUT_SECONDS} to 3600 (a drain with nothing in flight ends at once whatever the delay)`,
+    );
+  }
   const config: SpotWebConfig = {
     instanceTypes: instanceTypes(raw),
     allocationStrategy: allocationStrategy(raw),

@@ -62,7 +62,7 @@ export interface SpotWebMonitoringProps {
 }
 
 /** Outcome metrics the handler publishes (handlers/interruption/handler.ts METRIC_NAMES). */
-export const HANDLER_OUTCOME_METRICS = ['Deregistered', 'AlreadyDraining', 'NotRegistered', 'Ignored', 'Rejected', 'Failed'] as const;
+export const HANDLER_OUTCOME_METRICS = ['Deregistered', 'NotRegistered', 'Ignored', 'Rejected', 'Failed'] as const;
 /** Outcome metrics the drain confirmation function publishes (handlers/interruption/confirmation-handler.ts METRIC_NAMES). */
 export const CONFIRMATION_OUTCOME_METRICS = [
   'ConfirmationPublished',

@@ -28,11 +28,12 @@ import { ConditionalCheckFailedException, UpdateItemCommand, type AttributeValue
 export type ClaimState = 'sending' | 'released' | 'sent';
 
 /**
- * What makes a delivery eligible to confirm: `deregistered`, its handler took the instance out of service itself;
- * `resume`, its handler found the instance draining or already gone from the target groups (with no requests in
- * flight the load balancer completes a deregistration at once: ELB user guide, "Deregistration delay"), which only
+ * What makes a delivery eligible to confirm: `deregistered`, its handler's DeregisterTargets left the instance
+ * draining (drain.ts: this delivery's call, or a duplicate's or someone else's a moment earlier, which the handler
+ * cannot tell apart); `resume`, its handler found the instance gone from the target groups (a Lambda retry after the
+ * deregistration delay, when ELB no longer lists the target: ELB user guide, "Deregistration delay"), which only
  * counts when an earlier delivery of ours drained it and left its claim `released` (or died holding it). For an
- * instance no delivery of ours drained (a foreign one) there is no record, and the claim is refused.
+ * instance no delivery of ours drained there is no record, and the claim is refused.
  */
 export type ClaimBasis = 'deregistered' | 'resume';
 

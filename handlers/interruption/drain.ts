@@ -6,8 +6,12 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { classifyMembership } from './target-state.js';
 
-/** What the handler found or did in one target group. */
-export const TARGET_GROUP_OUTCOMES = ['deregistered', 'already-draining', 'not-registered'] as const;
+/**
+ * What the handler found in one target group once its DeregisterTargets had landed: `deregistered`, the target is
+ * leaving the group (ELB shows it `draining`); `not-registered`, the instance was not in the group (or left it more
+ * than the deregistration delay ago), or is no instance of this VPC.
+ */
+export const TARGET_GROUP_OUTCOMES = ['deregistered', 'not-registered'] as const;
 export type TargetGroupOutcome = (typeof TARGET_GROUP_OUTCOMES)[number];
 
 export interface TargetGroupResult {
@@ -20,12 +24,6 @@ export interface DrainOptions {
   readonly abortSignal?: AbortSignal;
   /** Told of each target group as soon as it is done, also when another one fails. */
   readonly onDrained?: (result: TargetGroupResult) => void;
-  /**
-   * Told of a target group whose DeregisterTargets failed other than with InvalidTarget: the call may have landed
-   * all the same. A timeout or a reset connection says nothing of whether ELB applied it, and the SDK retries those
-   * itself, so the error that reaches here may be a later attempt's (a throttle, a 5xx) after an earlier one landed.
-   */
-  readonly onDeregisterFailed?: (targetGroupArn: string) => void;
 }
 
 /**
@@ -33,6 +31,26 @@ export interface DrainOptions {
  * handled concurrently: the two-minute warning leaves no time to spare. Every target group is finished before
  * a failure is thrown, and each finished one is reported through `onDrained`, so a retry only has the failed
  * ones left to do.
+ *
+ * In each target group, DeregisterTargets comes first and DescribeTargetHealth after it: the deregistration is what
+ * takes the instance out of service, so it is one API call from the warning, not two. The call alone says nothing of
+ * membership: ELB answers success for a target that is not registered (ELB API reference, DeregisterTargets: "If the
+ * specified target does not exist, the action returns successfully") and keeps `InvalidTarget` for an instance that
+ * does not exist or is in another VPC. The describe afterwards does: ELB shows a deregistered target `draining` until
+ * the deregistration delay ends, also when the drain completed at once (ELB user guide for Application Load
+ * Balancers, "Deregistration delay",
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html#deregistration-delay;
+ * the stack keeps the delay at least as long as the function's timeout, infra/config.ts, so the describe always
+ * comes within it), so
+ * - `draining`: the instance was in the group, and is leaving it: `deregistered`;
+ * - `unused` / `Target.NotRegistered`: it was not (or left more than the delay ago): `not-registered`;
+ * - still live: a registration on a port of its own (a port override), which the port-less call did not match; it is
+ *   deregistered with its port.
+ *
+ * What this order cannot tell is whether the target was already draining before the call (a duplicate delivery of
+ * the warning, a drain by someone else): both say `deregistered`, and a second DeregisterTargets of a draining target
+ * is the success quoted above. The drain confirmation's conditional claim (confirmations.ts) still sends one message
+ * per instance.
  */
 export async function drainInstance(
   elbv2: ElasticLoadBalancingV2Client,
@@ -42,7 +60,7 @@ export async function drainInstance(
 ): Promise<TargetGroupResult[]> {
   const settled = await Promise.allSettled(
     targetGroupArns.map(async (arn) => {
-      const result = await drainFromTargetGroup(elbv2, arn, instanceId, options);
+      const result = await drainFromTargetGroup(elbv2, arn, instanceId, options.abortSignal);
       options.onDrained?.(result);
       return result;
     }),
@@ -57,23 +75,27 @@ async function drainFromTargetGroup(
   elbv2: ElasticLoadBalancingV2Client,
   targetGroupArn: string,
   instanceId: string,
-  { abortSignal, onDeregisterFailed }: DrainOptions,
+  abortSignal: AbortSignal | undefined,
 ): Promise<TargetGroupResult> {
-  const membership = await describeMembership(elbv2, targetGroupArn, instanceId, abortSignal);
-  if (membership.kind === 'not-registered') return { targetGroupArn, outcome: 'not-registered' };
-  if (membership.kind === 'draining') return { targetGroupArn, outcome: 'already-draining' };
   try {
-    await elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [...membership.targets] }), { abortSignal });
-    return { targetGroupArn, outcome: 'deregistered' };
+    await elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [{ Id: instanceId }] }), { abortSignal });
   } catch (error) {
-    // The target was live a moment ago. ELB keeps InvalidTarget for an instance that does not exist or is in another
-    // VPC; moto alone also answers it for a target a concurrent duplicate has just deregistered, where ELB (and the
-    // local cloud, local/alb/deregister-targets-api.ts) answers success. Either way the instance is leaving the
-    // group, which is all we need.
-    if (error instanceof InvalidTargetException) return { targetGroupArn, outcome: 'already-draining' };
-    onDeregisterFailed?.(targetGroupArn);
+    // No such instance, or one in another VPC: not ours, and nothing to describe.
+    if (error instanceof InvalidTargetException) return { targetGroupArn, outcome: 'not-registered' };
     throw error;
   }
+  const membership = await describeMembership(elbv2, targetGroupArn, instanceId, abortSignal);
+  if (membership.kind === 'not-registered') return { targetGroupArn, outcome: 'not-registered' };
+  if (membership.kind === 'registered') {
+    try {
+      await elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [...membership.targets] }), { abortSignal });
+    } catch (error) {
+      // The registration was live a moment ago: InvalidTarget now means a concurrent duplicate took it out first (moto
+      // answers that; ELB, and the local cloud, local/alb/deregister-targets-api.ts, answer success). It is leaving.
+      if (!(error instanceof InvalidTargetException)) throw error;
+    }
+  }
+  return { targetGroupArn, outcome: 'deregistered' };
 }
 
 async function describeMembership(
@@ -95,9 +117,7 @@ async function describeMembership(
   }
 }
 
-/** One verdict for the whole event: any real deregistration wins, then draining, then not registered. */
+/** One verdict for the whole event: `deregistered` when the instance left any target group. */
 export function summarize(results: readonly TargetGroupResult[]): TargetGroupOutcome {
-  if (results.some((r) => r.outcome === 'deregistered')) return 'deregistered';
-  if (results.some((r) => r.outcome === 'already-draining')) return 'already-draining';
-  return 'not-registered';
+  return results.some((r) => r.outcome === 'deregistered') ? 'deregistered' : 'not-registered';
 }

@@ -22,7 +22,6 @@ export type InterruptionHandler = (event: unknown, context?: Context) => Promise
 
 const METRIC_NAMES: Record<OutcomeStatus | 'failed', string> = {
   deregistered: 'Deregistered',
-  'already-draining': 'AlreadyDraining',
   'not-registered': 'NotRegistered',
   ignored: 'Ignored',
   rejected: 'Rejected',
@@ -60,15 +59,10 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
     const action: Outcome['action'] = parsed.kind === 'interruption' ? parsed.action : 'rebalance';
     const about = { eventId: parsed.eventId, instanceId: parsed.instanceId, action };
     const { budgetMs, budgetLeft } = invocationBudget(context, startedAt, retry);
-    // Target groups already done survive a failed attempt: a retry only does the rest, and the verdict still says
-    // "deregistered" for the ones this invocation deregistered.
+    // Target groups already done survive a failed attempt: a retry only does the rest. A retry after a DeregisterTargets
+    // that failed but may have landed calls it again, which ELB answers with success (drain.ts), and finds the target
+    // draining: `deregistered` all the same.
     const done = new Map<string, TargetGroupResult>();
-    // Target groups whose DeregisterTargets failed (drain.ts onDeregisterFailed): it may have landed, and the next
-    // attempt in this invocation then finds the target draining or gone. That is this invocation's drain all the
-    // same, so it says `deregistered`, and the confirmation's claim is taken rather than lost as a resume with nothing
-    // to resume. Should a concurrent duplicate have drained it instead, both records claim as `deregistered` and the
-    // conditional claim still sends one confirmation. Lambda's retry a minute later starts without this set.
-    const failedDeregistrations = new Set<string>();
     let attempts = 0;
     try {
       const drained = await retryWithinBudget(
@@ -77,8 +71,7 @@ export function createHandler(deps: HandlerDeps): InterruptionHandler {
           const todo = config.targetGroupArns.filter((arn) => !done.has(arn));
           await drainInstance(elbv2, todo, parsed.instanceId, {
             abortSignal,
-            onDrained: (r) => done.set(r.targetGroupArn, failedDeregistrations.has(r.targetGroupArn) ? { ...r, outcome: 'deregistered' } : r),
-            onDeregisterFailed: (arn) => failedDeregistrations.add(arn),
+            onDrained: (r) => done.set(r.targetGroupArn, r),
           });
         },
         budgetLeft(),

@@ -1,9 +1,7 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import {
   DeregisterTargetsCommand,
-  DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
-  type TargetHealthStateEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -18,6 +16,7 @@ import { dynamoDbConfirmations } from '../../handlers/interruption/confirmations
 import { createHandler } from '../../handlers/interruption/handler.js';
 import { interruptionWarning, rebalanceRecommendation } from '../../harness/ec2-events.js';
 import { successRecord } from '../../harness/invocation-record.js';
+import { elbTargets } from '../support/elb-target.js';
 
 const INSTANCE = 'i-0b662ef9931388ba0';
 const TG_WEB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';
@@ -35,11 +34,6 @@ const claimTaken = (input: UpdateItemCommandInput) => ({ Attributes: { targetGro
 const claimRefused = (state?: string) =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(state && { Item: { state: { S: state } } }) });
 const updates = () => dynamodbMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input);
-
-function health(state: TargetHealthStateEnum, reason?: 'Target.NotRegistered' | 'Target.DeregistrationInProgress') {
-  return { TargetHealthDescriptions: [{ Target: { Id: INSTANCE, Port: 80 }, TargetHealth: { State: state, ...(reason ? { Reason: reason } : {}) } }] };
-}
-const NOT_REGISTERED = health('unused', 'Target.NotRegistered');
 
 /**
  * The interruption path as Lambda runs it, in one process: the handler drains (ELB mocked), and its response goes
@@ -97,7 +91,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('the drain confirmation (the handler\'s on-success destination)', () => {
   it('publishes a real deregistration to the topic', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+    elbTargets(elbv2Mock, INSTANCE, { [TG_WEB]: 'healthy', [TG_API]: 'healthy' });
     const { deliver, metricNames } = setup({ handler: { targetGroupArns: [TG_WEB, TG_API] }, confirmation: { deregistrationDelaySeconds: 90 } });
 
     const event = interruptionWarning(INSTANCE, 'stop');
@@ -115,19 +109,17 @@ describe('the drain confirmation (the handler\'s on-success destination)', () =>
   });
 
   it('leaves the handler\'s invocation at the drain: claim, Publish and mark sent come in the confirmation\'s own', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+    const { calls: order } = elbTargets(elbv2Mock, INSTANCE, { [TG_WEB]: 'healthy' });
     const { drain, confirm } = setup();
-    const order: string[] = [];
-    elbv2Mock.on(DeregisterTargetsCommand).callsFake(() => (order.push('DeregisterTargets'), {}));
     dynamodbMock.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => (order.push(`UpdateItem ${input.ExpressionAttributeValues?.[':set']?.S ?? 'claim'}`), claimTaken(input)));
     snsMock.on(PublishCommand).callsFake(() => (order.push('Publish'), {}));
     const event = interruptionWarning(INSTANCE);
 
     const outcome = await drain(event);
     expect(outcome).toMatchObject({ status: 'deregistered' });
-    expect(order).toEqual(['DeregisterTargets']);
+    expect(order).toEqual(['DeregisterTargets -', 'DescribeTargetHealth']);
     expect((await confirm(successRecord(event, outcome))).status).toBe('published');
-    expect(order).toEqual(['DeregisterTargets', 'UpdateItem claim', 'Publish', 'UpdateItem sent']);
+    expect(order).toEqual(['DeregisterTargets -', 'DescribeTargetHealth', 'UpdateItem claim', 'Publish', 'UpdateItem sent']);
     const [claim, sent] = updates();
     expect(claim).toMatchObject({
       TableName: TABLE,
@@ -142,7 +134,7 @@ describe('the drain confirmation (the handler\'s on-success destination)', () =>
   });
 
   it('confirms once when the same event is delivered again after the drain (at-least-once delivery)', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolvesOnce(health('healthy')).resolves(health('draining'));
+    elbTargets(elbv2Mock, INSTANCE, { [TG_WEB]: 'healthy' });
     dynamodbMock.on(UpdateItemCommand).callsFakeOnce(claimTaken).callsFakeOnce(claimTaken).rejects(claimRefused('sent'));
     const { deliver } = setup();
     const event = interruptionWarning(INSTANCE);
@@ -150,14 +142,15 @@ describe('the drain confirmation (the handler\'s on-success destination)', () =>
     const results = [await deliver(event), await deliver(event), await deliver(event)];
     expect(results.map((r) => [r.outcome.status, r.confirmation.status])).toEqual([
       ['deregistered', 'published'],
-      ['already-draining', 'sent-earlier'],
-      ['already-draining', 'sent-earlier'],
+      // The duplicates find the target draining after their own call: whose drain it was is for the claim to say.
+      ['deregistered', 'sent-earlier'],
+      ['deregistered', 'sent-earlier'],
     ]);
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
   });
 
   it('leaves the confirmation to a concurrent invocation that holds the claim, and succeeds', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+    elbTargets(elbv2Mock, INSTANCE, { [TG_WEB]: 'healthy', [TG_API]: 'healthy' });
     dynamodbMock.on(UpdateItemCommand).rejects(claimRefused('sending'));
     const { deliver, log } = setup();
 
@@ -167,19 +160,30 @@ describe('the drain confirmation (the handler\'s on-success destination)', () =>
   });
 
   it('sends the confirmation from a delivery that finds the instance draining, when an earlier one released it', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('draining'));
-    // The item as the first delivery wrote it: the target groups it drained come back with the claim.
+    elbTargets(elbv2Mock, INSTANCE, { [TG_WEB]: 'not-registered', [TG_API]: 'draining' });
+    // The item as the first delivery wrote it (released): the target groups it drained come back with the claim.
     dynamodbMock.on(UpdateItemCommand).callsFake(() => ({ Attributes: { targetGroupArns: { L: [{ S: TG_API }] } } }));
     const { deliver } = setup({ handler: { targetGroupArns: [TG_WEB, TG_API] } });
 
     const { outcome, confirmation } = await deliver(interruptionWarning(INSTANCE));
-    expect([outcome.status, confirmation.status]).toEqual(['already-draining', 'published']);
-    expect(updates()[0]!.ConditionExpression).toBe('attribute_exists(#pk) AND (#state = :released OR (#state = :sending AND #lease < :now))');
+    expect([outcome.status, confirmation.status]).toEqual(['deregistered', 'published']);
+    expect(updates()[0]!.ConditionExpression).toBe('attribute_not_exists(#pk) OR (#state = :released OR (#state = :sending AND #lease < :now))');
     expect(snsMock.commandCalls(PublishCommand)[0]!.args[0].input.Message).toContain('deregistered from tg/api after');
   });
 
+  it("resumes a released claim from a delivery that finds the instance gone (Lambda's retry after the deregistration delay)", async () => {
+    elbTargets(elbv2Mock, INSTANCE, {});
+    dynamodbMock.on(UpdateItemCommand).callsFake(() => ({ Attributes: { targetGroupArns: { L: [{ S: TG_WEB }] } } }));
+    const { deliver } = setup();
+
+    const { outcome, confirmation } = await deliver(interruptionWarning(INSTANCE));
+    expect([outcome.status, confirmation.status]).toEqual(['not-registered', 'published']);
+    expect(updates()[0]!.ConditionExpression).toBe('attribute_exists(#pk) AND (#state = :released OR (#state = :sending AND #lease < :now))');
+    expect(snsMock.commandCalls(PublishCommand)[0]!.args[0].input.Message).toContain('deregistered from tg/web after');
+  });
+
   it('leaves out a time or region that is not well-formed rather than echo it', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+    elbTargets(elbv2Mock, INSTANCE, { [TG_WEB]: 'healthy', [TG_API]: 'healthy' });
     const { deliver } = setup();
 
     await deliver({ ...interruptionWarning(INSTANCE), time: 'yesterday\u001b[31m', region: 'x'.repeat(500) });
@@ -189,17 +193,16 @@ describe('the drain confirmation (the handler\'s on-success destination)', () =>
     expect(message).not.toContain('xxx');
   });
 
-  it('publishes nothing for a target draining by no doing of ours', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('draining'));
-    dynamodbMock.on(UpdateItemCommand).rejects(claimRefused());
+  it('confirms a target it finds draining with no claim yet: whose drain it was cannot be told (drain.ts), and one message goes out', async () => {
+    elbTargets(elbv2Mock, INSTANCE, { [TG_WEB]: 'draining' });
     const { deliver } = setup();
 
-    expect((await deliver(interruptionWarning(INSTANCE))).confirmation).toMatchObject({ status: 'not-drained-by-handler' });
-    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
+    expect((await deliver(interruptionWarning(INSTANCE))).confirmation).toMatchObject({ status: 'published' });
+    expect(snsMock).toHaveReceivedCommandOnce(PublishCommand);
   });
 
   it('builds the DynamoDB client only for records of events acted on, and once', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+    elbTargets(elbv2Mock, INSTANCE, { [TG_WEB]: 'healthy', [TG_API]: 'healthy' });
     const { deliver, dynamodb } = setup();
 
     expect((await deliver(rebalanceRecommendation(INSTANCE))).confirmation).toMatchObject({ status: 'ignored' });
@@ -211,7 +214,7 @@ describe('the drain confirmation (the handler\'s on-success destination)', () =>
   });
 
   it('asks whether a foreign instance is owed a confirmation, and publishes nothing for it', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(NOT_REGISTERED);
+    elbTargets(elbv2Mock, INSTANCE, {});
     const { deliver } = setup();
 
     const { outcome, confirmation } = await deliver(interruptionWarning(INSTANCE));
@@ -221,7 +224,7 @@ describe('the drain confirmation (the handler\'s on-success destination)', () =>
   });
 
   it("releases the claim and throws when publishing fails, so Lambda's retry of the record sends it", async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+    elbTargets(elbv2Mock, INSTANCE, { [TG_WEB]: 'healthy', [TG_API]: 'healthy' });
     snsMock.on(PublishCommand).rejectsOnce(new Error('topic gone')).resolves({});
     const { drain, confirm, log, metricNames } = setup();
     const event = interruptionWarning(INSTANCE);
@@ -244,7 +247,7 @@ describe('the drain confirmation (the handler\'s on-success destination)', () =>
   });
 
   it('throws the publish failure even when the release fails too (the claim lapses at the function deadline)', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+    elbTargets(elbv2Mock, INSTANCE, { [TG_WEB]: 'healthy', [TG_API]: 'healthy' });
     snsMock.on(PublishCommand).rejects(new Error('topic gone'));
     dynamodbMock.on(UpdateItemCommand).callsFakeOnce(claimTaken).rejects(new Error('dynamodb down'));
     const { deliver, log } = setup();
@@ -254,7 +257,7 @@ describe('the drain confirmation (the handler\'s on-success destination)', () =>
   });
 
   it('succeeds when the message is out but marking it sent fails, with a warning', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+    elbTargets(elbv2Mock, INSTANCE, { [TG_WEB]: 'healthy', [TG_API]: 'healthy' });
     dynamodbMock.on(UpdateItemCommand).callsFakeOnce(claimTaken).rejects(new Error('dynamodb down'));
     const { deliver, log } = setup();
 
@@ -264,7 +267,7 @@ describe('the drain confirmation (the handler\'s on-success destination)', () =>
   });
 
   it('throws when the claim cannot be written, without publishing', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+    elbTargets(elbv2Mock, INSTANCE, { [TG_WEB]: 'healthy', [TG_API]: 'healthy' });
     dynamodbMock.on(UpdateItemCommand).rejects(Object.assign(new Error('AccessDeniedException'), { name: 'AccessDeniedException', $fault: 'client' }));
     const { deliver } = setup();
 

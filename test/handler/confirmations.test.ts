@@ -4,7 +4,7 @@
 // (a second deregistration of the same target succeeds), which moto does not reproduce.
 import 'aws-sdk-client-mock-vitest/extend';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DeregisterTargetsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DeregisterTargetsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -17,6 +17,7 @@ import { createConfirmationTable } from '../../harness/confirmation-table.js';
 import { interruptionWarning } from '../../harness/ec2-events.js';
 import { successRecord } from '../../harness/invocation-record.js';
 import { motoClientConfig, startMoto, type MotoServer } from '../../local/moto-server.js';
+import { elbTargets } from '../support/elb-target.js';
 
 const TG_WEB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:spotweb-interruptions';
@@ -162,12 +163,12 @@ describe('the handler under duplicate deliveries, with AWS DeregisterTargets sem
     };
   }
 
-  /** Five deliveries of one event processed at the same instant: each reads the target healthy before any deregisters. */
+  /**
+   * Five deliveries of one event processed at the same instant: each DeregisterTargets succeeds (AWS: "If the specified
+   * target does not exist, the action returns successfully") and each then finds the target draining.
+   */
   async function fiveAtOnce(confirmations: DrainConfirmations) {
-    const healthy = { TargetHealthDescriptions: [{ Target: { Id: INSTANCE, Port: 80 }, TargetHealth: { State: 'healthy' as const } }] };
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(healthy);
-    // AWS: "If the specified target does not exist, the action returns successfully" (DeregisterTargets).
-    elbv2Mock.on(DeregisterTargetsCommand).resolves({});
+    elbTargets(elbv2Mock, INSTANCE, { [TG_WEB]: 'healthy' });
     snsMock.on(PublishCommand).resolves({ MessageId: 'm' });
     const handler = handlerWith(confirmations);
     const event = interruptionWarning(INSTANCE);
@@ -197,8 +198,7 @@ describe('the handler under duplicate deliveries, with AWS DeregisterTargets sem
   });
 
   it("a publish that fails is sent by Lambda's retry of the confirmation record (the claim released, not lost)", async () => {
-    const healthy = { TargetHealthDescriptions: [{ Target: { Id: INSTANCE, Port: 80 }, TargetHealth: { State: 'healthy' as const } }] };
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(healthy);
+    elbTargets(elbv2Mock, INSTANCE, { [TG_WEB]: 'healthy' });
     snsMock.on(PublishCommand).rejectsOnce(Object.assign(new Error('Internal error'), { name: 'InternalError', $fault: 'server' })).resolves({});
     const event = interruptionWarning(INSTANCE);
     const outcome = await createHandler({ config: { targetGroupArns: [TG_WEB], drainOnRebalance: false }, elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }), ...quiet() })(event);

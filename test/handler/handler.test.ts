@@ -5,7 +5,6 @@ import {
   ElasticLoadBalancingV2Client,
   InvalidTargetException,
   TargetGroupNotFoundException,
-  type TargetHealthStateEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -16,21 +15,13 @@ import type { HandlerConfig } from '../../handlers/interruption/config.js';
 import { createHandler } from '../../handlers/interruption/handler.js';
 import type { RetryBudgetOptions } from '../../handlers/interruption/retry-budget.js';
 import { interruptionWarning, rebalanceRecommendation, stateChangeNotification } from '../../harness/ec2-events.js';
+import { elbTargets, type Membership } from '../support/elb-target.js';
 
 const INSTANCE = 'i-0b662ef9931388ba0';
 const TG_WEB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef';
 const TG_API = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/fedcba9876543210';
 
 const elbv2Mock = mockClient(ElasticLoadBalancingV2Client);
-
-function health(state: TargetHealthStateEnum, reason?: 'Target.NotRegistered' | 'Target.DeregistrationInProgress') {
-  return {
-    TargetHealthDescriptions: [
-      { Target: { Id: INSTANCE, Port: 80 }, TargetHealth: { State: state, ...(reason ? { Reason: reason } : {}) } },
-    ],
-  };
-}
-const NOT_REGISTERED = health('unused', 'Target.NotRegistered');
 
 /** Without `retry`, one pass and no waiting: the handler's own retry loop has its tests below. */
 function setup(config: Partial<HandlerConfig> = {}, retry: RetryBudgetOptions = { budgetWithoutContextMs: 0 }) {
@@ -55,21 +46,39 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
+/** ELB's view of INSTANCE in each target group, changed by the handler's calls (test/support/elb-target.ts). */
+function elbWith(groups: Record<string, Membership>, port = 80) {
+  const elb = elbTargets(elbv2Mock, INSTANCE, groups, port);
+  return { ...elb, state: (arn = TG_WEB) => elb.state(arn) };
+}
+
 describe('interruption warning for a registered instance', () => {
-  it.each(['terminate', 'stop', 'hibernate'])('deregisters it on %s, with one describe and one deregister', async (action) => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+  it.each(['terminate', 'stop', 'hibernate'])('takes it out of service on %s with its first call (DeregisterTargets), then one describe', async (action) => {
+    const elb = elbWith({ [TG_WEB]: 'healthy' });
     const { handler } = setup();
 
     const outcome = await handler(interruptionWarning(INSTANCE, action));
 
     expect(outcome).toMatchObject({ status: 'deregistered', instanceId: INSTANCE, action, targetGroups: [{ targetGroupArn: TG_WEB, outcome: 'deregistered' }] });
+    expect(elbv2Mock).toHaveReceivedCommandExactlyOnceWith(DeregisterTargetsCommand, { TargetGroupArn: TG_WEB, Targets: [{ Id: INSTANCE }] });
     expect(elbv2Mock).toHaveReceivedCommandExactlyOnceWith(DescribeTargetHealthCommand, { TargetGroupArn: TG_WEB, Targets: [{ Id: INSTANCE }] });
-    expect(elbv2Mock).toHaveReceivedCommandExactlyOnceWith(DeregisterTargetsCommand, { TargetGroupArn: TG_WEB, Targets: [{ Id: INSTANCE, Port: 80 }] });
-    expect(elbv2Mock.calls()).toHaveLength(2);
+    expect(elb.calls).toEqual(['DeregisterTargets -', 'DescribeTargetHealth']);
+    expect(elb.state()).toBe('draining');
+  });
+
+  it('deregisters a registration on a port of its own (a port override) with its port, which the first call does not match', async () => {
+    const elb = elbWith({ [TG_WEB]: 'healthy' }, 8080);
+    const { handler } = setup();
+
+    expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered' });
+    // Control: after the port-less call alone the target is still live; ELB needs the port of a port override.
+    expect(elb.calls).toEqual(['DeregisterTargets -', 'DescribeTargetHealth', 'DeregisterTargets 8080']);
+    expect(elbv2Mock).toHaveReceivedCommandWith(DeregisterTargetsCommand, { TargetGroupArn: TG_WEB, Targets: [{ Id: INSTANCE, Port: 8080 }] });
+    expect(elb.state()).toBe('draining');
   });
 
   it('logs one structured line and counts the outcome', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+    elbWith({ [TG_WEB]: 'healthy' });
     const { handler, log, metricNames, publish } = setup();
     const event = interruptionWarning(INSTANCE);
 
@@ -88,7 +97,7 @@ describe('interruption warning for a registered instance', () => {
   });
 
   it('puts the Lambda request id into its log lines when given the context', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(NOT_REGISTERED);
+    elbWith({});
     const { handler, logger } = setup();
     const addContext = vi.spyOn(logger, 'addContext');
     const context = { awsRequestId: 'req-1', functionName: 'interruption' } as Context;
@@ -97,10 +106,8 @@ describe('interruption warning for a registered instance', () => {
     expect(addContext).toHaveBeenCalledExactlyOnceWith(context);
   });
 
-  it('deregisters from every target group it is registered in, and only those', async () => {
-    elbv2Mock
-      .on(DescribeTargetHealthCommand, { TargetGroupArn: TG_WEB }).resolves(health('healthy'))
-      .on(DescribeTargetHealthCommand, { TargetGroupArn: TG_API }).resolves(NOT_REGISTERED);
+  it('says which target groups it was in: deregistered from those, not registered in the others', async () => {
+    const elb = elbWith({ [TG_WEB]: 'healthy', [TG_API]: 'not-registered' });
     const { handler } = setup({ targetGroupArns: [TG_WEB, TG_API] });
 
     const outcome = await handler(interruptionWarning(INSTANCE));
@@ -110,67 +117,76 @@ describe('interruption warning for a registered instance', () => {
       { targetGroupArn: TG_API, outcome: 'not-registered' },
     ]);
     expect(elbv2Mock).toHaveReceivedCommandTimes(DescribeTargetHealthCommand, 2);
-    expect(elbv2Mock).toHaveReceivedCommandExactlyOnceWith(DeregisterTargetsCommand, { TargetGroupArn: TG_WEB, Targets: [{ Id: INSTANCE, Port: 80 }] });
+    expect(elbv2Mock).toHaveReceivedCommandTimes(DeregisterTargetsCommand, 2);
+    expect([elb.state(TG_WEB), elb.state(TG_API)]).toEqual(['draining', 'not-registered']);
   });
 
   it('deregisters from two target groups when registered in both', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+    const elb = elbWith({ [TG_WEB]: 'healthy', [TG_API]: 'healthy' });
     const { handler } = setup({ targetGroupArns: [TG_WEB, TG_API] });
 
     expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered' });
-    expect(elbv2Mock).toHaveReceivedCommandWith(DeregisterTargetsCommand, { TargetGroupArn: TG_WEB });
-    expect(elbv2Mock).toHaveReceivedCommandWith(DeregisterTargetsCommand, { TargetGroupArn: TG_API });
+    expect([elb.state(TG_WEB), elb.state(TG_API)]).toEqual(['draining', 'draining']);
   });
 });
 
 describe('idempotence', () => {
-  it('treats an already-draining target (a duplicate event on AWS) as success without deregistering again', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('draining', 'Target.DeregistrationInProgress'));
+  it('a duplicate delivery finds the target draining after its own DeregisterTargets (a success on ELB) and says deregistered', async () => {
+    const elb = elbWith({ [TG_WEB]: 'draining' });
     const { handler, metricNames } = setup();
 
-    expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'already-draining' });
-    expect(elbv2Mock).not.toHaveReceivedCommand(DeregisterTargetsCommand);
-    expect(metricNames()).toEqual(['AlreadyDraining']);
+    // Whether this call or an earlier one drained it cannot be told apart (drain.ts); the confirmation's claim sends one message.
+    expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered' });
+    expect(elb.calls).toEqual(['DeregisterTargets -', 'DescribeTargetHealth']);
+    expect(metricNames()).toEqual(['Deregistered']);
   });
 
-  it('handles the same event twice: the second finds the target gone and succeeds', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolvesOnce(health('healthy')).resolves(NOT_REGISTERED);
+  it('handles the same event again after the deregistration delay: the target is gone, not registered', async () => {
+    const elb = elbWith({ [TG_WEB]: 'healthy' });
     const { handler } = setup();
     const event = interruptionWarning(INSTANCE);
 
     expect(await handler(event)).toMatchObject({ status: 'deregistered' });
+    elb.set(TG_WEB, 'not-registered');
     expect(await handler(event)).toMatchObject({ status: 'not-registered' });
-    expect(elbv2Mock).toHaveReceivedCommandOnce(DeregisterTargetsCommand);
   });
 
-  it('succeeds when a concurrent duplicate removed the target between describe and deregister', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
-    elbv2Mock.on(DeregisterTargetsCommand).rejects(new InvalidTargetException({ message: 'The specified target does not exist', $metadata: {} }));
+  it('takes a port override a concurrent duplicate took out first as leaving (InvalidTarget, as moto answers; ELB answers success)', async () => {
+    elbWith({ [TG_WEB]: 'healthy' }, 8080);
+    elbv2Mock.on(DeregisterTargetsCommand, { Targets: [{ Id: INSTANCE, Port: 8080 }] }).rejects(new InvalidTargetException({ message: 'The specified target does not exist', $metadata: {} }));
     const { handler } = setup();
 
-    expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'already-draining' });
+    expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered' });
   });
 });
 
 describe('instances that are not ours', () => {
   it('leaves an instance that is in none of our target groups alone', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(NOT_REGISTERED);
+    const elb = elbWith({ [TG_WEB]: 'not-registered' });
     const { handler, log, metricNames } = setup();
 
     const outcome = await handler(interruptionWarning(INSTANCE));
 
     expect(outcome).toMatchObject({ status: 'not-registered', targetGroups: [{ targetGroupArn: TG_WEB, outcome: 'not-registered' }] });
-    expect(elbv2Mock).not.toHaveReceivedCommand(DeregisterTargetsCommand);
+    // The port-less call ELB answers with success, changing nothing, and no call with a port follows.
+    expect(elb.calls).toEqual(['DeregisterTargets -', 'DescribeTargetHealth']);
     expect(log.info).toHaveBeenCalledWith('interruption event not-registered', expect.objectContaining({ instanceId: INSTANCE }));
     expect(metricNames()).toEqual(['NotRegistered']);
   });
 
-  it('treats InvalidTarget from DescribeTargetHealth (instance in another VPC) as not ours', async () => {
+  it('treats InvalidTarget from DeregisterTargets (no such instance, or one in another VPC) as not ours, without describing it', async () => {
+    elbv2Mock.on(DeregisterTargetsCommand).rejects(new InvalidTargetException({ message: 'not in the same VPC', $metadata: {} }));
+    const { handler } = setup();
+
+    expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'not-registered' });
+    expect(elbv2Mock).not.toHaveReceivedCommand(DescribeTargetHealthCommand);
+  });
+
+  it('treats InvalidTarget from DescribeTargetHealth as not ours', async () => {
     elbv2Mock.on(DescribeTargetHealthCommand).rejects(new InvalidTargetException({ message: 'not in the same VPC', $metadata: {} }));
     const { handler } = setup();
 
     expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'not-registered' });
-    expect(elbv2Mock).not.toHaveReceivedCommand(DeregisterTargetsCommand);
   });
 });
 
@@ -188,11 +204,11 @@ describe('rebalance recommendations', () => {
   });
 
   it('drain the instance when draining on rebalance is on', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+    const elb = elbWith({ [TG_WEB]: 'healthy' });
     const { handler } = setup({ drainOnRebalance: true });
 
     expect(await handler(rebalanceRecommendation(INSTANCE))).toMatchObject({ status: 'deregistered', action: 'rebalance' });
-    expect(elbv2Mock).toHaveReceivedCommandOnce(DeregisterTargetsCommand);
+    expect(elb.state()).toBe('draining');
   });
 });
 
@@ -213,7 +229,7 @@ describe('events the handler does not act on', () => {
     ['acted on', { ...interruptionWarning(INSTANCE), id: 'x'.repeat(1_000_000) }],
   ])('bounds every field it echoes on the %s path: a 1 MB id and detail-type make a short log line', async (_path, event) => {
     const { handler, log } = setup();
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(NOT_REGISTERED);
+    elbWith({});
 
     await handler(event);
 
@@ -257,19 +273,19 @@ describe('failures', () => {
   });
 
   it('throws when a target group does not exist (a configuration error must not pass silently)', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).rejects(new TargetGroupNotFoundException({ message: 'One or more target groups not found', $metadata: {} }));
+    elbv2Mock.on(DeregisterTargetsCommand).rejects(new TargetGroupNotFoundException({ message: 'One or more target groups not found', $metadata: {} }));
     const { handler } = setup();
 
     await expect(handler(interruptionWarning(INSTANCE))).rejects.toBeInstanceOf(TargetGroupNotFoundException);
   });
 
   it('finishes the other target groups before throwing a failure in one', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
+    const elb = elbWith({ [TG_WEB]: 'healthy', [TG_API]: 'healthy' });
     elbv2Mock.on(DeregisterTargetsCommand, { TargetGroupArn: TG_API }).rejects(throttled());
     const { handler } = setup({ targetGroupArns: [TG_API, TG_WEB] });
 
     await expect(handler(interruptionWarning(INSTANCE))).rejects.toThrow('Rate exceeded');
-    expect(elbv2Mock).toHaveReceivedCommandWith(DeregisterTargetsCommand, { TargetGroupArn: TG_WEB });
+    expect(elb.state(TG_WEB)).toBe('draining');
   });
 
   it('reports every failed target group when several fail', async () => {
@@ -285,17 +301,24 @@ describe('retries inside one invocation', () => {
   const noWait: RetryBudgetOptions = { budgetWithoutContextMs: 10_000, sleep: async () => undefined };
 
   it('rides out a throttled ELB API and deregisters in the same invocation', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves(health('healthy'));
+    const elb = elbWith({ [TG_WEB]: 'healthy' });
+    let throttles = 2;
+    elbv2Mock.on(DeregisterTargetsCommand).callsFake(() => {
+      if (throttles-- > 0) throw throttled();
+      elb.set(TG_WEB, 'draining');
+      return {};
+    });
     const { handler } = setup({}, noWait);
 
     expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered', attempts: 3 });
-    expect(elbv2Mock).toHaveReceivedCommandTimes(DescribeTargetHealthCommand, 3);
-    expect(elbv2Mock).toHaveReceivedCommandOnce(DeregisterTargetsCommand);
+    expect(elbv2Mock).toHaveReceivedCommandTimes(DeregisterTargetsCommand, 3);
+    expect(elbv2Mock).toHaveReceivedCommandOnce(DescribeTargetHealthCommand);
+    expect(elb.state()).toBe('draining');
   });
 
   it('does not redo a target group an earlier attempt finished, and still says "deregistered"', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolves(health('healthy'));
-    elbv2Mock.on(DeregisterTargetsCommand, { TargetGroupArn: TG_API }).rejectsOnce(throttled()).resolves({});
+    elbWith({ [TG_WEB]: 'healthy', [TG_API]: 'healthy' });
+    elbv2Mock.on(DeregisterTargetsCommand, { TargetGroupArn: TG_API }).rejectsOnce(throttled());
     const { handler } = setup({ targetGroupArns: [TG_WEB, TG_API] }, noWait);
 
     const outcome = await handler(interruptionWarning(INSTANCE));
@@ -304,25 +327,29 @@ describe('retries inside one invocation', () => {
       { targetGroupArn: TG_WEB, outcome: 'deregistered' },
       { targetGroupArn: TG_API, outcome: 'deregistered' },
     ]);
-    expect(elbv2Mock).toHaveReceivedCommandWith(DeregisterTargetsCommand, { TargetGroupArn: TG_WEB });
     expect(elbv2Mock.commandCalls(DeregisterTargetsCommand, { TargetGroupArn: TG_WEB })).toHaveLength(1);
+    expect(elbv2Mock.commandCalls(DescribeTargetHealthCommand, { TargetGroupArn: TG_WEB })).toHaveLength(1);
   });
 
   it.each([
-    ['its answer lost (a timeout)', () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} }), health('draining', 'Target.DeregistrationInProgress')],
+    ['its answer lost (a timeout)', () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} })],
     // The SDK retried a timeout itself and its second attempt was throttled: the first may have landed.
-    ['a throttle after the SDK retried a timeout', throttled, health('draining', 'Target.DeregistrationInProgress')],
-    // With nothing in flight ELB completes the drain at once: the next describe finds it gone.
-    ['its answer lost, the drain already complete', () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} }), NOT_REGISTERED],
-  ])('counts a failed DeregisterTargets (%s) as its own drain when the next attempt finds the target leaving', async (_what, error, found) => {
-    elbv2Mock.on(DescribeTargetHealthCommand).resolvesOnce(health('healthy')).resolves(found);
-    elbv2Mock.on(DeregisterTargetsCommand).rejectsOnce(error());
+    ['a throttle after the SDK retried a timeout', throttled],
+  ])('counts a DeregisterTargets that failed (%s) but landed as its own drain: the next attempt calls it again and finds the target draining', async (_what, error) => {
+    const elb = elbWith({ [TG_WEB]: 'healthy' });
+    let first = true;
+    elbv2Mock.on(DeregisterTargetsCommand).callsFake(() => {
+      elb.set(TG_WEB, 'draining');
+      if (first) {
+        first = false;
+        throw error();
+      }
+      return {};
+    });
     const { handler } = setup({}, noWait);
 
-    const outcome = await handler(interruptionWarning(INSTANCE));
-    // Control: a delivery that sent nothing and finds the target draining says already-draining (the idempotence tests).
-    expect(outcome).toMatchObject({ status: 'deregistered', attempts: 2, targetGroups: [{ targetGroupArn: TG_WEB, outcome: 'deregistered' }] });
-    expect(elbv2Mock.commandCalls(DeregisterTargetsCommand)).toHaveLength(1);
+    expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered', attempts: 2, targetGroups: [{ targetGroupArn: TG_WEB, outcome: 'deregistered' }] });
+    expect(elbv2Mock.commandCalls(DeregisterTargetsCommand)).toHaveLength(2);
   });
 
   it('stops before the function timeout the context reports, with the AWS error, logged with its attempts', async () => {
@@ -341,10 +368,10 @@ describe('retries inside one invocation', () => {
   });
 
   it('does not retry what retrying cannot fix', async () => {
-    elbv2Mock.on(DescribeTargetHealthCommand).rejects(new TargetGroupNotFoundException({ message: 'One or more target groups not found', $metadata: {} }));
+    elbv2Mock.on(DeregisterTargetsCommand).rejects(new TargetGroupNotFoundException({ message: 'One or more target groups not found', $metadata: {} }));
     const { handler } = setup({}, noWait);
 
     await expect(handler(interruptionWarning(INSTANCE))).rejects.toBeInstanceOf(TargetGroupNotFoundException);
-    expect(elbv2Mock).toHaveReceivedCommandOnce(DescribeTargetHealthCommand);
+    expect(elbv2Mock).toHaveReceivedCommandOnce(DeregisterTargetsCommand);
   });
 });

@@ -1,7 +1,8 @@
 // The handler and its drain confirmation bundled as they ship (infra/handler-bundling.ts, environment-only
-// credentials included), configured through their environment as the stack configures them, against moto: proves
-// the wire calls (and AWS_ENDPOINT_URL wiring), not just the mocks. Each delivery runs the handler, then the
-// confirmation with the success record Lambda would send it.
+// credentials included), configured through their environment as the stack configures them, against moto behind the
+// local cloud's gateway with ELB's target states (harness/target-group-front.ts: moto alone forgets a deregistered
+// target, where ELB shows it draining): proves the wire calls (and AWS_ENDPOINT_URL wiring), not just the mocks. Each
+// delivery runs the handler, then the confirmation with the success record Lambda would send it.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -19,9 +20,13 @@ import { successRecord } from '../../harness/invocation-record.js';
 import { interruptionWarning, rebalanceRecommendation } from '../../harness/ec2-events.js';
 import { createConfirmationTable } from '../../harness/confirmation-table.js';
 import { createFleetFixture, motoClientConfig, register, registeredIds, type FleetFixture } from '../../harness/fleet-fixture.js';
+import { AwsGateway } from '../../local/gateway.js';
 import { startMoto, type MotoServer } from '../../local/moto-server.js';
+import { startTargetGroupFront, type TargetGroupFront } from '../../harness/target-group-front.js';
 
 let moto: MotoServer;
+let gateway: AwsGateway;
+let front: TargetGroupFront;
 let fleet: FleetFixture;
 let secondTargetGroupArn: string;
 let queueUrl: string;
@@ -45,6 +50,9 @@ beforeAll(async () => {
     await fleet.elbv2.send(new CreateTargetGroupCommand({ Name: 'fleet-second', Protocol: 'HTTP', Port: 8080, VpcId: fleet.vpcId }))
   ).TargetGroups![0]!.TargetGroupArn!;
   await register(fleet.elbv2, secondTargetGroupArn, [inBothGroups!]);
+  gateway = new AwsGateway({ upstream: moto.endpoint });
+  const endpoint = await gateway.start();
+  front = await startTargetGroupFront(gateway, moto.endpoint, [fleet.targetGroupArn, secondTargetGroupArn, fleet.foreignTargetGroupArn]);
 
   const sns = new SNSClient(motoClientConfig(moto.endpoint));
   sqs = new SQSClient(motoClientConfig(moto.endpoint));
@@ -57,7 +65,7 @@ beforeAll(async () => {
   dynamodb.destroy();
 
   for (const [name, value] of Object.entries({
-    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
@@ -85,6 +93,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   vi.unstubAllEnvs();
+  await front?.close();
+  await gateway?.close();
   await moto?.stop();
   if (bundleDir !== undefined) rmSync(bundleDir, { recursive: true, force: true });
 });
@@ -110,10 +120,10 @@ describe('interruption handler against moto', () => {
     expect(inbox[0]).toMatch(new RegExp(`^spotweb drained Spot instance ${warned}: deregistered from tg/${tgName} after AWS's interruption warning .*up to 120 s\\.$`));
   });
 
-  it('succeeds on a duplicate of that event and changes nothing', async () => {
+  it('succeeds on a duplicate of that event and changes nothing: the target is draining, the message sent already', async () => {
     const [warned, ...others] = fleet.fleetInstanceIds;
 
-    expect(await handler(interruptionWarning(warned!))).toMatchObject({ status: 'not-registered' });
+    expect(await handler(interruptionWarning(warned!))).toMatchObject({ status: 'deregistered' });
     expect(await registeredIds(fleet.elbv2, fleet.targetGroupArn)).toEqual([...others].sort());
     expect(await inboxMessages()).toEqual([]);
   });

@@ -25,9 +25,10 @@ const failure = (status: number, code: string): Reply => ({
   status,
   body: `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${code} from test</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
 });
-const HEALTHY = ok(
+// What ELB shows once DeregisterTargets has landed.
+const DRAINING = ok(
   'DescribeTargetHealth',
-  `<TargetHealthDescriptions><member><Target><Id>${INSTANCE}</Id><Port>80</Port></Target><TargetHealth><State>healthy</State></TargetHealth></member></TargetHealthDescriptions>`,
+  `<TargetHealthDescriptions><member><Target><Id>${INSTANCE}</Id><Port>80</Port></Target><TargetHealth><State>draining</State><Reason>Target.DeregistrationInProgress</Reason></TargetHealth></member></TargetHealthDescriptions>`,
 );
 const DEREGISTERED = ok('DeregisterTargets', '');
 
@@ -72,38 +73,38 @@ function handlerAgainstScript(budgetMs = 0) {
 
 describe('SDK retries configured by createElbv2Client', () => {
   it('rides out throttling and then deregisters', async () => {
-    script = { DescribeTargetHealth: [failure(400, 'Throttling'), HEALTHY], DeregisterTargets: [failure(400, 'Throttling'), DEREGISTERED] };
+    script = { DeregisterTargets: [failure(400, 'Throttling'), DEREGISTERED], DescribeTargetHealth: [failure(400, 'Throttling'), DRAINING] };
 
     expect(await handlerAgainstScript()(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered' });
-    expect(received).toEqual(['DescribeTargetHealth', 'DescribeTargetHealth', 'DeregisterTargets', 'DeregisterTargets']);
+    expect(received).toEqual(['DeregisterTargets', 'DeregisterTargets', 'DescribeTargetHealth', 'DescribeTargetHealth']);
   });
 
   it('retries a transient server error', async () => {
-    script = { DescribeTargetHealth: [failure(503, 'ServiceUnavailable'), HEALTHY], DeregisterTargets: [DEREGISTERED] };
+    script = { DeregisterTargets: [failure(503, 'ServiceUnavailable'), DEREGISTERED], DescribeTargetHealth: [DRAINING] };
 
     expect(await handlerAgainstScript()(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered' });
-    expect(received).toEqual(['DescribeTargetHealth', 'DescribeTargetHealth', 'DeregisterTargets']);
+    expect(received).toEqual(['DeregisterTargets', 'DeregisterTargets', 'DescribeTargetHealth']);
   });
 
   it(`throws a persistent failure after ${RETRY_SETTINGS.maxAttempts} attempts`, async () => {
-    script = { DescribeTargetHealth: [failure(500, 'InternalFailure')] };
+    script = { DeregisterTargets: [failure(500, 'InternalFailure')] };
 
     await expect(handlerAgainstScript()(interruptionWarning(INSTANCE))).rejects.toThrow('InternalFailure from test');
-    expect(received).toEqual(Array<string>(RETRY_SETTINGS.maxAttempts).fill('DescribeTargetHealth'));
+    expect(received).toEqual(Array<string>(RETRY_SETTINGS.maxAttempts).fill('DeregisterTargets'));
   });
 
   it('the handler retries a failure that outlasts the SDK\'s attempts, within its budget', async () => {
     const unavailable = failure(503, 'ServiceUnavailable');
-    script = { DescribeTargetHealth: [unavailable, unavailable, unavailable, unavailable, unavailable, HEALTHY], DeregisterTargets: [DEREGISTERED] };
+    script = { DeregisterTargets: [unavailable, unavailable, unavailable, unavailable, unavailable, DEREGISTERED], DescribeTargetHealth: [DRAINING] };
 
     expect(await handlerAgainstScript(10_000)(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered', attempts: 3 });
-    expect(received).toEqual([...Array<string>(6).fill('DescribeTargetHealth'), 'DeregisterTargets']);
+    expect(received).toEqual([...Array<string>(6).fill('DeregisterTargets'), 'DescribeTargetHealth']);
   });
 
   it('does not retry a client error that retrying cannot fix', async () => {
-    script = { DescribeTargetHealth: [failure(400, 'TargetGroupNotFound')] };
+    script = { DeregisterTargets: [failure(400, 'TargetGroupNotFound')] };
 
     await expect(handlerAgainstScript()(interruptionWarning(INSTANCE))).rejects.toThrow('TargetGroupNotFound from test');
-    expect(received).toEqual(['DescribeTargetHealth']);
+    expect(received).toEqual(['DeregisterTargets']);
   });
 });

@@ -32,7 +32,7 @@ describe('resolveConfig', () => {
       // The drain (90 s) and a minute for the event and the handler; never under AWS's 120 s minimum.
       rebalanceTerminationDelaySeconds: 150,
     });
-    expect(resolveConfig({ deregistrationDelaySeconds: 30 }).rebalanceTerminationDelaySeconds).toBe(120);
+    expect(resolveConfig({ deregistrationDelaySeconds: 60 }).rebalanceTerminationDelaySeconds).toBe(120);
   });
 
   it('defaults the starting capacity to the minimum', () => {
@@ -44,6 +44,8 @@ describe('resolveConfig', () => {
     ['target outside min..max', { targetCapacity: 11 }, /"targetCapacity": must be between 2 and 10/],
     ['delay above 3600', { deregistrationDelaySeconds: 3601 }, /"deregistrationDelaySeconds": must be between 0 and 3600/],
     ['negative delay', { deregistrationDelaySeconds: '-1' }, /"deregistrationDelaySeconds": must be between 0 and 3600/],
+    // The handler reads `draining` after its DeregisterTargets (handlers/interruption/drain.ts): shorter, a slow read finds the target gone.
+    ['delay shorter than the handler timeout', { deregistrationDelaySeconds: 59 }, /"deregistrationDelaySeconds": 59 s is too short: .* use 60 to 3600/],
     ['fractional capacity', { maxCapacity: '2.5' }, /"maxCapacity": expected a whole number/],
     ['non-numeric capacity', { minCapacity: 'two' }, /"minCapacity": expected a whole number, got "two"/],
     ['unknown instance type format', { instanceTypes: 't3.small,bogus,m5.large' }, /"instanceTypes": "bogus" is not an instance type/],
