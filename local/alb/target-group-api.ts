@@ -75,15 +75,12 @@ export function serveTargetGroupApi(props: TargetGroupApiProps): TargetGroupApi 
         accepted: (original) => gateway.notifyObservers(original, 200),
       }),
     ),
-    // A change through the gateway is applied at once, then confirmed against moto.
+    // A change through the gateway is applied at once; the poll confirms it against moto. Not a sync per change: each
+    // is a DescribeTargetHealth of the whole group in moto, which the caller's next call (the interruption handler
+    // reads target health right after its DeregisterTargets) would queue behind, a cost ELB does not have.
     gateway.observe(
       onTargetsChanged((change) => {
-        if (change.targetGroupArn !== targetGroupArn) return;
-        for (const id of change.targetIds) {
-          if (change.action === 'DeregisterTargets') loadBalancer.deregister(id);
-          else loadBalancer.register(id);
-        }
-        void syncNow().catch(() => undefined);
+        if (change.targetGroupArn === targetGroupArn) sync.applyPushed(change.action, change.targetIds);
       }),
     ),
     // moto drops a terminated instance from its target group.

@@ -66,7 +66,13 @@ export function diffTargets(
 /**
  * Keeps a LocalLoadBalancer's registrations equal to a target group's in moto, which the Spot Fleet
  * emulation and the interruption handler change with RegisterTargets/DeregisterTargets. Polls
- * DescribeTargetHealth every pollMs; `syncNow()` lets a caller that just made a change apply it at once.
+ * DescribeTargetHealth every pollMs; `syncNow()` lets a caller that just made a change apply it at once;
+ * `applyPushed` applies a change moto has just accepted without asking moto.
+ *
+ * A sync's snapshot of moto can be older than a pushed change: read before a DeregisterTargets landed, it still
+ * lists the target, and applied after it, it would register the draining target again (ELB never shows a
+ * deregistered target `initial` again). So a sync leaves alone every target pushed since it asked moto; the next
+ * sync, which asks after the change, confirms it.
  */
 export class TargetGroupSync {
   private timer?: NodeJS.Timeout;
@@ -76,6 +82,9 @@ export class TargetGroupSync {
   /** Bumped by each start(), so a poll left over from before a stop() cannot go on looping. */
   private generation = 0;
   private readonly onError: (error: unknown) => void;
+  /** Counts pushed changes; `pushedAt` holds, per target, the count at its last one. */
+  private pushes = 0;
+  private readonly pushedAt = new Map<string, number>();
 
   constructor(private readonly props: TargetGroupSyncProps) {
     const pollMs = props.pollMs ?? 100;
@@ -117,6 +126,19 @@ export class TargetGroupSync {
     return this.queued;
   }
 
+  /**
+   * Applies a registration change moto has accepted (seen at the AWS endpoint, as ELB's control plane pushes it to the
+   * load balancer nodes), without waiting for a sync; syncs that asked moto before it leave these targets alone.
+   */
+  applyPushed(action: 'RegisterTargets' | 'DeregisterTargets', ids: readonly string[]): void {
+    const at = ++this.pushes;
+    for (const id of ids) {
+      this.pushedAt.set(id, at);
+      if (action === 'DeregisterTargets') this.props.loadBalancer.deregister(id);
+      else this.props.loadBalancer.register(id);
+    }
+  }
+
   private async poll(generation: number): Promise<void> {
     const current = () => !this.stopped && generation === this.generation;
     try {
@@ -129,8 +151,13 @@ export class TargetGroupSync {
 
   private async syncOnce(): Promise<SyncResult> {
     const { elbv2, targetGroupArn, loadBalancer } = this.props;
+    const askedAt = this.pushes;
     const health = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
-    const change = diffTargets(registeredIds(health.TargetHealthDescriptions ?? []), loadBalancer.targets());
+    const newer = (id: string) => (this.pushedAt.get(id) ?? 0) > askedAt;
+    const all = diffTargets(registeredIds(health.TargetHealthDescriptions ?? []), loadBalancer.targets());
+    const change = { registered: all.registered.filter((id) => !newer(id)), deregistered: all.deregistered.filter((id) => !newer(id)) };
+    // moto's answer covers every push made before the question: those need no protecting any more.
+    for (const [id, at] of this.pushedAt) if (at <= askedAt) this.pushedAt.delete(id);
     for (const id of change.registered) loadBalancer.register(id);
     for (const id of change.deregistered) loadBalancer.deregister(id);
     if (change.registered.length > 0 || change.deregistered.length > 0) this.props.onChange?.(change);

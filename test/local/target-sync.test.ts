@@ -23,6 +23,7 @@ import {
   settingsFromTargetGroup,
   type SyncResult,
   type TargetGroupSettings,
+  type TargetState,
 } from '../../local/alb/index.js';
 import { SimulatedClock } from '../../local/clock.js';
 import { motoClientConfig, startMoto, type MotoServer } from '../../local/moto-server.js';
@@ -89,6 +90,63 @@ describe('target group settings', () => {
     const tiny = scaleSettings(real, new SimulatedClock(0.0001));
     expect(tiny.healthCheck.timeoutMs).toBeLessThan(tiny.healthCheck.intervalMs);
     expect(() => scaleSettings(real, new SimulatedClock(0))).toThrow(/timeScale/);
+  });
+});
+
+describe('TargetGroupSync and changes pushed from the gateway', () => {
+  /** A data plane that only keeps states: register → initial, deregister → draining. */
+  function dataPlane(ids: readonly string[]) {
+    const states = new Map<string, TargetState>(ids.map((id) => [id, 'healthy']));
+    return {
+      targets: () => [...states].map(([id, state]) => ({ id, state })),
+      register: (id: string) => (states.set(id, 'initial'), true),
+      deregister: (id: string) => (states.set(id, 'draining'), true),
+      state: (id: string) => states.get(id),
+    };
+  }
+  /** moto's DescribeTargetHealth, answered when the test says: `answer(ids)` lists those as healthy. */
+  function slowMoto() {
+    let answer: (ids: readonly string[]) => void = () => undefined;
+    const elbv2 = {
+      send: () =>
+        new Promise((resolve) => {
+          answer = (ids) => resolve({ TargetHealthDescriptions: ids.map((Id) => ({ Target: { Id }, TargetHealth: { State: 'healthy' } })) });
+        }),
+    } as unknown as ElasticLoadBalancingV2Client;
+    return { elbv2, answer: (ids: readonly string[]) => answer(ids) };
+  }
+
+  it('a sync that asked moto before a pushed DeregisterTargets does not register the draining target again (control: the change applied without applyPushed)', async () => {
+    const run = async (push: (sync: TargetGroupSync, lb: ReturnType<typeof dataPlane>) => void) => {
+      const moto = slowMoto();
+      const lb = dataPlane(['i-a', 'i-b']);
+      const sync = new TargetGroupSync({ elbv2: moto.elbv2, targetGroupArn: 'tg', loadBalancer: lb });
+      const stale = sync.syncNow();
+      // The deregistration lands in moto and reaches the data plane while the sync's question is under way.
+      push(sync, lb);
+      moto.answer(['i-a', 'i-b']);
+      await stale;
+      const afterStale = lb.state('i-a');
+      const next = sync.syncNow();
+      moto.answer(['i-b']);
+      await next;
+      return [afterStale, lb.state('i-a')];
+    };
+
+    // Control: the stale answer registers the draining target again (`initial`) until the next sync takes it out.
+    expect(await run((_sync, lb) => lb.deregister('i-a'))).toEqual(['initial', 'draining']);
+    expect(await run((sync) => sync.applyPushed('DeregisterTargets', ['i-a']))).toEqual(['draining', 'draining']);
+  });
+
+  it('a sync that asked after the push applies moto\'s answer to that target again', async () => {
+    const moto = slowMoto();
+    const lb = dataPlane(['i-a']);
+    const sync = new TargetGroupSync({ elbv2: moto.elbv2, targetGroupArn: 'tg', loadBalancer: lb });
+    sync.applyPushed('DeregisterTargets', ['i-a']);
+    // moto says otherwise (say, registered again by a call that did not go through the gateway): the sync follows it.
+    const asked = sync.syncNow();
+    moto.answer(['i-a']);
+    expect(await asked).toEqual({ registered: ['i-a'], deregistered: [] });
   });
 });
 
