@@ -1,9 +1,13 @@
 // Per-event latency of the interruption handler against moto, ours (bundled) against the workshop baseline,
-// interleaved in one process, with the API calls each event costs counted on the wire.
+// interleaved in one process, with the API calls each event costs counted on the wire. Both go through the local
+// cloud's gateway with ELB's target states (harness/target-group-front.ts), which ours reads after its
+// DeregisterTargets (moto alone forgets a deregistered target, where ELB shows it draining).
 // Run: npx tsx bench/handler-latency.ts
 import { createRequire } from 'node:module';
 import { interruptionWarning } from '../harness/ec2-events.js';
 import { createFleetFixture, registeredIds } from '../harness/fleet-fixture.js';
+import { startTargetGroupFront, type TargetGroupFront } from '../harness/target-group-front.js';
+import { AwsGateway } from '../local/gateway.js';
 import { startMoto } from '../local/moto-server.js';
 import { TARGET_GROUP_TAG } from './baseline/handler.js';
 import { buildHandlers } from './build-handlers.js';
@@ -27,7 +31,9 @@ interface Run {
 
 const built = await buildHandlers();
 const moto = await startMoto();
-const proxy = await startCountingProxy(moto.endpoint);
+const gateway = new AwsGateway({ upstream: moto.endpoint });
+const proxy = await startCountingProxy(await gateway.start());
+let front: TargetGroupFront | undefined;
 try {
   const perHandler = EVENTS + WARM_UPS;
   const fleet = await createFleetFixture(moto.endpoint, {
@@ -35,6 +41,7 @@ try {
     foreignInstances: 0,
     fleetTags: (targetGroupArn) => [{ Key: TARGET_GROUP_TAG, Value: targetGroupArn }],
   });
+  front = await startTargetGroupFront(gateway, moto.endpoint, [fleet.targetGroupArn]);
 
   Object.assign(process.env, {
     ...localAwsEnvironment(proxy.endpoint, 'us-east-1'),
@@ -75,7 +82,7 @@ try {
   }
 
   const left = await registeredIds(fleet.elbv2, fleet.targetGroupArn);
-  console.log(`Interruption handler latency against moto 5.2 (through a counting proxy), ${EVENTS} events each after ${WARM_UPS} warm-up, node ${process.version}`);
+  console.log(`Interruption handler latency against moto 5.2 (through a counting proxy and the gateway), ${EVENTS} events each after ${WARM_UPS} warm-up, node ${process.version}`);
   console.log('');
   console.log('                        first call       p50       p99      mean   API calls/event');
   for (const run of runs) {
@@ -92,6 +99,8 @@ try {
   console.log(`p50 ratio ours/baseline: ${ratio(median(ours.latencies), median(baseline.latencies))}; p99 ratio: ${ratio(percentile(ours.latencies, 99), percentile(baseline.latencies, 99))}`);
   console.log(`instances still registered after all events: ${left.length} (expected 0)`);
 } finally {
+  await front?.close();
   await proxy.stop();
+  await gateway.close();
   await moto.stop();
 }
