@@ -10,8 +10,8 @@ import { bounded, isRecord, parseEvent, type EventOrigin } from './event.js';
  * handler got (the EventBridge warning), `responsePayload` is what the handler returned (its Outcome, outcome.ts).
  *
  * - `confirm`: the handler acted on an interruption (or, when enabled, a rebalance recommendation); `basis` says
- *   whether this delivery deregistered the instance itself or may only resume an earlier delivery's claim
- *   (confirmations.ts).
+ *   whether this delivery found the instance leaving a target group after its DeregisterTargets (drain.ts) or found it
+ *   gone and may only resume an earlier delivery's claim (confirmations.ts).
  * - `nothing`: a well-formed record with nothing to confirm (an ignored or rejected event).
  * - `malformed`: not a success record of this stack's handler (the confirmation function throws it, so it ends in
  *   the dead-letter queue whose alarm tells a person: between two functions deployed together it means their
@@ -31,7 +31,12 @@ export type ConfirmationRequest =
   | { readonly kind: 'nothing'; readonly eventId: string | undefined; readonly reason: string }
   | { readonly kind: 'malformed'; readonly eventId: string | undefined; readonly reason: string };
 
-const ACTED_ON: ReadonlySet<string> = new Set(TARGET_GROUP_OUTCOMES);
+/**
+ * `already-draining` is what the handler said before it called DeregisterTargets first: a record of an earlier
+ * version's invocation (records live up to an hour; a stack update can come between) still resumes its claim.
+ */
+const LEGACY_OUTCOMES = ['already-draining'] as const;
+const ACTED_ON: ReadonlySet<string> = new Set([...TARGET_GROUP_OUTCOMES, ...LEGACY_OUTCOMES]);
 
 /**
  * Reads a destination record; never throws. `targetGroupArns` are the handler's own (its TARGET_GROUP_ARNS): a record

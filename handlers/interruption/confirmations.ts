@@ -6,16 +6,15 @@ import { ConditionalCheckFailedException, UpdateItemCommand, type AttributeValue
  * lost when the publish fails. The drain confirmation function (confirmation-handler.ts) takes it, once per record
  * of a handler invocation ("a delivery" below: one delivery of the warning, handled, then confirmed).
  *
- * Why not target health alone (the previous dedupe): two deliveries of one event processed at the same instant
- * both find the target healthy, and both DeregisterTargets calls succeed (ELB API reference, DeregisterTargets:
- * "If the specified target does not exist, the action returns successfully"), so both would confirm. And a
- * delivery that finds the target draining cannot tell whether a delivery of ours drained it.
+ * Why not target health alone (the previous dedupe): every delivery of one event finds the target draining after its
+ * own DeregisterTargets (ELB API reference, DeregisterTargets: "If the specified target does not exist, the action
+ * returns successfully"; drain.ts), however many came and in whatever order, so every one would confirm.
  *
  * Why not Powertools' idempotency utility: it makes a concurrent duplicate throw IdempotencyAlreadyInProgressError,
  * a function error that Lambda retries a minute later and that trips the handler's Errors alarm, for a duplicate
- * that has nothing left to do; and on a failure it deletes its record, so the retry (which finds the instance
- * already draining) could not know that this handler drained it. The record below survives a failed publish as
- * `released`, which is exactly what the retry needs.
+ * that has nothing left to do; and on a failure it deletes its record, so a retry that comes after the deregistration
+ * delay (and finds the instance gone) could not know that this handler drained it. The record below survives a failed
+ * publish as `released`, which is exactly what the retry needs.
  *
  * One item per instance id, no sort key: the fleet's instances are terminated on interruption
  * (`instanceInterruptionBehavior: 'terminate'`, infra/spot-fleet.ts) and EC2 never reuses an instance id, so an

@@ -40,12 +40,14 @@ export interface DrainOptions {
  * the deregistration delay ends, also when the drain completed at once (ELB user guide for Application Load
  * Balancers, "Deregistration delay",
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html#deregistration-delay;
- * the stack keeps the delay at least as long as the function's timeout, infra/config.ts, so the describe always
- * comes within it), so
+ * the stack keeps the delay at least as long as the function's timeout, infra/config.ts, so the describe of one
+ * invocation comes within it; Lambda's retry, a minute or more after a failed invocation, may find the target gone,
+ * and its record then only resumes a claim an earlier delivery took, confirmations.ts), so
  * - `draining`: the instance was in the group, and is leaving it: `deregistered`;
  * - `unused` / `Target.NotRegistered`: it was not (or left more than the delay ago): `not-registered`;
- * - still live: a registration on a port of its own (a port override), which the port-less call did not match; it is
- *   deregistered with its port.
+ * - still live: a registration the port-less call did not match (one on a port of its own, a port override, when ELB
+ *   lists it for a describe by id; not verified against ELB, and the stack registers none): it is deregistered with
+ *   its port.
  *
  * What this order cannot tell is whether the target was already draining before the call (a duplicate delivery of
  * the warning, a drain by someone else): both say `deregistered`, and a second DeregisterTargets of a draining target

@@ -103,7 +103,7 @@ describe('alarms and notifications (local cloud)', () => {
   it('breaking the handler path (ELB down for the Lambda, switched on over HTTP) fires the handler alarm; it recovers when ELB is back', async () => {
     const name = await alarmNamed('Handler-Fault');
     await waitForState(name, 'OK', 30_000);
-    // An instance outside the fleet: the handler still asks ELB about it (DescribeTargetHealth) and meets the outage.
+    // An instance outside the fleet: the handler still calls ELB for it (DeregisterTargets) and meets the outage.
     // A fleet instance would not stay healthy: the alarm can fire on the first failed attempt, and Lambda's retry
     // a (scaled) minute later meets ELB back and drains it, as it should, leaving the next case no target.
     const instanceId = 'i-0aaaabbbbccccdddd';

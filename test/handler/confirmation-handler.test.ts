@@ -159,7 +159,7 @@ describe('the drain confirmation (the handler\'s on-success destination)', () =>
     expect(log.error).not.toHaveBeenCalled();
   });
 
-  it('sends the confirmation from a delivery that finds the instance draining, when an earlier one released it', async () => {
+  it('sends the confirmation from a delivery that finds the instance draining, with the target groups the claim records', async () => {
     elbTargets(elbv2Mock, INSTANCE, { [TG_WEB]: 'not-registered', [TG_API]: 'draining' });
     // The item as the first delivery wrote it (released): the target groups it drained come back with the claim.
     dynamodbMock.on(UpdateItemCommand).callsFake(() => ({ Attributes: { targetGroupArns: { L: [{ S: TG_API }] } } }));
@@ -180,6 +180,16 @@ describe('the drain confirmation (the handler\'s on-success destination)', () =>
     expect([outcome.status, confirmation.status]).toEqual(['not-registered', 'published']);
     expect(updates()[0]!.ConditionExpression).toBe('attribute_exists(#pk) AND (#state = :released OR (#state = :sending AND #lease < :now))');
     expect(snsMock.commandCalls(PublishCommand)[0]!.args[0].input.Message).toContain('deregistered from tg/web after');
+  });
+
+  it("resumes a claim from a record of the handler's previous version (`already-draining`), as one left from before a stack update", async () => {
+    dynamodbMock.on(UpdateItemCommand).callsFake(() => ({ Attributes: { targetGroupArns: { L: [{ S: TG_WEB }] } } }));
+    const { confirm } = setup();
+    const event = interruptionWarning(INSTANCE);
+    const legacy = { status: 'already-draining', eventId: event.id, instanceId: INSTANCE, action: 'terminate', targetGroups: [{ targetGroupArn: TG_WEB, outcome: 'already-draining' }], elapsedMs: 1 };
+
+    expect(await confirm(successRecord(event, legacy))).toMatchObject({ status: 'published' });
+    expect(updates()[0]!.ConditionExpression).toMatch(/^attribute_exists\(#pk\) AND /);
   });
 
   it('leaves out a time or region that is not well-formed rather than echo it', async () => {

@@ -71,7 +71,8 @@ describe('interruption warning for a registered instance', () => {
     const { handler } = setup();
 
     expect(await handler(interruptionWarning(INSTANCE))).toMatchObject({ status: 'deregistered' });
-    // Control: after the port-less call alone the target is still live; ELB needs the port of a port override.
+    // After the port-less call alone the target is still live (the stand-in lists the registration for a describe by id,
+    // which ELB is not known to do; drain.ts): ELB needs the port of a port override.
     expect(elb.calls).toEqual(['DeregisterTargets -', 'DescribeTargetHealth', 'DeregisterTargets 8080']);
     expect(elbv2Mock).toHaveReceivedCommandWith(DeregisterTargetsCommand, { TargetGroupArn: TG_WEB, Targets: [{ Id: INSTANCE, Port: 8080 }] });
     expect(elb.state()).toBe('draining');

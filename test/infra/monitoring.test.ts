@@ -106,7 +106,7 @@ describe('alarms and dashboard (defaults)', () => {
     const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as Resource[];
     expect(dashboard).toHaveLength(1);
     const body = JSON.stringify(dashboard[0]!.Properties.DashboardBody);
-    for (const metric of ['RequestCount', 'HTTPCode_ELB_5XX_Count', 'HealthyHostCount', 'UnHealthyHostCount', 'TargetCapacity', 'FulfilledCapacity', 'FailedInvocations', 'Deregistered', 'AlreadyDraining', 'ConfirmationPublished', 'ConfirmationFailed', 'Errors', 'ApproximateNumberOfMessagesVisible']) {
+    for (const metric of ['RequestCount', 'HTTPCode_ELB_5XX_Count', 'HealthyHostCount', 'UnHealthyHostCount', 'TargetCapacity', 'FulfilledCapacity', 'FailedInvocations', 'Deregistered', 'NotRegistered', 'ConfirmationPublished', 'ConfirmationFailed', 'Errors', 'ApproximateNumberOfMessagesVisible']) {
       expect(body, metric).toContain(metric);
     }
   });

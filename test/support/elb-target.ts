@@ -13,7 +13,7 @@ import type { AwsStub } from 'aws-sdk-client-mock';
 export type Membership = 'healthy' | 'draining' | 'not-registered';
 
 /** ELB's answer for an instance that is not registered (DescribeTargetHealth, `Targets` named). */
-export function notRegistered(instanceId: string) {
+function notRegistered(instanceId: string) {
   return {
     TargetHealthDescriptions: [
       { Target: { Id: instanceId, Port: 80 }, TargetHealth: { State: 'unused' as const, Reason: 'Target.NotRegistered' as const, Description: 'Target is not registered to the target group' } },
