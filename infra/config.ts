@@ -5,7 +5,6 @@
  */
 import { FUNCTION_TIMEOUT_SECONDS } from '../handlers/interruption/config.js';
 import { closestName } from './closest-name.js';
-
 import { DEFAULT_IDLE_TIMEOUT_SECONDS, IDLE_TIMEOUT_RANGE_SECONDS } from '../userdata/app/keep-alive.js';
 
 export const ALLOCATION_STRATEGIES = [
@@ -51,7 +50,11 @@ export interface SpotWebConfig {
   readonly scaleOutCooldownSeconds: number;
   /** @default 300 */
   readonly scaleInCooldownSeconds: number;
-  /** How long the ALB drains a deregistered target; matches the two-minute Spot warning. @default 120 */
+  /**
+   * How long the ALB drains a deregistered target (60-3600 s); matches the two-minute Spot warning. At least the
+   * interruption handler's 60 s timeout: the handler reads the target it took out as `draining`, which ELB shows for
+   * this long (handlers/interruption/drain.ts). @default 120
+   */
   readonly deregistrationDelaySeconds: number;
   /** Port the instance app listens on, and the target group's port. @default 8000 */
   readonly appPort: number;
@@ -166,12 +169,13 @@ const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-
 
 type Raw = Readonly<Record<string, unknown>>;
 
-function integer(raw: Raw, key: keyof SpotWebConfig, min: number, max: number, fallback: number): number {
+/** @param why what the range comes from, when the bounds alone would not say it: added to the error. */
+function integer(raw: Raw, key: keyof SpotWebConfig, min: number, max: number, fallback: number, why?: string): number {
   const value = raw[key];
   if (value === undefined) return fallback;
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   if (!Number.isInteger(n)) throw new ConfigError(key, `expected a whole number, got ${JSON.stringify(value)}`);
-  if (n < min || n > max) throw new ConfigError(key, `must be between ${min} and ${max}, got ${n}`);
+  if (n < min || n > max) throw new ConfigError(key, `must be between ${min} and ${max}, got ${n}${why ? ` (${why})` : ''}`);
   return n;
 }
 
@@ -331,15 +335,16 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
       `must be a multiple of 5 (the AWS/EC2Spot metrics' period), got ${alarmCapacityShortfallMinutes}`,
     );
   }
-  const deregistrationDelaySeconds = integer(raw, 'deregistrationDelaySeconds', 0, 3600, DEFAULT_CONFIG.deregistrationDelaySeconds);
-  if (deregistrationDelaySeconds < FUNCTION_TIMEOUT_SECONDS) {
-    throw new ConfigError(
-      'deregistrationDelaySeconds',
-      `${deregistrationDelaySeconds} s is too short: the interruption handler tells a target it took out (ELB shows it ` +
-        `draining for this long) from one that was never registered, and may take up to its ${FUNCTION_TIMEOUT_SECONDS} s ` +
-        `timeout to ask; use ${FUNCTION_TIMEOUT_SECONDS} to 3600 (a drain with nothing in flight ends at once whatever the delay)`,
-    );
-  }
+  const deregistrationDelaySeconds = integer(
+    raw,
+    'deregistrationDelaySeconds',
+    FUNCTION_TIMEOUT_SECONDS,
+    3600,
+    DEFAULT_CONFIG.deregistrationDelaySeconds,
+    `ELB's 0-3600, at least the interruption handler's ${FUNCTION_TIMEOUT_SECONDS} s timeout: it tells a target it took ` +
+      'out, which ELB shows draining for this long, from one never registered; a drain with nothing in flight ends at ' +
+      'once whatever the delay',
+  );
   const config: SpotWebConfig = {
     instanceTypes: instanceTypes(raw),
     allocationStrategy: allocationStrategy(raw),
