@@ -26,7 +26,7 @@ export async function startTargetGroupFront(gateway: AwsGateway, motoEndpoint: s
   const clock = new SimulatedClock(1);
   const served: Array<{ loadBalancer: LocalLoadBalancer; api: TargetGroupApi }> = [];
   const close = async () => {
-    for (const { api } of served) api.stop();
+    await Promise.all(served.map(({ api }) => api.stop()));
     await Promise.all(served.map(({ loadBalancer }) => loadBalancer.close()));
     moto.elbv2.destroy();
     moto.ec2.destroy();

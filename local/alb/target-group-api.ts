@@ -33,8 +33,8 @@ export interface TargetGroupApiProps {
 export interface TargetGroupApi {
   /** Reconciles the data plane's targets with the target group in moto now. */
   syncNow(): Promise<void>;
-  /** Takes the interceptors and observers off the gateway and stops the poll. */
-  stop(): void;
+  /** Takes the interceptors and observers off the gateway and stops the poll; resolves once a sync under way ended. */
+  stop(): Promise<void>;
 }
 
 /** Installs the target group's API on the gateway and starts the poll. */
@@ -90,8 +90,8 @@ export function serveTargetGroupApi(props: TargetGroupApiProps): TargetGroupApi 
   return {
     syncNow,
     stop: () => {
-      sync.stop();
       for (const remove of removers) remove();
+      return sync.stop();
     },
   };
 }
