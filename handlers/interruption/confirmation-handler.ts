@@ -22,9 +22,10 @@ export interface ConfirmationHandlerDeps {
 
 /**
  * What became of one record: `published` by this invocation; `sent-earlier` or `sending-elsewhere` by another
- * invocation of ours; `not-drained-by-handler` when no delivery of ours found the instance in a target group (a foreign one,
- * or one that left more than the deregistration delay before) and none took a claim to resume; `ignored` when the handler acted on nothing. `rejected`, a record that is not the handler's, is
- * logged and counted but not returned: it is thrown (RejectedRecordError).
+ * invocation of ours; `not-drained-by-handler` when no delivery of ours found the instance in a target group (a
+ * foreign one, or one that left more than the deregistration delay before) and none took a claim to resume;
+ * `ignored` when the handler acted on nothing. `rejected`, a record that is not the handler's, is logged and counted
+ * but not returned: it is thrown (RejectedRecordError).
  */
 export type ConfirmationStatus = 'published' | 'sent-earlier' | 'sending-elsewhere' | 'not-drained-by-handler' | 'ignored' | 'rejected';
 
