@@ -341,9 +341,7 @@ export function resolveConfig(raw: Raw): SpotWebConfig {
     FUNCTION_TIMEOUT_SECONDS,
     3600,
     DEFAULT_CONFIG.deregistrationDelaySeconds,
-    `ELB's 0-3600, at least the interruption handler's ${FUNCTION_TIMEOUT_SECONDS} s timeout: it tells a target it took ` +
-      'out, which ELB shows draining for this long, from one never registered; a drain with nothing in flight ends at ' +
-      'once whatever the delay',
+    `at least the interruption handler's ${FUNCTION_TIMEOUT_SECONDS} s timeout, while ELB shows a target it took out as draining; default 120`,
   );
   const config: SpotWebConfig = {
     instanceTypes: instanceTypes(raw),

@@ -42,10 +42,10 @@ describe('resolveConfig', () => {
   const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
     ['min above max', { minCapacity: 5, maxCapacity: 2 }, /"minCapacity": must not exceed maxCapacity \(5 > 2\)/],
     ['target outside min..max', { targetCapacity: 11 }, /"targetCapacity": must be between 2 and 10/],
-    ['delay above 3600', { deregistrationDelaySeconds: 3601 }, /"deregistrationDelaySeconds": must be between 60 and 3600, got 3601 \(ELB's 0-3600/],
+    ['delay above 3600', { deregistrationDelaySeconds: 3601 }, /"deregistrationDelaySeconds": must be between 60 and 3600, got 3601 \(at least the interruption handler's 60 s timeout/],
     ['negative delay', { deregistrationDelaySeconds: '-1' }, /"deregistrationDelaySeconds": must be between 60 and 3600, got -1/],
     // The handler reads `draining` after its DeregisterTargets (handlers/interruption/drain.ts): shorter, a slow read finds the target gone.
-    ['delay shorter than the handler timeout', { deregistrationDelaySeconds: 59 }, /"deregistrationDelaySeconds": must be between 60 and 3600, got 59 \(.*the interruption handler's 60 s timeout/],
+    ['delay shorter than the handler timeout', { deregistrationDelaySeconds: 59 }, /"deregistrationDelaySeconds": must be between 60 and 3600, got 59 \(at least the interruption handler's 60 s timeout, while ELB shows a target it took out as draining; default 120\)/],
     ['fractional capacity', { maxCapacity: '2.5' }, /"maxCapacity": expected a whole number/],
     ['non-numeric capacity', { minCapacity: 'two' }, /"minCapacity": expected a whole number, got "two"/],
     ['unknown instance type format', { instanceTypes: 't3.small,bogus,m5.large' }, /"instanceTypes": "bogus" is not an instance type/],
