@@ -1,7 +1,7 @@
 import type { FleetSnapshot } from '../fleet-snapshot.js';
 import { visibleWidth } from '../screen.js';
 import { plain, type Style } from '../style.js';
-import { describeInterruption, describeNow, drainNote, fromReport, type Interruption } from './plan.js';
+import { describeInterruption, describeNow, drainNote, fromReport, sinceStart, type Interruption } from './plan.js';
 import type { InterruptReport } from './run.js';
 
 /** The live view while following: capacity and each interrupted instance's steps so far. */
@@ -9,7 +9,7 @@ export function formatFollow(snapshot: FleetSnapshot, followed: readonly Interru
   const views = new Map(snapshot.instances.map((i) => [i.instanceId, i]));
   const serving = snapshot.instances.filter((i) => i.health === 'healthy').length;
   return [
-    `${style.dim(`+${((Date.parse(snapshot.at) - startedAt) / 1000).toFixed(1)} s`)}  fleet ${snapshot.fulfilledCapacity}/${snapshot.targetCapacity}, ${serving} healthy target(s)`,
+    `${style.dim(sinceStart(Date.parse(snapshot.at), startedAt))}  fleet ${snapshot.fulfilledCapacity}/${snapshot.targetCapacity}, ${serving} healthy target(s)`,
     ...(followed.length === 0
       ? ['  waiting for the fleet to pick an instance…']
       : followed.flatMap((f) => {

@@ -172,12 +172,21 @@ const STEP_NAMES: ReadonlyArray<[keyof Interruption, string]> = [
 ];
 
 /**
+ * When `at` came relative to the command's start (epoch ms both), to the tenth of a second: `+2.8 s`, or `-2.8 s` for
+ * what happened before it (an instance an earlier command had already warned).
+ */
+export function sinceStart(at: number, startedAt: number): string {
+  const tenths = Math.round((at - startedAt) / 100);
+  return `${tenths < 0 ? '-' : '+'}${(Math.abs(tenths) / 10).toFixed(1)} s`;
+}
+
+/**
  * What the steps leave unsaid, in plain words, or undefined: a drain that completed early (still shown `draining`,
  * as ELB shows it), or a target never seen draining (left between two polls).
  */
 export function drainNote(i: Interruption, startedAt: number): string | undefined {
   if (i.drainCompletedAt !== undefined) {
-    const at = `+${((i.drainCompletedAt - startedAt) / 1000).toFixed(1)} s`;
+    const at = sinceStart(i.drainCompletedAt, startedAt);
     // The steps are times a poll saw; this one is when the drain did complete, so it can come before "draining".
     const beforeSeen = i.drainingAt !== undefined && i.drainCompletedAt < i.drainingAt ? ', before a poll saw the target draining' : '';
     return `drain complete ${at}${beforeSeen} (no request in flight, no connection open); ELB shows draining until the deregistration delay ends`;
@@ -198,7 +207,7 @@ export function describeNow(i: Interruption, view: InstanceView | undefined): st
 
 /** One line per followed instance for the live display and the final report: its steps in the order seen. */
 export function describeInterruption(i: Interruption, startedAt: number): string {
-  const t = (ms: number | undefined): string => (ms === undefined ? '' : `+${((ms - startedAt) / 1000).toFixed(1)} s`);
+  const t = (ms: number | undefined): string => (ms === undefined ? '' : sinceStart(ms, startedAt));
   const steps = STEP_NAMES.flatMap(([key, name]) => (i[key] === undefined ? [] : [{ at: i[key] as number, text: `${name} ${t(i[key] as number)}` }]))
     .sort((a, b) => a.at - b.at)
     .map((s) => s.text);

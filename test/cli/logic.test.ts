@@ -96,6 +96,10 @@ describe('interrupt planning', () => {
     );
     expect(drainNote({ instanceId: 'i-1', warnedAt: at(0.5), deregisteredAt: at(2.3), goneAt: at(8) }, at(0))).toMatch(/^never seen draining/);
     expect(drainNote({ instanceId: 'i-1', drainingAt: at(1), deregisteredAt: at(7) }, at(0))).toBeUndefined();
+    // An instance an earlier command had warned: its warning came before this command started (it read "+-2.8 s").
+    expect(describeInterruption({ instanceId: 'i-1', warnedAt: at(-2.8), drainingAt: at(-0.04), goneAt: at(3) }, at(0))).toBe(
+      'i-1: warned -2.8 s → draining +0.0 s → gone +3.0 s',
+    );
   });
 });
 
