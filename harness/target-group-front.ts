@@ -4,10 +4,9 @@
 // The data planes route no traffic: their targets have no endpoint, so they stay `initial` or turn `unhealthy`,
 // which the handler treats as the live registrations they are.
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { LocalLoadBalancer, readTargetGroupSettings } from '../local/alb/index.js';
+import { DescribeTargetGroupAttributesCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LocalLoadBalancer, settingsFromTargetGroup } from '../local/alb/index.js';
 import { serveTargetGroupApi, type TargetGroupApi } from '../local/alb/target-group-api.js';
-import { SimulatedClock } from '../local/clock.js';
 import type { AwsGateway } from '../local/gateway.js';
 import { motoClientConfig } from '../local/moto-server.js';
 
@@ -23,7 +22,6 @@ export interface TargetGroupFront {
  */
 export async function startTargetGroupFront(gateway: AwsGateway, motoEndpoint: string, targetGroupArns: readonly string[]): Promise<TargetGroupFront> {
   const moto = { elbv2: new ElasticLoadBalancingV2Client(motoClientConfig(motoEndpoint)), ec2: new EC2Client(motoClientConfig(motoEndpoint)) };
-  const clock = new SimulatedClock(1);
   const served: Array<{ loadBalancer: LocalLoadBalancer; api: TargetGroupApi }> = [];
   const close = async () => {
     await Promise.all(served.map(({ api }) => api.stop()));
@@ -33,9 +31,15 @@ export async function startTargetGroupFront(gateway: AwsGateway, motoEndpoint: s
   };
   try {
     for (const targetGroupArn of targetGroupArns) {
-      const settings = await readTargetGroupSettings(moto.elbv2, targetGroupArn, clock);
-      const described = await moto.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] }));
-      const port = described.TargetGroups?.[0]?.Port ?? 80;
+      // One read of the group gives both its settings (in real time: nothing here is scaled) and its port.
+      const [described, attributes] = await Promise.all([
+        moto.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] })),
+        moto.elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: targetGroupArn })),
+      ]);
+      const group = described.TargetGroups?.[0];
+      if (!group) throw new Error(`target group ${targetGroupArn} was not found`);
+      const settings = settingsFromTargetGroup(group, attributes.Attributes ?? []);
+      const port = group.Port ?? 80;
       const loadBalancer = new LocalLoadBalancer({
         healthCheck: settings.healthCheck,
         deregistrationDelayMs: settings.deregistrationDelayMs,
